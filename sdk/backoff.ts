@@ -1,0 +1,28 @@
+/** Exponential backoff settings: the n-th retry waits a random time in [0, min(maxMs, baseMs * 2^n)). */
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+}
+
+/**
+ * Full jitter ("Exponential Backoff And Jitter", AWS Architecture Blog): spreads retries of many clients
+ * evenly instead of letting them stampede in waves. `failures` counts from 1.
+ */
+export function backoffDelay(failures: number, options: BackoffOptions, random: () => number = Math.random): number {
+  const exponent = Math.min(Math.max(failures - 1, 0), 30);
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** exponent);
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * Parses a `Retry-After` header (delay in seconds or an HTTP date) into milliseconds from `now`.
+ * Returns undefined when absent or unparseable; never negative.
+ */
+export function parseRetryAfter(header: string | null | undefined, now: number): number | undefined {
+  if (header == null) return undefined;
+  const text = header.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}

@@ -1,0 +1,50 @@
+/**
+ * What happened to one operation's request, as the transport saw it. Pure data, so the decision table below
+ * can be tested without a network.
+ */
+export type SendOutcome =
+  | { kind: "ok"; status: number; version: number; body: unknown }
+  | { kind: "http"; status: number; body: unknown; retryAfterMs?: number }
+  | { kind: "network"; message: string }
+  | { kind: "timeout"; message: string }
+  | { kind: "malformed"; status: number; message: string; body: unknown };
+
+/**
+ * What the outbox does next with the operation.
+ * - `ack`: the server applied it; remove it.
+ * - `retry`: transient; try again after a backoff (`delayMs` forces a minimum, from Retry-After).
+ * - `pause`: the credentials were refused; stop the whole queue until `resume()` or new headers, without
+ *   counting a retry against the operation.
+ * - `conflict`: the server holds another version (409).
+ * - `dead`: the server will never accept this request as it is; move it to the dead-letter queue.
+ */
+export type Verdict =
+  | { action: "ack" }
+  | { action: "retry"; delayMs?: number; unreachable: boolean }
+  | { action: "pause" }
+  | { action: "conflict" }
+  | { action: "dead" };
+
+export function classify(outcome: SendOutcome): Verdict {
+  switch (outcome.kind) {
+    case "ok":
+      return { action: "ack" };
+    case "network":
+    case "timeout":
+      return { action: "retry", unreachable: true };
+    case "malformed":
+      // The write may well have been applied; a retry with the same idempotency key is always safe.
+      return { action: "retry", unreachable: false };
+    case "http": {
+      const { status } = outcome;
+      if (status === 401 || status === 403) return { action: "pause" };
+      if (status === 409) return { action: "conflict" };
+      if (status === 408 || status === 429 || status >= 500) {
+        return outcome.retryAfterMs === undefined
+          ? { action: "retry", unreachable: false }
+          : { action: "retry", delayMs: outcome.retryAfterMs, unreachable: false };
+      }
+      return { action: "dead" };
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * SyncLens SDK: local-first writes in IndexedDB with a durable outbox that drains to the server exactly
+ * once, in order. Start with {@link createSyncClient}.
+ * @packageDocumentation
+ */
+export { createSyncClient, type SyncClient } from "./client";
+export type { SyncClientOptions, TriggerOptions } from "./options";
+export type { BackoffOptions } from "./backoff";
+export type { HeadersInput } from "./transport";
+export {
+  SyncLensError,
+  InvalidItemError,
+  InvalidOptionsError,
+  QueueFullError,
+  StorageError,
+  ClientClosedError,
+  SyncRequestError,
+  type SyncLensErrorCode,
+} from "./errors";
+export type {
+  SyncItem,
+  OperationType,
+  AttemptError,
+  PendingOperation,
+  DeadLetter,
+  SyncState,
+  SyncStatus,
+  SyncResult,
+  SyncMetrics,
+  SyncedEvent,
+  ChangeEvent,
+  SyncEvents,
+} from "./types";
+export { SDK_VERSION } from "./version";

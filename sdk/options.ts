@@ -1,0 +1,158 @@
+import type { BackoffOptions } from "./backoff";
+import type { EnvironmentSignals } from "./environment";
+import { InvalidOptionsError } from "./errors";
+import type { HeadersInput } from "./transport";
+
+/** Options of {@link createSyncClient}. Only `name` and `endpoint` are required. */
+export interface SyncClientOptions {
+  /** Names the local database (`synclens:<name>`); a client created again with the same name resumes its queue. */
+  name: string;
+  /** The collection's URL, e.g. `https://api.example.com/api/todos` (no trailing slash needed). */
+  endpoint: string;
+  /** Operations per request. Default 50, at most 500 (the protocol's batch limit). */
+  batchSize?: number;
+  /** Failed attempts retried before an operation is dead-lettered. Default 5. */
+  maxRetries?: number;
+  /** Exponential backoff with full jitter. Default `{ baseMs: 1000, maxMs: 60000 }`. */
+  backoff?: Partial<BackoffOptions>;
+  /** Per-request timeout. Default 15000 ms. */
+  timeoutMs?: number;
+  /** The fetch to use (tests, auth wrappers). Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Extra request headers, or a (sync or async) function returning them, called per request: auth tokens. */
+  headers?: HeadersInput;
+  /**
+   * Connectivity probe: any HTTP reply within `pingTimeoutMs` means reachable. Default `{endpoint}/_ping`;
+   * `false` disables probing (the next sync attempt then serves as the probe).
+   */
+  pingUrl?: string | false;
+  /** Default 5000 ms. */
+  pingTimeoutMs?: number;
+  /** The outbox refuses writes that would grow it past this, with `QueueFullError`. Default 100000. */
+  maxQueueSize?: number;
+  /** One `sync()` starts no new batch after this long; the rest waits for the next trigger. Default 60000 ms. */
+  maxSyncDurationMs?: number;
+  /** Which automatic syncs run. All default to on; `intervalMs` defaults to 30000 (0 turns it off). */
+  triggers?: Partial<TriggerOptions>;
+  /** The IndexedDB factory. Default `globalThis.indexedDB` (in Node, e.g. `fake-indexeddb`). */
+  indexedDB?: IDBFactory;
+  /** @internal Browser signals; tests replace them. */
+  environment?: EnvironmentSignals;
+}
+
+export interface TriggerOptions {
+  /** Sync shortly after each local write while online. */
+  onWrite: boolean;
+  /** Sync when the browser reports it is back online (after a probe confirms it). */
+  onOnline: boolean;
+  /** Sync when the page becomes visible again. */
+  onVisible: boolean;
+  /** On `pagehide`, fire the head of the queue as a keepalive request (best effort; resent on next load). */
+  flushOnPageHide: boolean;
+  /** Periodic sync while there is pending work; 0 turns it off. */
+  intervalMs: number;
+}
+
+export interface ResolvedOptions {
+  name: string;
+  endpoint: string;
+  batchSize: number;
+  maxRetries: number;
+  backoff: BackoffOptions;
+  timeoutMs: number;
+  fetch: typeof fetch;
+  headers: HeadersInput | undefined;
+  pingUrl: string | false;
+  pingTimeoutMs: number;
+  maxQueueSize: number;
+  maxSyncDurationMs: number;
+  triggers: TriggerOptions;
+  indexedDB: IDBFactory;
+}
+
+export const MAX_BATCH_SIZE = 500;
+
+/** Validates options and fills in defaults; throws {@link InvalidOptionsError} naming the first bad option. */
+export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
+  if (typeof options !== "object" || options === null) throw new InvalidOptionsError("options", "expected an object");
+  const { name, endpoint } = options;
+  if (typeof name !== "string" || !/^[\w.:-]{1,100}$/.test(name)) {
+    throw new InvalidOptionsError("name", "expected 1 to 100 letters, digits, '_', '-', '.' or ':'");
+  }
+  if (typeof endpoint !== "string" || !isHttpUrl(endpoint)) throw new InvalidOptionsError("endpoint", "expected an absolute http(s) URL");
+  const fetchImpl = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
+  if (typeof fetchImpl !== "function") throw new InvalidOptionsError("fetch", "no fetch function is available");
+  const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  if (!factory || typeof factory.open !== "function") {
+    throw new InvalidOptionsError("indexedDB", "no IndexedDB here; pass an IDBFactory (in Node: fake-indexeddb)");
+  }
+  if (options.headers !== undefined && typeof options.headers !== "function" && !isStringRecord(options.headers)) {
+    throw new InvalidOptionsError("headers", "expected an object of strings or a function returning one");
+  }
+  const base = endpoint.replace(/\/+$/, "");
+  const backoff = {
+    baseMs: positive("backoff.baseMs", options.backoff?.baseMs, 1000),
+    maxMs: positive("backoff.maxMs", options.backoff?.maxMs, 60_000),
+  };
+  if (backoff.maxMs < backoff.baseMs) throw new InvalidOptionsError("backoff.maxMs", "must be at least backoff.baseMs");
+  const pingUrl = options.pingUrl ?? `${base}/_ping`;
+  if (pingUrl !== false && (typeof pingUrl !== "string" || !isHttpUrl(pingUrl))) {
+    throw new InvalidOptionsError("pingUrl", "expected an absolute http(s) URL or false");
+  }
+  const triggers = options.triggers ?? {};
+  return {
+    name,
+    endpoint: base,
+    batchSize: integer("batchSize", options.batchSize, 50, 1, MAX_BATCH_SIZE),
+    maxRetries: integer("maxRetries", options.maxRetries, 5, 0, 1000),
+    backoff,
+    timeoutMs: positive("timeoutMs", options.timeoutMs, 15_000),
+    fetch: fetchImpl,
+    headers: options.headers,
+    pingUrl,
+    pingTimeoutMs: positive("pingTimeoutMs", options.pingTimeoutMs, 5000),
+    maxQueueSize: integer("maxQueueSize", options.maxQueueSize, 100_000, 1, Number.MAX_SAFE_INTEGER),
+    maxSyncDurationMs: positive("maxSyncDurationMs", options.maxSyncDurationMs, 60_000),
+    triggers: {
+      onWrite: flag("triggers.onWrite", triggers.onWrite),
+      onOnline: flag("triggers.onOnline", triggers.onOnline),
+      onVisible: flag("triggers.onVisible", triggers.onVisible),
+      flushOnPageHide: flag("triggers.flushOnPageHide", triggers.flushOnPageHide),
+      intervalMs: integer("triggers.intervalMs", triggers.intervalMs, 30_000, 0, 2 ** 31 - 1),
+    },
+    indexedDB: factory,
+  };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+function isStringRecord(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Object.values(value).every((v) => typeof v === "string");
+}
+
+function integer(option: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionsError(option, `expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function positive(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new InvalidOptionsError(option, "expected a positive number");
+  return value;
+}
+
+function flag(option: string, value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== "boolean") throw new InvalidOptionsError(option, "expected a boolean");
+  return value;
+}

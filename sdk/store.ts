@@ -1,0 +1,352 @@
+import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from "idb";
+import { coalesce, type WriteKind } from "./coalesce";
+import { QueueFullError, StorageError } from "./errors";
+import type { AttemptError, DeadLetter, OperationType, PendingOperation, SyncItem } from "./types";
+
+/** What the client knows of an item's server copy: the version its next write is based on. */
+export interface ServerVersion {
+  id: string;
+  version: number;
+}
+
+interface SyncLensSchema extends DBSchema {
+  items: { key: string; value: SyncItem };
+  versions: { key: string; value: ServerVersion };
+  outbox: { key: number; value: PendingOperation; indexes: { itemId: string } };
+  deadLetters: { key: number; value: DeadLetter; indexes: { itemId: string; opId: string } };
+}
+
+type Db = IDBPDatabase<SyncLensSchema>;
+type StoreName = "items" | "versions" | "outbox" | "deadLetters";
+
+export const MAX_ERROR_HISTORY = 10;
+
+/** The effect of one local write on the outbox, for the client's in-memory counters. */
+export interface WriteEffect {
+  /** +1 appended, 0 rewritten in place, -1 an unsent create vanished with its delete. */
+  queueDelta: -1 | 0 | 1;
+  /** The operation as stored, absent when dropped. */
+  op?: PendingOperation;
+  /** Whether the operation is first in line for its item (nothing earlier is pending). */
+  head: boolean;
+  /** The server version the item's next request is based on, if the server has seen it. */
+  baseVersion: number | undefined;
+}
+
+/** How a batch's replies are committed: one entry per operation sent. */
+export type SettleAction =
+  | { kind: "ack"; seq: number; version: number; deleted: boolean }
+  | { kind: "retry"; seq: number; error: AttemptError; nextAttemptAt: number; countsAsFailure: boolean }
+  | { kind: "dead"; seq: number; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown } }
+  | { kind: "release"; seq: number };
+
+export interface SettleResult {
+  acked: PendingOperation[];
+  dead: DeadLetter[];
+  retried: PendingOperation[];
+}
+
+/** A scan's picks: operations to send now, and when the earliest deferred one becomes due. */
+export interface ReadyBatch {
+  ops: PendingOperation[];
+  nextDueAt: number | null;
+}
+
+/**
+ * The client's IndexedDB database, one per client name. Items, the server versions they are based on, the
+ * outbox and the dead-letter queue live side by side so that a write and its operation commit in one
+ * transaction.
+ *
+ * Failure modes: every method rejects with {@link StorageError} (code `quota_exceeded` for a full disk)
+ * when IndexedDB aborts; the transaction is then rolled back whole, so nothing is half-written.
+ */
+export class SyncStore {
+  private constructor(private readonly db: Db) {}
+
+  static async open(factory: IDBFactory, name: string): Promise<SyncStore> {
+    // idb's openDB always uses the global factory; wrapping the request lets callers inject one (Node tests).
+    const db = await guard("open the database", () => {
+      const request = factory.open(`synclens:${name}`, 1);
+      request.addEventListener("upgradeneeded", () => {
+        const database = wrap(request.result) as unknown as IDBPDatabase<SyncLensSchema>;
+        database.createObjectStore("items", { keyPath: "id" });
+        database.createObjectStore("versions", { keyPath: "id" });
+        const outbox = database.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+        outbox.createIndex("itemId", "itemId");
+        const dead = database.createObjectStore("deadLetters", { keyPath: "seq" });
+        dead.createIndex("itemId", "itemId");
+        dead.createIndex("opId", "opId", { unique: true });
+      });
+      return wrap(request) as unknown as Promise<Db>;
+    });
+    // Another instance wants a newer schema: let it, instead of blocking it forever.
+    db.addEventListener("versionchange", () => db.close());
+    return new SyncStore(db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /**
+   * Writes the item (or deletes it) and records the outbox operation, in one transaction.
+   * `isFrozen` tells whether a pending operation is being sent right now (in-memory knowledge).
+   */
+  async write(
+    kind: WriteKind,
+    id: string,
+    value: SyncItem | undefined,
+    ctx: { now: number; newOpId: () => string; isFrozen: (seq: number) => boolean; maxQueueSize: number; pending: number },
+  ): Promise<WriteEffect> {
+    return guard(kind === "save" ? "save the item" : "delete the item", async () => {
+      const tx = this.db.transaction(["items", "versions", "outbox"], "readwrite");
+      const outbox = tx.objectStore("outbox");
+      const [lastCursor, known] = await Promise.all([
+        outbox.index("itemId").openCursor(IDBKeyRange.only(id), "prev"),
+        tx.objectStore("versions").get(id),
+      ]);
+      const last = lastCursor?.value;
+      const decision = coalesce(
+        last && { type: last.type, frozen: last.attempts > 0 || ctx.isFrozen(last.seq) },
+        kind,
+        known !== undefined,
+      );
+      if (decision.action === "append" && ctx.pending >= ctx.maxQueueSize) {
+        tx.done.catch(() => undefined);
+        tx.abort();
+        throw new QueueFullError(ctx.maxQueueSize);
+      }
+      const items = tx.objectStore("items");
+      const itemWrite = kind === "save" && value ? items.put(value) : items.delete(id);
+      let effect: WriteEffect;
+      if (decision.action === "drop" && lastCursor) {
+        await lastCursor.delete();
+        effect = { queueDelta: -1, head: false, baseVersion: known?.version };
+      } else if (decision.action === "replace" && last) {
+        const op = withValue({ ...last, type: decision.type, updatedAt: ctx.now }, decision.type, value);
+        await lastCursor.update(op);
+        effect = { queueDelta: 0, op, head: await isHead(tx, op), baseVersion: known?.version };
+      } else {
+        const type = decision.action === "append" ? decision.type : "create";
+        const draft = withValue(newOperation(id, type, ctx.now, ctx.newOpId()), type, value);
+        const seq = await outbox.add(draft as PendingOperation);
+        effect = { queueDelta: 1, op: { ...draft, seq }, head: last === undefined, baseVersion: known?.version };
+      }
+      await itemWrite;
+      await tx.done;
+      return effect;
+    });
+  }
+
+  async getItem(id: string): Promise<SyncItem | undefined> {
+    return guard("read an item", () => this.db.get("items", id));
+  }
+
+  async listItems(): Promise<SyncItem[]> {
+    return guard("list items", () => this.db.getAll("items"));
+  }
+
+  async countPending(): Promise<number> {
+    return guard("count the outbox", () => this.db.count("outbox"));
+  }
+
+  async oldestPendingAt(): Promise<number | null> {
+    return guard("read the outbox", async () => {
+      const cursor = await this.db.transaction("outbox").store.openCursor();
+      return cursor ? cursor.value.createdAt : null;
+    });
+  }
+
+  async pending(limit?: number): Promise<PendingOperation[]> {
+    return guard("read the outbox", () => this.db.getAll("outbox", null, limit));
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    return guard("read dead letters", () => this.db.getAll("deadLetters"));
+  }
+
+  async deadItemIds(): Promise<string[]> {
+    return guard("read dead letters", async () => {
+      const keys: string[] = [];
+      let cursor = await this.db.transaction("deadLetters").store.index("itemId").openKeyCursor();
+      while (cursor) {
+        keys.push(cursor.key);
+        cursor = await cursor.continue();
+      }
+      return keys;
+    });
+  }
+
+  /**
+   * Picks up to `limit` operations that may be sent now, in queue order: the first pending operation of
+   * each item (per-item order), skipping items held by a dead letter, `exclude`d ones and ones still in
+   * backoff. The picked operations are marked as attempted in the same transaction, so a concurrent local
+   * write can never rewrite what is about to be sent.
+   */
+  async takeReady(now: number, limit: number, blockedItems: { has(id: string): boolean }, exclude: { has(seq: number): boolean }): Promise<ReadyBatch> {
+    return guard("read the outbox", async () => {
+      const tx = this.db.transaction("outbox", "readwrite");
+      const ops: PendingOperation[] = [];
+      const seen = new Set<string>();
+      let nextDueAt: number | null = null;
+      let cursor = await tx.store.openCursor();
+      while (cursor && ops.length < limit) {
+        const op = cursor.value;
+        if (!seen.has(op.itemId)) {
+          seen.add(op.itemId);
+          if (!blockedItems.has(op.itemId) && !exclude.has(op.seq)) {
+            if (op.nextAttemptAt <= now) {
+              const taken = { ...op, attempts: op.attempts + 1, lastAttemptAt: now };
+              await cursor.update(taken);
+              ops.push(taken);
+            } else if (nextDueAt === null || op.nextAttemptAt < nextDueAt) {
+              nextDueAt = op.nextAttemptAt;
+            }
+          }
+        }
+        cursor = await cursor.continue();
+      }
+      await tx.done;
+      return { ops, nextDueAt: ops.length >= limit ? now : nextDueAt };
+    });
+  }
+
+  async versionOf(ids: readonly string[]): Promise<Map<string, number>> {
+    return guard("read versions", async () => {
+      const tx = this.db.transaction("versions");
+      const found = await Promise.all(ids.map((id) => tx.store.get(id)));
+      const map = new Map<string, number>();
+      for (const entry of found) if (entry) map.set(entry.id, entry.version);
+      return map;
+    });
+  }
+
+  /** Commits the outcome of a batch in one transaction: acks, retries with backoff, dead letters. */
+  async settle(actions: readonly SettleAction[], now: number): Promise<SettleResult> {
+    return guard("record sync results", async () => {
+      const tx = this.db.transaction(["outbox", "deadLetters", "versions"], "readwrite");
+      const outbox = tx.objectStore("outbox");
+      const result: SettleResult = { acked: [], dead: [], retried: [] };
+      for (const action of actions) {
+        const op = await outbox.get(action.seq);
+        if (!op) continue;
+        switch (action.kind) {
+          case "ack":
+            await outbox.delete(op.seq);
+            if (action.deleted) await tx.objectStore("versions").delete(op.itemId);
+            else await tx.objectStore("versions").put({ id: op.itemId, version: action.version });
+            result.acked.push(op);
+            break;
+          case "retry": {
+            const retried: PendingOperation = {
+              ...op,
+              failures: op.failures + (action.countsAsFailure ? 1 : 0),
+              nextAttemptAt: action.nextAttemptAt,
+              errors: pushError(op.errors, action.error),
+            };
+            await outbox.put(retried);
+            result.retried.push(retried);
+            break;
+          }
+          case "dead": {
+            const letter: DeadLetter = {
+              ...op,
+              errors: pushError(op.errors, action.error),
+              deadAt: now,
+              reason: action.reason,
+              ...(action.reply ? { reply: action.reply } : {}),
+            };
+            await outbox.delete(op.seq);
+            await tx.objectStore("deadLetters").put(letter);
+            result.dead.push(letter);
+            break;
+          }
+          case "release":
+            // Not a failure of this operation (credentials refused, client closing). The attempt mark
+            // stays: the request may have reached the server, so the operation must not be rewritten.
+            await outbox.put({ ...op, nextAttemptAt: now });
+            break;
+        }
+      }
+      await tx.done;
+      return result;
+    });
+  }
+
+  /** Marks operations as sent outside a drain (the pagehide flush), so they are never rewritten. */
+  async markAttempted(seqs: readonly number[], now: number): Promise<void> {
+    await guard("mark operations as sent", async () => {
+      const tx = this.db.transaction("outbox", "readwrite");
+      for (const seq of seqs) {
+        const op = await tx.store.get(seq);
+        if (op) await tx.store.put({ ...op, attempts: op.attempts + 1, lastAttemptAt: now });
+      }
+      await tx.done;
+    });
+  }
+
+  /**
+   * Puts dead letters back into the outbox under their original `seq`, so they keep their place ahead of
+   * later operations for the same item. Failures are reset; the error history is kept.
+   */
+  async retryDeadLetters(opIds: readonly string[] | "all", now: number): Promise<DeadLetter[]> {
+    return guard("retry dead letters", async () => {
+      const tx = this.db.transaction(["outbox", "deadLetters"], "readwrite");
+      const dead = tx.objectStore("deadLetters");
+      const letters = opIds === "all" ? await dead.getAll() : await lettersById(dead.index("opId"), opIds);
+      for (const letter of letters) {
+        const { deadAt: _deadAt, reason: _reason, reply: _reply, ...op } = letter;
+        await tx.objectStore("outbox").put({ ...op, failures: 0, nextAttemptAt: now });
+        await dead.delete(letter.seq);
+      }
+      await tx.done;
+      return letters;
+    });
+  }
+
+  async discardDeadLetter(opId: string): Promise<DeadLetter | undefined> {
+    return guard("discard a dead letter", async () => {
+      const tx = this.db.transaction("deadLetters", "readwrite");
+      const letter = await tx.store.index("opId").get(opId);
+      if (letter) await tx.store.delete(letter.seq);
+      await tx.done;
+      return letter;
+    });
+  }
+}
+
+function newOperation(itemId: string, type: OperationType, now: number, opId: string): Omit<PendingOperation, "seq"> {
+  return { opId, itemId, type, createdAt: now, updatedAt: now, attempts: 0, failures: 0, nextAttemptAt: now, errors: [] };
+}
+
+function withValue<O extends Omit<PendingOperation, "seq">>(op: O, type: OperationType, value: SyncItem | undefined): O {
+  const { value: _old, ...rest } = op;
+  return (type === "delete" || value === undefined ? rest : { ...rest, value }) as O;
+}
+
+async function isHead(tx: IDBPTransaction<SyncLensSchema, StoreName[], "readwrite">, op: PendingOperation): Promise<boolean> {
+  const first = await tx.objectStore("outbox").index("itemId").openKeyCursor(IDBKeyRange.only(op.itemId));
+  return first?.primaryKey === op.seq;
+}
+
+async function lettersById(
+  index: { get(key: string): Promise<DeadLetter | undefined> },
+  opIds: readonly string[],
+): Promise<DeadLetter[]> {
+  const found = await Promise.all(opIds.map((opId) => index.get(opId)));
+  return found.filter((letter): letter is DeadLetter => letter !== undefined);
+}
+
+function pushError(history: readonly AttemptError[], error: AttemptError): AttemptError[] {
+  return [...history, error].slice(-MAX_ERROR_HISTORY);
+}
+
+async function guard<R>(what: string, run: () => Promise<R>): Promise<R> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof QueueFullError) throw error;
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new StorageError(`Could not ${what} (${detail})`, error);
+  }
+}

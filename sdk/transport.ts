@@ -1,0 +1,223 @@
+import { parseRetryAfter } from "./backoff";
+import type { SendOutcome } from "./classify";
+import type { PendingOperation } from "./types";
+
+/** One write as it goes on the wire (see docs/protocol.md). */
+export interface WireOp {
+  opId: string;
+  id: string;
+  method: "PUT" | "PATCH" | "DELETE";
+  ifMatch?: number;
+  ifNoneMatch?: "*";
+  body?: unknown;
+}
+
+export type HeadersInput = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+
+export interface TransportOptions {
+  endpoint: string;
+  fetch: typeof fetch;
+  headers: HeadersInput | undefined;
+  timeoutMs: number;
+  /** Called once per HTTP request that got a reply or failed, for metrics. */
+  onRequest: (info: { bytes: number; latencyMs: number }) => void;
+}
+
+const BATCH_UNSUPPORTED = new Set([404, 405, 501]);
+const PER_ITEM_CONCURRENCY = 4;
+/** Browsers refuse keepalive requests whose bodies add up to more than 64 KiB. */
+export const KEEPALIVE_BUDGET_BYTES = 60 * 1024;
+
+/** Builds the request for an operation from the server version its item was last seen at. */
+export function toWireOp(op: PendingOperation, version: number | undefined): WireOp {
+  const wire: WireOp = { opId: op.opId, id: op.itemId, method: op.type === "delete" ? "DELETE" : "PUT" };
+  if (version !== undefined) wire.ifMatch = version;
+  else if (op.type !== "delete") wire.ifNoneMatch = "*";
+  if (op.type !== "delete") wire.body = op.value;
+  return wire;
+}
+
+/**
+ * Sends operations to the server: one `POST {endpoint}/_batch` when the server has it, per-item requests
+ * when it answers 404/405/501 to the batch route (remembered for the client's lifetime).
+ *
+ * Failure modes: never throws for a network or server fault; each operation gets a {@link SendOutcome}.
+ * A reply that is not what the protocol promises is `malformed` (retried: the idempotency key makes that
+ * safe). Throws only when `signal` aborts (the client is closing).
+ */
+export class HttpTransport {
+  private batchSupported = true;
+  /** The headers of the last request, for the pagehide flush, which cannot await a headers function. */
+  private lastHeaders: Record<string, string> = {};
+
+  constructor(private readonly options: TransportOptions) {}
+
+  setHeaders(headers: HeadersInput): void {
+    this.options.headers = headers;
+  }
+
+  async send(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
+    if (ops.length === 0) return [];
+    if (this.batchSupported) {
+      const batch = await this.sendBatch(ops, signal);
+      if (batch !== "unsupported") return batch;
+      this.batchSupported = false;
+    }
+    const outcomes: SendOutcome[] = new Array(ops.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ops.length) {
+        const index = next++;
+        outcomes[index] = await this.sendOne(ops[index]!, signal);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PER_ITEM_CONCURRENCY, ops.length) }, worker));
+    return outcomes;
+  }
+
+  /** Any HTTP reply proves the server reachable; only a network error or a timeout does not. */
+  async ping(url: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+    const reply = await this.request(url, { method: "GET", cache: "no-store" }, signal, timeoutMs, false);
+    return reply.kind === "reply";
+  }
+
+  /**
+   * Best effort at page unload: fires the operations as one keepalive request and forgets them. The reply
+   * is never read; the operations stay queued and are sent again, under the same keys, on the next load.
+   */
+  flushKeepalive(ops: readonly WireOp[]): void {
+    const body = JSON.stringify({ ops });
+    const init: RequestInit = { method: "POST", body, keepalive: true, headers: this.jsonHeaders(this.lastHeaders) };
+    const url = this.batchSupported ? `${this.options.endpoint}/_batch` : undefined;
+    if (url) {
+      this.options.fetch(url, init).catch(() => undefined);
+      return;
+    }
+    for (const op of ops) this.options.fetch(itemUrl(this.options.endpoint, op.id), { ...oneRequest(op, this.lastHeaders), keepalive: true }).catch(() => undefined);
+  }
+
+  private async sendBatch(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[] | "unsupported"> {
+    const headers = this.jsonHeaders(await this.resolveHeaders());
+    const body = JSON.stringify({ ops });
+    const reply = await this.request(`${this.options.endpoint}/_batch`, { method: "POST", headers, body }, signal, this.options.timeoutMs);
+    if (reply.kind !== "reply") return ops.map(() => reply.outcome);
+    const { status, body: payload, retryAfterMs } = reply;
+    if (BATCH_UNSUPPORTED.has(status)) return "unsupported";
+    if (status !== 200) return ops.map(() => httpOutcome(status, payload, retryAfterMs));
+    const results = parseBatchResults(payload, ops);
+    if (!results) return ops.map(() => malformed(status, "The batch reply does not list one result per operation", payload));
+    return results.map(({ status: opStatus, body: opBody }) => recordOutcome(opStatus, opBody, undefined));
+  }
+
+  private async sendOne(op: WireOp, signal: AbortSignal): Promise<SendOutcome> {
+    const init = oneRequest(op, await this.resolveHeaders());
+    const reply = await this.request(itemUrl(this.options.endpoint, op.id), init, signal, this.options.timeoutMs);
+    if (reply.kind !== "reply") return reply.outcome;
+    return recordOutcome(reply.status, reply.body, reply.retryAfterMs);
+  }
+
+  private async resolveHeaders(): Promise<Record<string, string>> {
+    const { headers } = this.options;
+    this.lastHeaders = typeof headers === "function" ? await headers() : headers ?? {};
+    return this.lastHeaders;
+  }
+
+  private jsonHeaders(base: Record<string, string>): Record<string, string> {
+    return { ...base, "Content-Type": "application/json" };
+  }
+
+  private async request(
+    url: string,
+    init: RequestInit,
+    signal: AbortSignal,
+    timeoutMs: number,
+    countMetrics = true,
+  ): Promise<{ kind: "reply"; status: number; body: unknown; retryAfterMs: number | undefined } | { kind: "failed"; outcome: SendOutcome }> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const onAbort = (): void => timeout.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    const started = Date.now();
+    const bytes = typeof init.body === "string" ? byteLength(init.body) : 0;
+    try {
+      const response = await this.options.fetch(url, { ...init, signal: timeout.signal });
+      const text = await response.text();
+      return {
+        kind: "reply",
+        status: response.status,
+        body: parseJson(text),
+        retryAfterMs: parseRetryAfter(response.headers.get("Retry-After"), Date.now()),
+      };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      return timeout.signal.aborted
+        ? { kind: "failed", outcome: { kind: "timeout", message: `No reply within ${timeoutMs} ms` } }
+        : { kind: "failed", outcome: { kind: "network", message } };
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      if (countMetrics) this.options.onRequest({ bytes, latencyMs: Date.now() - started });
+    }
+  }
+}
+
+function oneRequest(op: WireOp, headers: Record<string, string>): RequestInit {
+  const all: Record<string, string> = { ...headers, "Idempotency-Key": op.opId };
+  if (op.ifMatch !== undefined) all["If-Match"] = `"${op.ifMatch}"`;
+  if (op.ifNoneMatch) all["If-None-Match"] = op.ifNoneMatch;
+  if (op.body === undefined) return { method: op.method, headers: all };
+  all["Content-Type"] = op.method === "PATCH" ? "application/merge-patch+json" : "application/json";
+  return { method: op.method, headers: all, body: JSON.stringify(op.body) };
+}
+
+function itemUrl(endpoint: string, id: string): string {
+  return `${endpoint}/${encodeURIComponent(id)}`;
+}
+
+function recordOutcome(status: number, body: unknown, retryAfterMs: number | undefined): SendOutcome {
+  if (status < 200 || status > 299) return httpOutcome(status, body, retryAfterMs);
+  const version = isRecord(body) ? body["version"] : undefined;
+  if (typeof version !== "number" || !Number.isInteger(version)) {
+    return malformed(status, "The reply to a write carries no integer version", body);
+  }
+  return { kind: "ok", status, version, body };
+}
+
+function httpOutcome(status: number, body: unknown, retryAfterMs: number | undefined): SendOutcome {
+  return retryAfterMs === undefined ? { kind: "http", status, body } : { kind: "http", status, body, retryAfterMs };
+}
+
+function malformed(status: number, message: string, body: unknown): SendOutcome {
+  return { kind: "malformed", status, message, body };
+}
+
+function parseBatchResults(payload: unknown, ops: readonly WireOp[]): Array<{ status: number; body: unknown }> | null {
+  if (!isRecord(payload) || !Array.isArray(payload["results"])) return null;
+  const results: unknown[] = payload["results"];
+  if (results.length !== ops.length) return null;
+  const parsed: Array<{ status: number; body: unknown }> = [];
+  for (const [index, result] of results.entries()) {
+    if (!isRecord(result) || result["opId"] !== ops[index]!.opId || typeof result["status"] !== "number") return null;
+    parsed.push({ status: result["status"], body: result["body"] });
+  }
+  return parsed;
+}
+
+function parseJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const encoder = new TextEncoder();
+export function byteLength(text: string): number {
+  return encoder.encode(text).byteLength;
+}

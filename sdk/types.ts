@@ -1,0 +1,113 @@
+import type { SyncLensError } from "./errors";
+
+/** Anything with a string `id` and JSON-serialisable fields can be synced. */
+export interface SyncItem {
+  id: string;
+}
+
+export type OperationType = "create" | "update" | "delete";
+
+/** One failed attempt, as kept in an operation's error history. */
+export interface AttemptError {
+  at: number;
+  code: "network" | "timeout" | "http" | "auth" | "malformed_reply" | "conflict";
+  message: string;
+  status?: number;
+  body?: unknown;
+}
+
+/** A pending write in the outbox. `seq` orders the queue; `opId` is the idempotency key sent to the server. */
+export interface PendingOperation<T extends SyncItem = SyncItem> {
+  seq: number;
+  opId: string;
+  itemId: string;
+  type: OperationType;
+  /** The item as it will be sent; absent for deletes. */
+  value?: T;
+  createdAt: number;
+  updatedAt: number;
+  /** Times the operation was sent (a sent operation is never rewritten: its key may have been applied). */
+  attempts: number;
+  /** Failed attempts that count against `maxRetries`. */
+  failures: number;
+  nextAttemptAt: number;
+  lastAttemptAt?: number;
+  /** The most recent failures, newest last (at most 10). */
+  errors: AttemptError[];
+}
+
+/** An operation the outbox gave up on. Later operations for the same item wait until it is retried or discarded. */
+export interface DeadLetter<T extends SyncItem = SyncItem> extends PendingOperation<T> {
+  deadAt: number;
+  reason: "rejected" | "max_retries" | "conflict";
+  /** The server's reply that decided it, when there was one. */
+  reply?: { status: number; body: unknown };
+}
+
+export type SyncState = "idle" | "syncing" | "offline" | "error" | "conflict";
+
+export interface SyncStatus {
+  state: SyncState;
+  /** Whether the server is believed reachable (browser signal checked by real requests and pings). */
+  online: boolean;
+  forcedOffline: boolean;
+  paused: boolean;
+  /** True while 401/403 holds the queue until `resume()` or `setHeaders()`. */
+  authPaused: boolean;
+  pending: number;
+  deadLetters: number;
+  lastSyncAt: number | null;
+  lastError: SyncLensError | null;
+}
+
+export interface SyncResult {
+  /** Operations the server acknowledged. */
+  pushed: number;
+  /** Failed attempts that will be retried. */
+  retried: number;
+  deadLettered: number;
+  /** Operations still in the outbox when the drain ended. */
+  remaining: number;
+  durationMs: number;
+  /** Why nothing (more) was sent, when that is the case. */
+  skipped?: "offline" | "paused" | "auth" | "closed" | "budget";
+}
+
+export interface SyncMetrics {
+  /** Operation attempts that got an answer (success or failure). */
+  totalAttempts: number;
+  successes: number;
+  failures: number;
+  /** successes / totalAttempts, 1 when nothing was attempted. */
+  successRate: number;
+  retries: number;
+  deadLettered: number;
+  requests: number;
+  latencyMs: { average: number; p50: number; p95: number; samples: number };
+  queueDepth: number;
+  oldestPendingAgeMs: number | null;
+  bytesSent: number;
+  drains: number;
+}
+
+export interface SyncedEvent {
+  opId: string;
+  itemId: string;
+  type: OperationType;
+  version: number;
+}
+
+export interface ChangeEvent<T extends SyncItem = SyncItem> {
+  type: "save" | "delete";
+  id: string;
+  value?: T;
+  source: "local" | "remote";
+}
+
+export interface SyncEvents<T extends SyncItem = SyncItem> {
+  status: SyncStatus;
+  synced: SyncedEvent;
+  deadletter: DeadLetter<T>;
+  error: SyncLensError;
+  change: ChangeEvent<T>;
+}

@@ -1,0 +1,65 @@
+import { InvalidItemError } from "./errors";
+import type { SyncItem } from "./types";
+
+export const MAX_ID_LENGTH = 256;
+const MAX_DEPTH = 64;
+
+export function assertValidId(id: unknown): asserts id is string {
+  if (typeof id !== "string" || id.length === 0) {
+    throw new InvalidItemError("An item id must be a non-empty string", "$.id", "invalid_id");
+  }
+  if (id.length > MAX_ID_LENGTH) {
+    throw new InvalidItemError(`An item id must be at most ${MAX_ID_LENGTH} characters`, "$.id", "invalid_id");
+  }
+}
+
+/**
+ * Checks that `item` survives a JSON round trip unchanged, which is what the server will store: plain
+ * objects and arrays of strings, finite numbers, booleans and null. `undefined` object fields are allowed
+ * (JSON drops them). Throws {@link InvalidItemError} naming the first offending path.
+ */
+export function assertValidItem<T extends SyncItem>(item: unknown): asserts item is T {
+  if (!isPlainObject(item)) throw new InvalidItemError("An item must be a plain object");
+  assertValidId(item["id"]);
+  assertJsonValue(item, "$", new Set(), 0);
+}
+
+function assertJsonValue(value: unknown, path: string, ancestors: Set<object>, depth: number): void {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return;
+    case "number":
+      if (!Number.isFinite(value)) throw new InvalidItemError(`${value} is not representable in JSON`, path);
+      return;
+    case "object":
+      break;
+    default:
+      throw new InvalidItemError(`A ${typeof value} is not JSON-serialisable`, path);
+  }
+  if (value === null) return;
+  if (depth >= MAX_DEPTH) throw new InvalidItemError(`Nested deeper than ${MAX_DEPTH} levels`, path);
+  if (ancestors.has(value)) throw new InvalidItemError("Circular reference", path);
+  ancestors.add(value);
+  if (Array.isArray(value)) {
+    value.forEach((entry, index) => {
+      if (entry === undefined) throw new InvalidItemError("undefined in an array becomes null in JSON", `${path}[${index}]`);
+      assertJsonValue(entry, `${path}[${index}]`, ancestors, depth + 1);
+    });
+  } else if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      const field = value[key];
+      if (field !== undefined) assertJsonValue(field, `${path}.${key}`, ancestors, depth + 1);
+    }
+  } else {
+    const kind = (value as object).constructor?.name ?? "object";
+    throw new InvalidItemError(`A ${kind} is not plain JSON data (store dates as ISO strings)`, path);
+  }
+  ancestors.delete(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
