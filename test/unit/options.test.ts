@@ -1,0 +1,47 @@
+import "fake-indexeddb/auto";
+import { describe, expect, it } from "vitest";
+import { InvalidOptionsError } from "../../sdk/errors";
+import { resolveOptions, type SyncClientOptions } from "../../sdk/options";
+
+const base: SyncClientOptions = { name: "todos", endpoint: "http://127.0.0.1:8787/api/todos/" };
+
+describe("resolveOptions", () => {
+  it("fills the documented defaults", () => {
+    const resolved = resolveOptions(base);
+    expect(resolved).toMatchObject({
+      endpoint: "http://127.0.0.1:8787/api/todos",
+      batchSize: 50,
+      maxRetries: 5,
+      backoff: { baseMs: 1000, maxMs: 60_000 },
+      pingUrl: "http://127.0.0.1:8787/api/todos/_ping",
+      triggers: { onWrite: true, onOnline: true, onVisible: true, flushOnPageHide: true, intervalMs: 30_000 },
+    });
+  });
+
+  it.each([
+    ["name", { name: "" }],
+    ["name", { name: "has space" }],
+    ["endpoint", { endpoint: "/relative" }],
+    ["endpoint", { endpoint: "ftp://x/y" }],
+    ["batchSize", { batchSize: 0 }],
+    ["batchSize", { batchSize: 501 }],
+    ["batchSize", { batchSize: 2.5 }],
+    ["maxRetries", { maxRetries: -1 }],
+    ["backoff.baseMs", { backoff: { baseMs: 0 } }],
+    ["backoff.maxMs", { backoff: { baseMs: 100, maxMs: 10 } }],
+    ["timeoutMs", { timeoutMs: Number.POSITIVE_INFINITY }],
+    ["pingUrl", { pingUrl: "nope" }],
+    ["headers", { headers: { Authorization: 5 } }],
+    ["triggers.intervalMs", { triggers: { intervalMs: -1 } }],
+    ["triggers.onWrite", { triggers: { onWrite: "yes" } }],
+    ["maxQueueSize", { maxQueueSize: 0 }],
+  ])("rejects a bad %s", (option, patch) => {
+    const attempt = () => resolveOptions({ ...base, ...(patch as object) } as SyncClientOptions);
+    expect(attempt).toThrow(InvalidOptionsError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as InvalidOptionsError).option).toBe(option);
+    }
+  });
+});

@@ -1,0 +1,140 @@
+import "fake-indexeddb/auto";
+import { IDBFactory } from "fake-indexeddb";
+import { beforeEach, describe, expect, it } from "vitest";
+import { QueueFullError, StorageError } from "../../sdk/errors";
+import { SyncStore } from "../../sdk/store";
+import type { SyncItem } from "../../sdk/types";
+
+let factory: IDBFactory;
+let ids = 0;
+const none = { has: () => false };
+
+function ctx(overrides: Partial<Parameters<SyncStore["write"]>[3]> = {}) {
+  return { now: 1000, newOpId: () => `op-${++ids}`, isFrozen: () => false, maxQueueSize: 1000, pending: 0, ...overrides };
+}
+
+beforeEach(() => {
+  factory = new IDBFactory();
+});
+
+describe("SyncStore.write", () => {
+  it("commits the item and its operation together", async () => {
+    const store = await SyncStore.open(factory, "t");
+    const effect = await store.write("save", "a", { id: "a" }, ctx());
+    expect(effect).toMatchObject({ queueDelta: 1, head: true, op: { itemId: "a", type: "create" } });
+    expect(await store.getItem("a")).toEqual({ id: "a" });
+    expect(await store.pending()).toHaveLength(1);
+  });
+
+  it("writes neither when the transaction fails half-way", async () => {
+    const store = await SyncStore.open(factory, "t");
+    const unclonable = { id: "a", fn: () => 1 } as unknown as SyncItem;
+    await expect(store.write("save", "a", unclonable, ctx())).rejects.toBeInstanceOf(StorageError);
+    expect(await store.getItem("a")).toBeUndefined();
+    expect(await store.pending()).toHaveLength(0);
+  });
+
+  it("refuses to grow past maxQueueSize, writing nothing, but still coalesces", async () => {
+    const store = await SyncStore.open(factory, "t");
+    await store.write("save", "a", { id: "a" }, ctx());
+    await expect(store.write("save", "b", { id: "b" }, ctx({ maxQueueSize: 1, pending: 1 }))).rejects.toBeInstanceOf(QueueFullError);
+    expect(await store.getItem("b")).toBeUndefined();
+    await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx({ maxQueueSize: 1, pending: 1 }));
+    expect((await store.pending()).map((op) => op.value)).toEqual([{ id: "a", v: 2 }]);
+  });
+
+  it("never rewrites an operation that was taken for sending", async () => {
+    const store = await SyncStore.open(factory, "t");
+    await store.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
+    const { ops } = await store.takeReady(2000, 10, none, none);
+    expect(ops).toHaveLength(1);
+    await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
+    await store.write("delete", "a", undefined, ctx());
+    const queue = await store.pending();
+    expect(queue.map((op) => [op.type, op.value])).toEqual([
+      ["create", { id: "a", v: 1 }],
+      ["delete", undefined],
+    ]);
+  });
+
+  it("treats an operation in flight (in memory) as frozen too", async () => {
+    const store = await SyncStore.open(factory, "t");
+    const first = await store.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
+    await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx({ isFrozen: (seq) => seq === first.op!.seq }));
+    expect(await store.pending()).toHaveLength(2);
+  });
+});
+
+describe("SyncStore.takeReady", () => {
+  it("takes only the first operation of each item, in queue order, without blocking other items", async () => {
+    const store = await SyncStore.open(factory, "t");
+    await store.write("save", "a", { id: "a" }, ctx());
+    await store.takeReady(1000, 10, none, none); // freeze a's create
+    await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
+    await store.write("save", "b", { id: "b" }, ctx());
+    await store.settle([{ kind: "retry", seq: 1, nextAttemptAt: 5000, countsAsFailure: true, error: { at: 1, code: "network", message: "x" } }], 1000);
+    const batch = await store.takeReady(2000, 10, none, none);
+    expect(batch.ops.map((op) => op.itemId)).toEqual(["b"]);
+    expect(batch.nextDueAt).toBe(5000);
+    const inFlight = new Set(batch.ops.map((op) => op.seq));
+    const later = await store.takeReady(5000, 10, none, inFlight);
+    expect(later.ops.map((op) => [op.itemId, op.type])).toEqual([["a", "create"]]);
+  });
+
+  it("skips items held by a dead letter and operations excluded by the caller", async () => {
+    const store = await SyncStore.open(factory, "t");
+    await store.write("save", "a", { id: "a" }, ctx());
+    await store.write("save", "b", { id: "b" }, ctx());
+    const batch = await store.takeReady(1000, 10, new Set(["a"]), new Set([2]));
+    expect(batch.ops).toEqual([]);
+  });
+
+  it("respects the limit", async () => {
+    const store = await SyncStore.open(factory, "t");
+    for (const id of ["a", "b", "c"]) await store.write("save", id, { id }, ctx());
+    expect((await store.takeReady(1000, 2, none, none)).ops.map((op) => op.itemId)).toEqual(["a", "b"]);
+  });
+});
+
+describe("dead letters", () => {
+  it("keep the operation, its history and reply; retry restores the original place in the queue", async () => {
+    const store = await SyncStore.open(factory, "t");
+    await store.write("save", "a", { id: "a" }, ctx());
+    await store.takeReady(1000, 10, none, none);
+    await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
+    const error = { at: 1100, code: "http" as const, message: "HTTP 400", status: 400 };
+    const settled = await store.settle([{ kind: "dead", seq: 1, error, reason: "rejected", reply: { status: 400, body: { error: "bad_request" } } }], 1100);
+    expect(settled.dead[0]).toMatchObject({ seq: 1, deadAt: 1100, reason: "rejected", reply: { status: 400 }, errors: [error] });
+    expect(await store.deadItemIds()).toEqual(["a"]);
+    const [letter] = await store.deadLetters();
+    await store.retryDeadLetters([letter!.opId], 1200);
+    expect((await store.pending()).map((op) => [op.seq, op.type, op.failures])).toEqual([
+      [1, "create", 0],
+      [2, "update", 0],
+    ]);
+    expect((await store.pending())[0]!.errors).toHaveLength(1);
+    expect(await store.deadLetters()).toEqual([]);
+  });
+
+  it("discard removes them for good", async () => {
+    const store = await SyncStore.open(factory, "t");
+    await store.write("save", "a", { id: "a" }, ctx());
+    await store.settle([{ kind: "dead", seq: 1, error: { at: 1, code: "http", message: "x" }, reason: "rejected" }], 1);
+    const [letter] = await store.deadLetters();
+    expect(await store.discardDeadLetter(letter!.opId)).toMatchObject({ opId: letter!.opId });
+    expect(await store.discardDeadLetter(letter!.opId)).toBeUndefined();
+    expect(await store.deadLetters()).toEqual([]);
+  });
+});
+
+describe("persistence", () => {
+  it("a store opened again over the same name sees the same queue", async () => {
+    const first = await SyncStore.open(factory, "persist");
+    await first.write("save", "a", { id: "a" }, ctx());
+    await first.write("save", "b", { id: "b" }, ctx());
+    first.close();
+    const second = await SyncStore.open(factory, "persist");
+    expect((await second.pending()).map((op) => op.itemId)).toEqual(["a", "b"]);
+    expect(await second.countPending()).toBe(2);
+  });
+});
