@@ -1,0 +1,52 @@
+import type { SyncServer, SyncServerOptions } from "../../demo/server/app";
+import { createSyncServer } from "../../demo/server/app";
+
+export type TestServer = { app: SyncServer; url: string; api: string };
+
+/** A real server on 127.0.0.1, a free port and a fresh in-memory database; `api` is the "todos" endpoint. */
+export async function startServer(options: Partial<SyncServerOptions> = {}): Promise<TestServer> {
+  const app = createSyncServer({ db: ":memory:", ...options });
+  const { url } = await app.listen(0);
+  return { app, url, api: `${url}/api/todos` };
+}
+
+export type Answer<T> = { status: number; headers: Headers; body: T };
+
+/** fetch with a JSON body (objects are serialized, strings sent as is) and the JSON reply parsed. */
+export async function call<T = Record<string, unknown>>(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<Answer<T>> {
+  const { body } = init;
+  const payload =
+    body === undefined || typeof body === "string"
+      ? body
+      : body instanceof Uint8Array
+        ? Uint8Array.from(body)
+        : JSON.stringify(body);
+  const response = await fetch(url, {
+    method: init.method ?? "GET",
+    headers: { ...(payload !== undefined && { "Content-Type": "application/json" }), ...init.headers },
+    ...(payload !== undefined && { body: payload }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text === "" ? null : JSON.parse(text)) as T };
+}
+
+export type Preconditions = { ifMatch?: number; create?: boolean };
+
+/** A per-item write as the SDK sends it. */
+export function write<T = Record<string, unknown>>(
+  api: string,
+  method: "PUT" | "PATCH" | "DELETE",
+  id: string,
+  opId: string,
+  preconditions: Preconditions = {},
+  body?: unknown,
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { "Idempotency-Key": opId };
+  if (preconditions.create) headers["If-None-Match"] = "*";
+  if (preconditions.ifMatch !== undefined) headers["If-Match"] = `"${preconditions.ifMatch}"`;
+  if (method === "PATCH") headers["Content-Type"] = "application/merge-patch+json";
+  return call<T>(`${api}/${encodeURIComponent(id)}`, { method, headers, body });
+}

@@ -1,0 +1,45 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { mergePatch, openStore } from "../../demo/server/store";
+
+const day = 24 * 60 * 60 * 1000;
+
+describe("store", () => {
+  it("persists records and the change sequence in a file, and prunes keys older than 7 days on open", () => {
+    const dir = mkdtempSync(join(tmpdir(), "synclens-store-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "store.sqlite");
+    const start = Date.parse("2026-01-01T00:00:00.000Z");
+    const put = (id: string, opId: string) => ({ collection: "todos", opId, id, method: "PUT" as const, body: { id } });
+
+    const first = openStore(file, () => new Date(start));
+    expect(first.applyWrite(put("a", "old")).status).toBe(201);
+    first.close();
+
+    const sixDaysLater = openStore(file, () => new Date(start + 6 * day));
+    expect(sixDaysLater.stats().idempotency.keys).toBe(1);
+    expect(sixDaysLater.applyWrite(put("b", "recent")).status).toBe(201);
+    sixDaysLater.close();
+
+    const eightDaysLater = openStore(file, () => new Date(start + 8 * day));
+    expect(eightDaysLater.stats().idempotency.keys).toBe(1);
+    expect(eightDaysLater.applyWrite(put("b", "recent")).replayed).toBe(true);
+    const page = eightDaysLater.changes("todos", 0, 10);
+    expect(page.changes.map(({ id, seq }) => [id, seq])).toEqual([["a", 1], ["b", 2]]);
+    expect(eightDaysLater.get("todos", "a")?.updatedAt).toBe("2026-01-01T00:00:00.000Z");
+    eightDaysLater.close();
+  });
+
+  it("implements RFC 7396 merge patch", () => {
+    expect(mergePatch({ a: "b" }, { a: "c" })).toEqual({ a: "c" });
+    expect(mergePatch({ a: "b" }, { b: "c" })).toEqual({ a: "b", b: "c" });
+    expect(mergePatch({ a: "b" }, { a: null })).toEqual({});
+    expect(mergePatch({ a: [{ b: "c" }] }, { a: [1] })).toEqual({ a: [1] });
+    expect(mergePatch({ a: { b: "c" } }, { a: { b: "d", c: null } })).toEqual({ a: { b: "d" } });
+    expect(mergePatch(["a"], { a: "b" })).toEqual({ a: "b" });
+    expect(mergePatch({ a: "foo" }, "bar")).toBe("bar");
+    expect(mergePatch({}, { a: { bb: { ccc: null } } })).toEqual({ a: { bb: {} } });
+  });
+});
