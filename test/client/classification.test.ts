@@ -1,0 +1,201 @@
+import type { ServerResponse } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import type { SyncLensError } from "../../sdk";
+import { testClient, waitFor } from "../support/client";
+import { batchReply, json, startScriptedServer, type RecordedRequest } from "../support/servers";
+
+type Scripted = Awaited<ReturnType<typeof startScriptedServer>>;
+const cleanup: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function scripted(reply: (request: RecordedRequest, res: ServerResponse) => void): Promise<Scripted> {
+  const server = await startScriptedServer(reply);
+  cleanup.push(() => server.close());
+  return server;
+}
+
+function client(server: Scripted, options: Parameters<typeof testClient>[1] = {}) {
+  const created = testClient(`${server.url}/api/todos`, { pingUrl: false, triggers: { onWrite: false }, ...options });
+  cleanup.push(() => created.close());
+  return created;
+}
+
+const record = (op: { id: string }, version = 1) => ({ id: op.id, version, updatedAt: new Date().toISOString(), deleted: false, value: op });
+const batches = (server: Scripted) => server.requests.filter((r) => r.path.endsWith("/_batch"));
+
+describe("reply classification", () => {
+  it("400 dead-letters at once, keeping the server's reply; nothing is dropped", async () => {
+    const server = await scripted((req, res) => batchReply(req, res, 400, () => ({ error: "bad_request", message: "title too long" })));
+    const todos = client(server);
+    const letters: unknown[] = [];
+    todos.on("deadletter", (letter) => letters.push(letter));
+    await todos.save({ id: "a", title: "x" });
+    const result = await todos.sync();
+    expect(result).toMatchObject({ pushed: 0, deadLettered: 1, remaining: 0 });
+    const [letter] = await todos.deadLetters();
+    expect(letter).toMatchObject({
+      itemId: "a",
+      reason: "rejected",
+      reply: { status: 400, body: { error: "bad_request", message: "title too long" } },
+      errors: [{ code: "http", status: 400, message: "HTTP 400: title too long" }],
+      value: { id: "a", title: "x" },
+    });
+    expect(letters).toHaveLength(1);
+    expect(todos.status).toMatchObject({ deadLetters: 1, pending: 0, state: "error" });
+    expect(batches(server)).toHaveLength(1);
+  });
+
+  it("5xx retries with backoff until maxRetries, then dead-letters with the whole history", async () => {
+    const server = await scripted((req, res) => json(res, 500, { error: "internal", message: "boom" }));
+    const todos = client(server, { maxRetries: 3 });
+    await todos.save({ id: "a", title: "x" });
+    await waitFor(async () => {
+      await todos.sync();
+      return todos.status.deadLetters === 1;
+    }, 5000, "the dead letter");
+    const [letter] = await todos.deadLetters();
+    expect(letter).toMatchObject({ reason: "max_retries", attempts: 4, reply: { status: 500 } });
+    expect(letter!.errors.map((e) => e.status)).toEqual([500, 500, 500, 500]);
+    expect(batches(server)).toHaveLength(4);
+    expect(todos.metrics()).toMatchObject({ retries: 3, deadLettered: 1, successes: 0 });
+  });
+
+  it("429 honours Retry-After", async () => {
+    const server = await scripted((req, res) => json(res, 429, { error: "slow_down" }, { "Retry-After": "2" }));
+    const todos = client(server);
+    await todos.save({ id: "a", title: "x" });
+    const before = Date.now();
+    const result = await todos.sync();
+    expect(result.retried).toBe(1);
+    const [op] = await todos.queue();
+    expect(op!.nextAttemptAt).toBeGreaterThanOrEqual(before + 2000);
+    expect(op!.failures).toBe(1);
+  });
+
+  it("401 pauses the queue without burning retries; new headers resume it", async () => {
+    let token = "old";
+    const server = await scripted((req, res) => {
+      if (req.headers.authorization !== "Bearer fresh") return json(res, 401, { error: "unauthorized" });
+      batchReply(req, res, 201, (op) => record(op));
+    });
+    const todos = client(server, { headers: async () => ({ Authorization: `Bearer ${token}` }) });
+    const errors: SyncLensError[] = [];
+    todos.on("error", (error) => errors.push(error));
+    await todos.save({ id: "a", title: "x" });
+    expect(await todos.sync()).toMatchObject({ pushed: 0, skipped: "auth" });
+    expect(todos.status).toMatchObject({ authPaused: true, state: "error" });
+    expect(todos.status.lastError?.code).toBe("auth");
+    expect(errors.map((e) => e.code)).toEqual(["auth"]);
+    const [op] = await todos.queue();
+    expect(op!.failures).toBe(0);
+    expect(await todos.sync()).toMatchObject({ skipped: "auth" });
+    expect(batches(server)).toHaveLength(1);
+    token = "fresh";
+    todos.setHeaders(async () => ({ Authorization: `Bearer ${token}` }));
+    await waitFor(() => todos.status.pending === 0, 5000, "the drain after new headers");
+    expect(todos.status).toMatchObject({ authPaused: false, lastError: null });
+  });
+
+  it("403 pauses too, and resume() lifts it", async () => {
+    let allowed = false;
+    const server = await scripted((req, res) => (allowed ? batchReply(req, res, 201, (op) => record(op)) : json(res, 403, { error: "forbidden" })));
+    const todos = client(server);
+    await todos.save({ id: "a", title: "x" });
+    await todos.sync();
+    expect(todos.status.authPaused).toBe(true);
+    allowed = true;
+    todos.resume();
+    await waitFor(() => todos.status.pending === 0, 5000, "the drain after resume");
+  });
+
+  it("a malformed reply is retried (the key makes it safe) and never loses the write", async () => {
+    let replies = 0;
+    const server = await scripted((req, res) => {
+      replies++;
+      if (replies <= 2) {
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(replies === 1 ? "{not json" : JSON.stringify({ results: "nope" }));
+        return;
+      }
+      batchReply(req, res, 201, (op) => record(op));
+    });
+    const todos = client(server);
+    await todos.save({ id: "a", title: "x" });
+    await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the write to land");
+    const sentKeys = batches(server).map((r) => (JSON.parse(r.body) as { ops: Array<{ opId: string }> }).ops[0]!.opId);
+    expect(new Set(sentKeys).size).toBe(1);
+    expect(sentKeys).toHaveLength(3);
+  });
+
+  it("falls back to per-item requests when the server has no batch route", async () => {
+    const server = await scripted((req, res) => {
+      if (req.path.endsWith("/_batch")) return json(res, 404, { error: "not_found" });
+      const body = req.method === "DELETE" ? { id: "b" } : (JSON.parse(req.body) as { id: string });
+      json(res, 200, record(body, 3));
+    });
+    const todos = client(server);
+    await todos.save({ id: "a", title: "x" });
+    await todos.save({ id: "b", title: "y" });
+    await todos.sync();
+    await todos.delete("b");
+    await todos.save({ id: "a", title: "x2" });
+    await todos.sync();
+    const perItem = server.requests.filter((r) => !r.path.endsWith("/_batch"));
+    expect(batches(server)).toHaveLength(1);
+    expect(perItem.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      "DELETE /api/todos/b",
+      "PUT /api/todos/a",
+      "PUT /api/todos/a",
+      "PUT /api/todos/b",
+    ]);
+    const creates = perItem.filter((r) => r.headers["if-none-match"] === "*");
+    expect(creates).toHaveLength(2);
+    const update = perItem.find((r) => r.headers["if-match"] === '"3"' && r.method === "PUT");
+    expect(update?.headers["idempotency-key"]).toMatch(/[0-9a-f-]{36}/);
+  });
+});
+
+describe("dead letters", () => {
+  it("hold later operations of their item until retried, and retry puts them back in order", async () => {
+    let reject = true;
+    const sent: string[] = [];
+    const server = await scripted((req, res) => {
+      const { ops } = JSON.parse(req.body) as { ops: Array<{ id: string; method: string; body?: { title: string } }> };
+      sent.push(...ops.map((op) => `${op.method} ${op.id} ${op.body?.title ?? ""}`));
+      batchReply(req, res, reject ? 422 : 200, (op, i) => (reject ? { error: "invalid" } : record(op, i + 1)));
+    });
+    const todos = client(server);
+    await todos.save({ id: "a", title: "v1" });
+    await todos.sync();
+    await todos.save({ id: "a", title: "v2" });
+    await todos.save({ id: "b", title: "free" });
+    reject = false;
+    await todos.sync();
+    expect(sent).toEqual(["PUT a v1", "PUT b free"]);
+    expect((await todos.queue()).map((op) => op.value?.title)).toEqual(["v2"]);
+    await todos.retryAllDeadLetters();
+    await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the queue to drain");
+    expect(sent).toEqual(["PUT a v1", "PUT b free", "PUT a v1", "PUT a v2"]);
+    expect(todos.status.deadLetters).toBe(0);
+  });
+
+  it("discard removes the letter for good and lets its item's later operations go", async () => {
+    let reject = true;
+    const server = await scripted((req, res) => batchReply(req, res, reject ? 400 : 200, (op) => (reject ? { error: "bad" } : record(op, 7))));
+    const todos = client(server);
+    await todos.save({ id: "a", title: "poison" });
+    await todos.sync();
+    await todos.save({ id: "a", title: "fixed" });
+    reject = false;
+    const [letter] = await todos.deadLetters();
+    await todos.discardDeadLetter(letter!.opId);
+    await expect(todos.discardDeadLetter(letter!.opId)).rejects.toMatchObject({ code: "not_found" });
+    await expect(todos.retryDeadLetter("nope")).rejects.toMatchObject({ code: "not_found" });
+    await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the queue to drain");
+    expect(await todos.deadLetters()).toEqual([]);
+    expect(todos.status.deadLetters).toBe(0);
+  });
+});

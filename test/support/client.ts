@@ -1,0 +1,40 @@
+import "fake-indexeddb/auto";
+import { IDBFactory } from "fake-indexeddb";
+import { createSyncClient, type SyncClient, type SyncClientOptions } from "../../sdk";
+
+export interface Todo {
+  id: string;
+  title: string;
+  done?: boolean;
+  n?: number;
+}
+
+let counter = 0;
+
+/** A client with fast backoff, no interval trigger and a database of its own. */
+export function testClient(
+  endpoint: string,
+  options: Partial<SyncClientOptions> = {},
+): SyncClient<Todo> & { factory: IDBFactory; createdWith: SyncClientOptions } {
+  const factory = (options.indexedDB as IDBFactory | undefined) ?? new IDBFactory();
+  const full: SyncClientOptions = {
+    name: `test-${++counter}`,
+    endpoint,
+    backoff: { baseMs: 5, maxMs: 40 },
+    timeoutMs: 2000,
+    pingTimeoutMs: 500,
+    ...options,
+    triggers: { intervalMs: 0, ...options.triggers },
+    indexedDB: factory,
+  };
+  return Object.assign(createSyncClient<Todo>(full), { factory, createdWith: full });
+}
+
+/** Polls `condition` until it holds (or throws after `timeoutMs`): waiting for a state, never a fixed sleep. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
