@@ -107,7 +107,8 @@ export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
     maxRetries: integer("maxRetries", options.maxRetries, 5, 0, 1000),
     backoff,
     timeoutMs: positive("timeoutMs", options.timeoutMs, 15_000),
-    fetch: fetchImpl,
+    // Called as a plain function: `window.fetch` invoked as a method of another object throws "Illegal invocation".
+    fetch: (input, init) => fetchImpl(input, init),
     headers: options.headers,
     pingUrl,
     pingTimeoutMs: positive("pingTimeoutMs", options.pingTimeoutMs, 5000),
