@@ -1,0 +1,104 @@
+// The demo app: a todo list on the SyncLens SDK, imported through the package entry ("synclens").
+import { createSyncClient } from "synclens";
+
+const $ = (testId) => document.querySelector(`[data-testid="${testId}"]`);
+const endpoint = `${location.origin}/api/todos`;
+
+const client = createSyncClient({
+  name: "demo-todos",
+  endpoint,
+  pingUrl: `${location.origin}/_ping`,
+  backoff: { baseMs: 500, maxMs: 10_000 },
+  triggers: { intervalMs: 10_000 },
+});
+// For the browser tests and for poking around from the console.
+window.synclens = client;
+
+function element(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+async function renderTodos() {
+  const todos = (await client.list()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  $("todos").replaceChildren(
+    ...todos.map((todo) => {
+      const toggle = element("input", { type: "checkbox", checked: todo.done, title: "done" });
+      toggle.addEventListener("change", () => client.save({ ...todo, done: toggle.checked }));
+      const remove = element("button", { type: "button", textContent: "Delete", title: `Delete ${todo.title}` });
+      remove.addEventListener("click", () => client.delete(todo.id));
+      const li = element("li", { className: todo.done ? "done" : "" }, toggle, element("span", { className: "title", textContent: todo.title }), remove);
+      li.dataset.id = todo.id;
+      return li;
+    }),
+  );
+}
+
+async function renderServer() {
+  if (client.status.forcedOffline) return;
+  try {
+    const reply = await fetch(endpoint, { cache: "no-store" });
+    if (!reply.ok) return;
+    const { items } = await reply.json();
+    items.sort((a, b) => String(a.value.createdAt).localeCompare(String(b.value.createdAt)));
+    $("server-todos").replaceChildren(
+      ...items.map((record) => {
+        const li = element("li", { className: record.value.done ? "done" : "" }, element("span", { className: "title", textContent: `${record.value.title} (v${record.version})` }));
+        li.dataset.id = record.id;
+        return li;
+      }),
+    );
+  } catch {
+    // Unreachable: the status line already says so.
+  }
+}
+
+async function renderDeadLetters() {
+  const letters = await client.deadLetters();
+  $("dead-letters").replaceChildren(
+    ...letters.map((letter) => {
+      const retry = element("button", { type: "button", textContent: "Retry" });
+      retry.addEventListener("click", () => client.retryDeadLetter(letter.opId));
+      const discard = element("button", { type: "button", textContent: "Discard" });
+      discard.addEventListener("click", () => client.discardDeadLetter(letter.opId));
+      const last = letter.errors.at(-1);
+      return element("li", {}, element("span", { textContent: `${letter.type} ${letter.itemId}: ${letter.reason}` }), retry, discard, element("code", { textContent: last ? last.message : "" }));
+    }),
+  );
+}
+
+function renderStatus(status) {
+  const badge = $("state");
+  badge.textContent = status.forcedOffline ? "offline (forced)" : status.paused ? "paused" : status.state;
+  badge.dataset.state = status.state;
+  $("pending").textContent = String(status.pending);
+  $("dead").textContent = String(status.deadLetters);
+  $("last-sync").textContent = status.lastSyncAt ? new Date(status.lastSyncAt).toLocaleTimeString() : "never";
+  $("last-error").textContent = status.lastError ? status.lastError.message : "";
+  $("offline").checked = status.forcedOffline;
+}
+
+$("add-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const input = $("new-title");
+  const title = input.value.trim();
+  if (!title) return;
+  input.value = "";
+  await client.save({ id: crypto.randomUUID(), title, done: false, createdAt: new Date().toISOString() });
+});
+$("offline").addEventListener("change", (event) => client.setOffline(event.target.checked));
+$("sync-now").addEventListener("click", () => client.sync());
+
+client.on("status", (status) => {
+  renderStatus(status);
+  void renderDeadLetters();
+});
+client.on("change", () => void renderTodos());
+client.on("synced", () => void renderServer());
+
+await client.ready;
+renderStatus(client.status);
+await Promise.all([renderTodos(), renderDeadLetters(), renderServer()]);
+setInterval(renderServer, 2000);
+document.body.dataset.ready = "true";

@@ -1,0 +1,27 @@
+// Makes a fresh clone runnable: installs npm dependencies when they are missing or stale and, with
+// --browser, Debian's chromium when no browser is found. Never downloads a browser build of its own.
+import { execSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+
+const run = (command) => execSync(command, { stdio: "inherit" });
+
+function dependenciesStale() {
+  const marker = "node_modules/.package-lock.json";
+  if (!existsSync(marker)) return true;
+  return statSync("package-lock.json").mtimeMs > statSync(marker).mtimeMs;
+}
+
+if (dependenciesStale()) {
+  console.log("setup: installing npm dependencies (npm ci)");
+  run("npm ci --no-audit --no-fund");
+}
+
+if (process.argv.includes("--browser")) {
+  const chrome = process.env.CHROME_PATH ?? "/usr/bin/chromium";
+  if (!existsSync(chrome)) {
+    if (process.env.CHROME_PATH) throw new Error(`CHROME_PATH=${chrome} does not exist`);
+    console.log("setup: installing Debian's chromium");
+    const sudo = process.getuid?.() === 0 ? "" : "sudo ";
+    run(`${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium`);
+  }
+}
