@@ -81,8 +81,10 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   private deadCount = 0;
   /** Items held by a dead letter: their later operations wait (per-item order). Value: letters per item. */
   private readonly deadItems = new Map<string, number>();
-  /** Operations being sent, or fired at pagehide: their keys may be applied, so they must not be rewritten. */
-  private readonly frozen = new Set<number>();
+  /** Operations being sent: the drain skips them, and writes must not rewrite them. */
+  private readonly inFlight = new Set<number>();
+  /** Operations fired at pagehide whose attempt mark is not stored yet: writes must not rewrite them. */
+  private readonly flushed = new Set<number>();
   /** Queue heads as JSON wire ops, for the pagehide flush. */
   private readonly flushCache = new Map<number, string>();
 
@@ -311,7 +313,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     return {
       now: Date.now(),
       newOpId: newOperationId,
-      isFrozen: (seq: number) => this.frozen.has(seq),
+      isFrozen: (seq: number) => this.inFlight.has(seq) || this.flushed.has(seq),
       maxQueueSize: this.options.maxQueueSize,
       pending: this.pending,
     };
@@ -358,8 +360,11 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     }
     if (chosen.length === 0) return;
     this.transport.flushKeepalive(chosen.map((wire) => JSON.parse(wire) as never));
-    for (const seq of seqs) this.frozen.add(seq);
-    this.store.markAttempted(seqs, Date.now()).catch((error: unknown) => this.reportError(error));
+    for (const seq of seqs) this.flushed.add(seq);
+    this.store
+      .markAttempted(seqs, Date.now())
+      .then(() => seqs.forEach((seq) => this.flushed.delete(seq)))
+      .catch((error: unknown) => this.reportError(error));
   }
 
   // ---- draining ----
@@ -414,7 +419,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
             this.wake(Date.now());
             break;
           }
-          const batch = await this.store.takeReady(Date.now(), this.options.batchSize, this.deadItems, this.frozen);
+          const batch = await this.store.takeReady(Date.now(), this.options.batchSize, this.deadItems, this.inFlight);
           if (batch.ops.length === 0) {
             if (batch.nextDueAt !== null) this.wake(batch.nextDueAt);
             break;
@@ -443,7 +448,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   }
 
   private async sendBatch(ops: PendingOperation[]): Promise<{ pushed: number; retried: number; dead: number; failed: boolean; stop: boolean }> {
-    for (const op of ops) this.frozen.add(op.seq);
+    for (const op of ops) this.inFlight.add(op.seq);
     try {
       const versions = await this.store.versionOf(ops.map((op) => op.itemId));
       let outcomes: SendOutcome[];
@@ -459,7 +464,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       }
       return await this.settle(ops, outcomes);
     } finally {
-      for (const op of ops) this.frozen.delete(op.seq);
+      for (const op of ops) this.inFlight.delete(op.seq);
     }
   }
 

@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { EnvironmentSignals } from "../../sdk/environment";
+import { testClient, waitFor } from "../support/client";
+import { startReferenceServer } from "../support/servers";
+
+type Handlers = Parameters<EnvironmentSignals["subscribe"]>[0];
+
+/** Stands in for the browser's online/offline/visibility/pagehide signals. */
+function fakeBrowser() {
+  let handlers: Handlers | undefined;
+  const browser = {
+    onLine: true,
+    environment: {
+      browserSaysOnline: () => browser.onLine,
+      subscribe(h: Handlers) {
+        handlers = h;
+        return () => {
+          handlers = undefined;
+        };
+      },
+    } satisfies EnvironmentSignals,
+    fire(signal: keyof Handlers) {
+      handlers?.[signal]();
+    },
+  };
+  return browser;
+}
+
+let server: Awaited<ReturnType<typeof startReferenceServer>>;
+let endpoint: string;
+const clients: Array<{ close(): Promise<void> }> = [];
+
+function client(options: Parameters<typeof testClient>[1] = {}) {
+  const created = testClient(endpoint, options);
+  clients.push(created);
+  return created;
+}
+
+beforeEach(async () => {
+  server = await startReferenceServer();
+  endpoint = `${server.url}/api/todos`;
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await server.close();
+});
+
+describe("pagehide flush", () => {
+  it("fires the queue heads as one keepalive batch; what it sent is frozen and later applied only once", async () => {
+    const browser = fakeBrowser();
+    const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
+    await todos.save({ id: "a", title: "1" });
+    await todos.save({ id: "b", title: "2" });
+    const queued = await todos.queue();
+    browser.fire("pagehide");
+    await waitFor(() => server.store.get("todos", "b") !== null, 5000, "the keepalive batch");
+    expect(server.store.get("todos", "a")).toMatchObject({ value: { title: "1" } });
+
+    // The page lived on (bfcache): a new edit must not rewrite what was fired.
+    await waitFor(async () => (await todos.queue()).every((op) => op.attempts === 1), 2000, "the attempt marks");
+    await todos.save({ id: "a", title: "1b" });
+    expect((await todos.queue()).map((op) => [op.itemId, op.type])).toEqual([
+      ["a", "create"],
+      ["b", "create"],
+      ["a", "update"],
+    ]);
+    await todos.sync();
+    for (const op of queued) expect(server.store.appliedCount("todos", op.opId)).toBe(1);
+    expect(server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "1b" } });
+  });
+
+  it("sends nothing while forced offline or paused", async () => {
+    const browser = fakeBrowser();
+    const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
+    await todos.save({ id: "a", title: "1" });
+    todos.setOffline(true);
+    browser.fire("pagehide");
+    todos.setOffline(false);
+    todos.pause();
+    browser.fire("pagehide");
+    expect(todos.metrics().requests).toBe(0);
+    expect((await todos.queue())[0]!.attempts).toBe(0);
+  });
+});
+
+describe("connectivity", () => {
+  it("believes the browser's offline at once and needs a ping to believe it back online", async () => {
+    const browser = fakeBrowser();
+    const todos = client({ environment: browser.environment });
+    await todos.ready;
+    browser.onLine = false;
+    browser.fire("offline");
+    expect(todos.status).toMatchObject({ online: false, state: "offline" });
+    await todos.save({ id: "a", title: "1" });
+    expect(await todos.sync()).toMatchObject({ skipped: "offline" });
+    expect(server.store.get("todos", "a")).toBeNull();
+    browser.onLine = true;
+    browser.fire("online");
+    await waitFor(() => server.store.get("todos", "a") !== null, 5000, "the drain after online");
+    expect(todos.status.online).toBe(true);
+  });
+
+  it("does not trust navigator.onLine: a failing ping keeps the client offline and the write queued", async () => {
+    const browser = fakeBrowser();
+    const port = new URL(server.url).port;
+    await server.close();
+    const todos = client({ environment: browser.environment, endpoint: `http://127.0.0.1:${port}/api/todos`, triggers: { onWrite: false } });
+    await todos.save({ id: "a", title: "1" });
+    await todos.sync();
+    expect(todos.status.online).toBe(false);
+    browser.fire("online");
+    await todos.sync();
+    expect(todos.status.online).toBe(false);
+    expect(todos.status.pending).toBe(1);
+    // Only the first attempt counted against the operation; the pings after it did not.
+    expect((await todos.queue())[0]!.failures).toBe(1);
+    server = await startReferenceServer(); // for afterEach
+  });
+
+  it("syncs when the page becomes visible", async () => {
+    const browser = fakeBrowser();
+    const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
+    await todos.save({ id: "a", title: "1" });
+    browser.fire("visible");
+    await waitFor(() => server.store.get("todos", "a") !== null, 5000, "the drain on visibility");
+  });
+
+  it("syncs on an interval", async () => {
+    const todos = client({ triggers: { onWrite: false, intervalMs: 20 } });
+    await todos.save({ id: "a", title: "1" });
+    await waitFor(() => server.store.get("todos", "a") !== null, 5000, "the interval drain");
+  });
+});
