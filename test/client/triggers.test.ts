@@ -6,9 +6,15 @@ import { startReferenceServer } from "../support/servers";
 type Handlers = Parameters<EnvironmentSignals["subscribe"]>[0];
 
 /** Stands in for the browser's online/offline/visibility/pagehide signals. */
-function fakeBrowser() {
+interface FakeBrowser {
+  onLine: boolean;
+  environment: EnvironmentSignals;
+  fire(signal: keyof Handlers): void;
+}
+
+function fakeBrowser(): FakeBrowser {
   let handlers: Handlers | undefined;
-  const browser = {
+  const browser: FakeBrowser = {
     onLine: true,
     environment: {
       browserSaysOnline: () => browser.onLine,
