@@ -9,9 +9,22 @@ const manifest = JSON.parse(readFileSync(new URL("./manifest.json", import.meta.
  * Two builds from one config:
  * - `vite build`: the browser extension (crxjs follows manifest.json) into `dist/`.
  * - `vite build --mode sdk`: the SDK as an ESM library into `dist/sdk/` (types come from `tsc -p tsconfig.sdk.json`).
+ * - `vite build --mode sdk-bundle`: the SDK with idb inlined, minified, for pages and workers without a
+ *   bundler (module workers do not see a page's import map): `dist/sdk/synclens.bundle.js`.
  */
 export default defineConfig(({ mode }) =>
-  mode === "sdk"
+  mode === "sdk-bundle"
+    ? {
+        build: {
+          outDir: "dist/sdk",
+          emptyOutDir: false,
+          sourcemap: true,
+          // Lib mode keeps whitespace in ES output for downstream tree-shaking; this file is loaded as is.
+          rolldownOptions: { output: { minify: true } },
+          lib: { entry: "sdk/index.ts", formats: ["es"], fileName: () => "synclens.bundle.js" },
+        },
+      }
+    : mode === "sdk"
     ? {
         build: {
           outDir: "dist/sdk",

@@ -69,275 +69,278 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   readonly name: string;
   readonly ready: Promise<void>;
 
-  private store!: SyncStore;
-  private readonly transport: HttpTransport;
-  private readonly events = new Emitter<SyncEvents<T>>();
-  private readonly recorder = new MetricsRecorder();
-  private readonly closing = new AbortController();
-  private unsubscribe: () => void = () => undefined;
+  // Set by #open() before `ready` resolves; every use awaits `ready` first.
+  #store!: SyncStore;
+  readonly #transport: HttpTransport;
+  readonly #events = new Emitter<SyncEvents<T>>();
+  readonly #recorder = new MetricsRecorder();
+  readonly #closing = new AbortController();
+  #unsubscribe: () => void = () => undefined;
 
-  private pending = 0;
-  private oldestPendingAt: number | null = null;
-  private deadCount = 0;
+  #pending = 0;
+  #oldestPendingAt: number | null = null;
+  #deadCount = 0;
   /** Items held by a dead letter: their later operations wait (per-item order). Value: letters per item. */
-  private readonly deadItems = new Map<string, number>();
+  readonly #deadItems = new Map<string, number>();
   /** Operations being sent: the drain skips them, and writes must not rewrite them. */
-  private readonly inFlight = new Set<number>();
+  readonly #inFlight = new Set<number>();
   /** Operations fired at pagehide whose attempt mark is not stored yet: writes must not rewrite them. */
-  private readonly flushed = new Set<number>();
+  readonly #flushed = new Set<number>();
   /** Queue heads as JSON wire ops, for the pagehide flush. */
-  private readonly flushCache = new Map<number, string>();
+  readonly #flushCache = new Map<number, string>();
 
-  private online: boolean;
-  private forcedOffline = false;
-  private paused = false;
-  private authPaused = false;
-  private closed = false;
-  private lastSyncAt: number | null = null;
-  private lastError: SyncLensError | null = null;
-  private draining: Promise<SyncResult> | null = null;
-  private rerun = false;
-  private probeFailures = 0;
-  private probing: Promise<void> | null = null;
-  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
-  private wakeAt = Infinity;
-  private probeTimer: ReturnType<typeof setTimeout> | undefined;
-  private intervalTimer: ReturnType<typeof setInterval> | undefined;
-  private kickScheduled = false;
-  private lastStatusKey = "";
+  #online: boolean;
+  #forcedOffline = false;
+  #paused = false;
+  #authPaused = false;
+  #closed = false;
+  #lastSyncAt: number | null = null;
+  #lastError: SyncLensError | null = null;
+  #draining: Promise<SyncResult> | null = null;
+  #rerun = false;
+  #probeFailures = 0;
+  #probing: Promise<void> | null = null;
+  #wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  #wakeAt = Infinity;
+  #probeTimer: ReturnType<typeof setTimeout> | undefined;
+  #intervalTimer: ReturnType<typeof setInterval> | undefined;
+  #kickScheduled = false;
+  #lastStatusKey = "";
 
-  constructor(
-    private readonly options: ResolvedOptions,
-    private readonly environment: EnvironmentSignals,
-  ) {
+  readonly #options: ResolvedOptions;
+  readonly #environment: EnvironmentSignals;
+
+  constructor(options: ResolvedOptions, environment: EnvironmentSignals) {
+    this.#options = options;
+    this.#environment = environment;
     this.name = options.name;
-    this.online = environment.browserSaysOnline();
-    this.transport = new HttpTransport({
+    this.#online = environment.browserSaysOnline();
+    this.#transport = new HttpTransport({
       endpoint: options.endpoint,
       fetch: options.fetch,
       headers: options.headers,
       timeoutMs: options.timeoutMs,
-      onRequest: ({ bytes, latencyMs }) => this.recorder.request(bytes, latencyMs),
+      onRequest: ({ bytes, latencyMs }) => this.#recorder.request(bytes, latencyMs),
     });
-    this.ready = this.open();
+    this.ready = this.#open();
     // A failed open is reported through `ready` and every later call; never as an unhandled rejection.
     this.ready.catch(() => undefined);
   }
 
   get status(): SyncStatus {
-    const offline = this.forcedOffline || !this.online;
+    const offline = this.#forcedOffline || !this.#online;
     return {
-      state: offline ? "offline" : this.draining ? "syncing" : this.lastError ? "error" : "idle",
-      online: this.online,
-      forcedOffline: this.forcedOffline,
-      paused: this.paused,
-      authPaused: this.authPaused,
-      pending: this.pending,
-      deadLetters: this.deadCount,
-      lastSyncAt: this.lastSyncAt,
-      lastError: this.lastError,
+      state: offline ? "offline" : this.#draining ? "syncing" : this.#lastError ? "error" : "idle",
+      online: this.#online,
+      forcedOffline: this.#forcedOffline,
+      paused: this.#paused,
+      authPaused: this.#authPaused,
+      pending: this.#pending,
+      deadLetters: this.#deadCount,
+      lastSyncAt: this.#lastSyncAt,
+      lastError: this.#lastError,
     };
   }
 
   async save(item: T): Promise<T> {
-    this.assertOpen();
+    this.#assertOpen();
     assertValidItem<T>(item);
     await this.ready;
-    const effect = await this.store.write("save", item.id, item, this.writeContext());
-    this.afterWrite(effect, item.id);
-    this.events.emit("change", { type: "save", id: item.id, value: item, source: "local" });
+    const effect = await this.#store.write("save", item.id, item, this.#writeContext());
+    this.#afterWrite(effect, item.id);
+    this.#events.emit("change", { type: "save", id: item.id, value: item, source: "local" });
     return item;
   }
 
   async delete(id: string): Promise<void> {
-    this.assertOpen();
+    this.#assertOpen();
     assertValidId(id);
     await this.ready;
-    const effect = await this.store.write("delete", id, undefined, this.writeContext());
-    this.afterWrite(effect, id);
-    this.events.emit("change", { type: "delete", id, source: "local" });
+    const effect = await this.#store.write("delete", id, undefined, this.#writeContext());
+    this.#afterWrite(effect, id);
+    this.#events.emit("change", { type: "delete", id, source: "local" });
   }
 
   async get(id: string): Promise<T | undefined> {
-    this.assertOpen();
+    this.#assertOpen();
     assertValidId(id);
     await this.ready;
-    return (await this.store.getItem(id)) as T | undefined;
+    return (await this.#store.getItem(id)) as T | undefined;
   }
 
   async list(): Promise<T[]> {
-    this.assertOpen();
+    this.#assertOpen();
     await this.ready;
-    return (await this.store.listItems()) as T[];
+    return (await this.#store.listItems()) as T[];
   }
 
   async queue(): Promise<PendingOperation<T>[]> {
-    this.assertOpen();
+    this.#assertOpen();
     await this.ready;
-    return (await this.store.pending()) as PendingOperation<T>[];
+    return (await this.#store.pending()) as PendingOperation<T>[];
   }
 
   async deadLetters(): Promise<DeadLetter<T>[]> {
-    this.assertOpen();
+    this.#assertOpen();
     await this.ready;
-    return (await this.store.deadLetters()) as DeadLetter<T>[];
+    return (await this.#store.deadLetters()) as DeadLetter<T>[];
   }
 
   async retryDeadLetter(opId: string): Promise<void> {
-    if ((await this.retryLetters([opId])) === 0) throw new SyncLensError("not_found", `No dead letter with opId ${opId}`);
+    if ((await this.#retryLetters([opId])) === 0) throw new SyncLensError("not_found", `No dead letter with opId ${opId}`);
   }
 
   async retryAllDeadLetters(): Promise<number> {
-    return this.retryLetters("all");
+    return this.#retryLetters("all");
   }
 
   async discardDeadLetter(opId: string): Promise<void> {
-    this.assertOpen();
+    this.#assertOpen();
     await this.ready;
-    const letter = await this.store.discardDeadLetter(opId);
+    const letter = await this.#store.discardDeadLetter(opId);
     if (!letter) throw new SyncLensError("not_found", `No dead letter with opId ${opId}`);
-    this.forgetDeadLetter(letter.itemId);
-    this.emitStatus();
-    this.kick();
+    this.#forgetDeadLetter(letter.itemId);
+    this.#emitStatus();
+    this.#kick();
   }
 
   metrics(): SyncMetrics {
-    return this.recorder.snapshot(this.pending, this.oldestPendingAt, Date.now());
+    return this.#recorder.snapshot(this.#pending, this.#oldestPendingAt, Date.now());
   }
 
   on<K extends keyof SyncEvents<T>>(event: K, listener: (payload: SyncEvents<T>[K]) => void): () => void {
-    return this.events.on(event, listener);
+    return this.#events.on(event, listener);
   }
 
   setOffline(offline: boolean): void {
-    if (this.closed || this.forcedOffline === offline) return;
-    this.forcedOffline = offline;
-    if (offline) this.clearTimers();
-    this.emitStatus();
-    if (!offline) void this.probe();
+    if (this.#closed || this.#forcedOffline === offline) return;
+    this.#forcedOffline = offline;
+    if (offline) this.#clearTimers();
+    this.#emitStatus();
+    if (!offline) void this.#probe();
   }
 
   setHeaders(headers: HeadersInput): void {
-    this.transport.setHeaders(headers);
-    if (this.authPaused) this.resume();
+    this.#transport.setHeaders(headers);
+    if (this.#authPaused) this.resume();
   }
 
   pause(): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.emitStatus();
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#emitStatus();
   }
 
   resume(): void {
-    if (this.closed) return;
-    this.paused = false;
-    if (this.authPaused) {
-      this.authPaused = false;
-      this.lastError = null;
+    if (this.#closed) return;
+    this.#paused = false;
+    if (this.#authPaused) {
+      this.#authPaused = false;
+      this.#lastError = null;
     }
-    this.emitStatus();
-    this.kick();
+    this.#emitStatus();
+    this.#kick();
   }
 
   async sync(): Promise<SyncResult> {
-    const skipped = this.closed ? "closed" : undefined;
-    if (skipped) return this.emptyResult(skipped);
+    const skipped = this.#closed ? "closed" : undefined;
+    if (skipped) return this.#emptyResult(skipped);
     await this.ready;
-    if (!this.online && !this.forcedOffline) await this.probe(false);
-    const blocked = this.blockedReason();
-    if (blocked) return this.emptyResult(blocked);
-    return this.drain();
+    if (!this.#online && !this.#forcedOffline) await this.#probe(false);
+    const blocked = this.#blockedReason();
+    if (blocked) return this.#emptyResult(blocked);
+    return this.#drain();
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.unsubscribe();
-    this.clearTimers();
-    clearInterval(this.intervalTimer);
-    this.closing.abort();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    this.#clearTimers();
+    clearInterval(this.#intervalTimer);
+    this.#closing.abort();
     try {
       await this.ready;
     } catch {
       return;
     }
-    await this.draining?.catch(() => undefined);
-    await this.probing;
-    this.store.close();
-    this.emitStatus();
-    this.events.clear();
+    await this.#draining?.catch(() => undefined);
+    await this.#probing;
+    this.#store.close();
+    this.#emitStatus();
+    this.#events.clear();
   }
 
   // ---- lifecycle ----
 
-  private async open(): Promise<void> {
-    this.store = await SyncStore.open(this.options.indexedDB, this.options.name);
-    if (this.closed) {
-      this.store.close();
+  async #open(): Promise<void> {
+    this.#store = await SyncStore.open(this.#options.indexedDB, this.#options.name);
+    if (this.#closed) {
+      this.#store.close();
       throw new ClientClosedError();
     }
     const [pending, oldest, deadIds] = await Promise.all([
-      this.store.countPending(),
-      this.store.oldestPendingAt(),
-      this.store.deadItemIds(),
+      this.#store.countPending(),
+      this.#store.oldestPendingAt(),
+      this.#store.deadItemIds(),
     ]);
-    this.pending = pending;
-    this.oldestPendingAt = oldest;
-    for (const id of deadIds) this.deadItems.set(id, (this.deadItems.get(id) ?? 0) + 1);
-    this.deadCount = deadIds.length;
-    this.unsubscribe = this.environment.subscribe({
-      online: () => void this.probe(),
-      offline: () => this.setOnline(false),
+    this.#pending = pending;
+    this.#oldestPendingAt = oldest;
+    for (const id of deadIds) this.#deadItems.set(id, (this.#deadItems.get(id) ?? 0) + 1);
+    this.#deadCount = deadIds.length;
+    this.#unsubscribe = this.#environment.subscribe({
+      online: () => void this.#probe(),
+      offline: () => this.#setOnline(false),
       visible: () => {
-        if (this.options.triggers.onVisible) this.kick();
+        if (this.#options.triggers.onVisible) this.#kick();
       },
       pagehide: () => {
-        if (this.options.triggers.flushOnPageHide) this.flushOnPageHide();
+        if (this.#options.triggers.flushOnPageHide) this.#flushOnPageHide();
       },
     });
-    if (this.options.triggers.intervalMs > 0) {
-      this.intervalTimer = setInterval(() => this.kick(), this.options.triggers.intervalMs);
-      unref(this.intervalTimer);
+    if (this.#options.triggers.intervalMs > 0) {
+      this.#intervalTimer = setInterval(() => this.#kick(), this.#options.triggers.intervalMs);
+      unref(this.#intervalTimer);
     }
-    this.emitStatus();
-    this.kick();
+    this.#emitStatus();
+    this.#kick();
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new ClientClosedError();
+  #assertOpen(): void {
+    if (this.#closed) throw new ClientClosedError();
   }
 
   // ---- writes ----
 
-  private writeContext() {
+  #writeContext() {
     return {
       now: Date.now(),
       newOpId: newOperationId,
-      isFrozen: (seq: number) => this.inFlight.has(seq) || this.flushed.has(seq),
-      maxQueueSize: this.options.maxQueueSize,
-      pending: this.pending,
+      isFrozen: (seq: number) => this.#inFlight.has(seq) || this.#flushed.has(seq),
+      maxQueueSize: this.#options.maxQueueSize,
+      pending: this.#pending,
     };
   }
 
-  private afterWrite(effect: WriteEffect, id: string): void {
-    if (this.pending === 0 && effect.queueDelta === 1) this.oldestPendingAt = Date.now();
-    this.pending += effect.queueDelta;
-    if (this.pending === 0) this.oldestPendingAt = null;
+  #afterWrite(effect: WriteEffect, id: string): void {
+    if (this.#pending === 0 && effect.queueDelta === 1) this.#oldestPendingAt = Date.now();
+    this.#pending += effect.queueDelta;
+    if (this.#pending === 0) this.#oldestPendingAt = null;
     const { op } = effect;
-    if (op && effect.head && !this.deadItems.has(id)) this.cacheForFlush(op, effect.baseVersion);
-    else if (!op) this.dropFromFlushCache(id);
-    this.emitStatus();
-    if (this.options.triggers.onWrite) this.kick();
+    if (op && effect.head && !this.#deadItems.has(id)) this.#cacheForFlush(op, effect.baseVersion);
+    else if (!op) this.#dropFromFlushCache(id);
+    this.#emitStatus();
+    if (this.#options.triggers.onWrite) this.#kick();
   }
 
-  private cacheForFlush(op: PendingOperation, baseVersion: number | undefined): void {
-    if (this.flushCache.size >= FLUSH_CACHE_ENTRIES && !this.flushCache.has(op.seq)) return;
-    this.flushCache.set(op.seq, JSON.stringify(toWireOp(op, baseVersion)));
+  #cacheForFlush(op: PendingOperation, baseVersion: number | undefined): void {
+    if (this.#flushCache.size >= FLUSH_CACHE_ENTRIES && !this.#flushCache.has(op.seq)) return;
+    this.#flushCache.set(op.seq, JSON.stringify(toWireOp(op, baseVersion)));
   }
 
-  private dropFromFlushCache(itemId: string): void {
-    for (const [seq, wire] of this.flushCache) {
-      if ((JSON.parse(wire) as { id: string }).id === itemId) this.flushCache.delete(seq);
+  #dropFromFlushCache(itemId: string): void {
+    for (const [seq, wire] of this.#flushCache) {
+      if ((JSON.parse(wire) as { id: string }).id === itemId) this.#flushCache.delete(seq);
     }
   }
 
@@ -346,129 +349,129 @@ class Client<T extends SyncItem> implements SyncClient<T> {
    * cannot be awaited here, so only what is cached goes; everything stays queued and is sent again (same
    * idempotency keys, so never applied twice) on the next load.
    */
-  private flushOnPageHide(): void {
-    if (this.blockedReason() || this.flushCache.size === 0) return;
+  #flushOnPageHide(): void {
+    if (this.#blockedReason() || this.#flushCache.size === 0) return;
     const chosen: string[] = [];
     const seqs: number[] = [];
     let bytes = 12;
-    for (const [seq, wire] of this.flushCache) {
+    for (const [seq, wire] of this.#flushCache) {
       const size = byteLength(wire) + 1;
-      if (chosen.length >= this.options.batchSize || bytes + size > KEEPALIVE_BUDGET_BYTES) break;
+      if (chosen.length >= this.#options.batchSize || bytes + size > KEEPALIVE_BUDGET_BYTES) break;
       chosen.push(wire);
       seqs.push(seq);
       bytes += size;
     }
     if (chosen.length === 0) return;
-    this.transport.flushKeepalive(chosen.map((wire) => JSON.parse(wire) as never));
-    for (const seq of seqs) this.flushed.add(seq);
-    this.store
+    this.#transport.flushKeepalive(chosen.map((wire) => JSON.parse(wire) as never));
+    for (const seq of seqs) this.#flushed.add(seq);
+    this.#store
       .markAttempted(seqs, Date.now())
-      .then(() => seqs.forEach((seq) => this.flushed.delete(seq)))
-      .catch((error: unknown) => this.reportError(error));
+      .then(() => seqs.forEach((seq) => this.#flushed.delete(seq)))
+      .catch((error: unknown) => this.#reportError(error));
   }
 
   // ---- draining ----
 
-  private blockedReason(): SyncResult["skipped"] {
-    if (this.closed) return "closed";
-    if (this.forcedOffline || !this.online) return "offline";
-    if (this.paused) return "paused";
-    if (this.authPaused) return "auth";
+  #blockedReason(): SyncResult["skipped"] {
+    if (this.#closed) return "closed";
+    if (this.#forcedOffline || !this.#online) return "offline";
+    if (this.#paused) return "paused";
+    if (this.#authPaused) return "auth";
     return undefined;
   }
 
   /** Schedules a drain on the next tick, so that writes made in the same tick share a batch. */
-  private kick(): void {
-    if (this.kickScheduled || this.pending === 0) return;
-    if (this.blockedReason()) {
-      if (!this.closed && !this.forcedOffline && !this.online) void this.probe();
+  #kick(): void {
+    if (this.#kickScheduled || this.#pending === 0) return;
+    if (this.#blockedReason()) {
+      if (!this.#closed && !this.#forcedOffline && !this.#online) void this.#probe();
       return;
     }
-    this.kickScheduled = true;
+    this.#kickScheduled = true;
     setTimeout(() => {
-      this.kickScheduled = false;
-      if (!this.blockedReason()) void this.drain();
+      this.#kickScheduled = false;
+      if (!this.#blockedReason()) void this.#drain();
     }, 0);
   }
 
-  private drain(): Promise<SyncResult> {
-    if (this.draining) {
-      this.rerun = true;
-      return this.draining;
+  #drain(): Promise<SyncResult> {
+    if (this.#draining) {
+      this.#rerun = true;
+      return this.#draining;
     }
-    const run = this.drainLoop().finally(() => {
-      this.draining = null;
-      this.emitStatus();
+    const run = this.#drainLoop().finally(() => {
+      this.#draining = null;
+      this.#emitStatus();
     });
-    this.draining = run;
-    this.emitStatus();
+    this.#draining = run;
+    this.#emitStatus();
     return run;
   }
 
-  private async drainLoop(): Promise<SyncResult> {
+  async #drainLoop(): Promise<SyncResult> {
     const started = Date.now();
     const result: SyncResult = { pushed: 0, retried: 0, deadLettered: 0, remaining: 0, durationMs: 0 };
-    this.recorder.drain();
+    this.#recorder.drain();
     let failed = false;
     try {
       do {
-        this.rerun = false;
-        while (!this.blockedReason()) {
-          if (Date.now() - started > this.options.maxSyncDurationMs) {
+        this.#rerun = false;
+        while (!this.#blockedReason()) {
+          if (Date.now() - started > this.#options.maxSyncDurationMs) {
             result.skipped = "budget";
-            this.wake(Date.now());
+            this.#wake(Date.now());
             break;
           }
-          const batch = await this.store.takeReady(Date.now(), this.options.batchSize, this.deadItems, this.inFlight);
+          const batch = await this.#store.takeReady(Date.now(), this.#options.batchSize, this.#deadItems, this.#inFlight);
           if (batch.ops.length === 0) {
-            if (batch.nextDueAt !== null) this.wake(batch.nextDueAt);
+            if (batch.nextDueAt !== null) this.#wake(batch.nextDueAt);
             break;
           }
-          const summary = await this.sendBatch(batch.ops);
+          const summary = await this.#sendBatch(batch.ops);
           result.pushed += summary.pushed;
           result.retried += summary.retried;
           result.deadLettered += summary.dead;
           failed ||= summary.failed;
           if (summary.stop) break;
         }
-      } while (this.rerun && !this.blockedReason());
+      } while (this.#rerun && !this.#blockedReason());
     } catch (error) {
       failed = true;
-      this.reportError(error);
+      this.#reportError(error);
     }
     if (!failed) {
-      this.lastSyncAt = Date.now();
-      if (!this.authPaused) this.lastError = null;
+      this.#lastSyncAt = Date.now();
+      if (!this.#authPaused) this.#lastError = null;
     }
-    const blocked = this.blockedReason();
+    const blocked = this.#blockedReason();
     if (blocked && !result.skipped) result.skipped = blocked;
-    result.remaining = this.pending;
+    result.remaining = this.#pending;
     result.durationMs = Date.now() - started;
     return result;
   }
 
-  private async sendBatch(ops: PendingOperation[]): Promise<{ pushed: number; retried: number; dead: number; failed: boolean; stop: boolean }> {
-    for (const op of ops) this.inFlight.add(op.seq);
+  async #sendBatch(ops: PendingOperation[]): Promise<{ pushed: number; retried: number; dead: number; failed: boolean; stop: boolean }> {
+    for (const op of ops) this.#inFlight.add(op.seq);
     try {
-      const versions = await this.store.versionOf(ops.map((op) => op.itemId));
+      const versions = await this.#store.versionOf(ops.map((op) => op.itemId));
       let outcomes: SendOutcome[];
       try {
-        outcomes = await this.transport.send(
+        outcomes = await this.#transport.send(
           ops.map((op) => toWireOp(op, versions.get(op.itemId))),
-          this.closing.signal,
+          this.#closing.signal,
         );
       } catch (error) {
-        if (!this.closing.signal.aborted) throw error;
-        await this.store.settle(ops.map((op) => ({ kind: "release", seq: op.seq })), Date.now());
+        if (!this.#closing.signal.aborted) throw error;
+        await this.#store.settle(ops.map((op) => ({ kind: "release", seq: op.seq })), Date.now());
         return { pushed: 0, retried: 0, dead: 0, failed: true, stop: true };
       }
-      return await this.settle(ops, outcomes);
+      return await this.#settle(ops, outcomes);
     } finally {
-      for (const op of ops) this.inFlight.delete(op.seq);
+      for (const op of ops) this.#inFlight.delete(op.seq);
     }
   }
 
-  private async settle(ops: PendingOperation[], outcomes: SendOutcome[]) {
+  async #settle(ops: PendingOperation[], outcomes: SendOutcome[]) {
     const now = Date.now();
     const actions: SettleAction[] = [];
     let unreachable = false;
@@ -479,48 +482,48 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       const verdict = classify(outcome);
       if (verdict.action === "ack" && outcome.kind === "ok") {
         actions.push({ kind: "ack", seq: op.seq, version: outcome.version, deleted: op.type === "delete" });
-        this.recorder.outcome("success");
+        this.#recorder.outcome("success");
         return;
       }
       const error = attemptError(outcome, now);
       firstError ??= requestError(outcome);
       if (verdict.action === "pause") {
         pause = true;
-        this.recorder.outcome("failure");
+        this.#recorder.outcome("failure");
         actions.push({ kind: "release", seq: op.seq });
-      } else if (verdict.action === "retry" && op.failures + 1 <= this.options.maxRetries) {
+      } else if (verdict.action === "retry" && op.failures + 1 <= this.#options.maxRetries) {
         unreachable ||= verdict.unreachable;
-        const delay = verdict.delayMs ?? backoffDelay(op.failures + 1, this.options.backoff);
-        this.recorder.outcome("retry");
+        const delay = verdict.delayMs ?? backoffDelay(op.failures + 1, this.#options.backoff);
+        this.#recorder.outcome("retry");
         actions.push({ kind: "retry", seq: op.seq, error, nextAttemptAt: now + delay, countsAsFailure: true });
       } else {
         unreachable ||= verdict.action === "retry" && verdict.unreachable;
         const reason = verdict.action === "conflict" ? "conflict" : verdict.action === "retry" ? "max_retries" : "rejected";
         const reply = outcome.kind === "http" || outcome.kind === "malformed" ? { status: outcome.status, body: outcome.body } : undefined;
-        this.recorder.outcome("dead");
+        this.#recorder.outcome("dead");
         actions.push({ kind: "dead", seq: op.seq, error, reason, ...(reply ? { reply } : {}) });
       }
     });
-    const settled = await this.store.settle(actions, now);
-    this.pending -= settled.acked.length + settled.dead.length;
-    if (settled.acked.length + settled.dead.length > 0) this.oldestPendingAt = await this.store.oldestPendingAt();
-    for (const op of [...settled.acked, ...settled.dead]) this.flushCache.delete(op.seq);
+    const settled = await this.#store.settle(actions, now);
+    this.#pending -= settled.acked.length + settled.dead.length;
+    if (settled.acked.length + settled.dead.length > 0) this.#oldestPendingAt = await this.#store.oldestPendingAt();
+    for (const op of [...settled.acked, ...settled.dead]) this.#flushCache.delete(op.seq);
     const versionBySeq = new Map(actions.flatMap((a) => (a.kind === "ack" ? [[a.seq, a.version] as const] : [])));
     for (const op of settled.acked) {
-      this.events.emit("synced", { opId: op.opId, itemId: op.itemId, type: op.type, version: versionBySeq.get(op.seq) ?? 0 });
+      this.#events.emit("synced", { opId: op.opId, itemId: op.itemId, type: op.type, version: versionBySeq.get(op.seq) ?? 0 });
     }
     for (const letter of settled.dead) {
-      this.deadItems.set(letter.itemId, (this.deadItems.get(letter.itemId) ?? 0) + 1);
-      this.deadCount++;
-      this.events.emit("deadletter", letter as DeadLetter<T>);
+      this.#deadItems.set(letter.itemId, (this.#deadItems.get(letter.itemId) ?? 0) + 1);
+      this.#deadCount++;
+      this.#events.emit("deadletter", letter as DeadLetter<T>);
     }
     if (firstError) {
-      this.lastError = firstError;
-      this.events.emit("error", firstError);
+      this.#lastError = firstError;
+      this.#events.emit("error", firstError);
     }
-    if (pause) this.authPaused = true;
-    if (unreachable) this.setOnline(false);
-    this.emitStatus();
+    if (pause) this.#authPaused = true;
+    if (unreachable) this.#setOnline(false);
+    this.#emitStatus();
     return {
       pushed: settled.acked.length,
       retried: settled.retried.length,
@@ -531,31 +534,31 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   }
 
   /** Wakes the queue when the earliest operation in backoff becomes due. */
-  private wake(at: number): void {
-    if (this.closed || at >= this.wakeAt) return;
-    clearTimeout(this.wakeTimer);
-    this.wakeAt = at;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeAt = Infinity;
-      this.kick();
+  #wake(at: number): void {
+    if (this.#closed || at >= this.#wakeAt) return;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeAt = at;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeAt = Infinity;
+      this.#kick();
     }, Math.max(0, at - Date.now()));
   }
 
   // ---- connectivity ----
 
-  private setOnline(online: boolean): void {
-    if (this.online === online) return;
-    this.online = online;
-    this.emitStatus();
-    if (!online) this.scheduleProbe();
+  #setOnline(online: boolean): void {
+    if (this.#online === online) return;
+    this.#online = online;
+    this.#emitStatus();
+    if (!online) this.#scheduleProbe();
   }
 
-  private scheduleProbe(): void {
-    if (this.closed || this.forcedOffline || this.probeTimer !== undefined) return;
-    const delay = backoffDelay(this.probeFailures + 1, this.options.backoff);
-    this.probeTimer = setTimeout(() => {
-      this.probeTimer = undefined;
-      void this.probe();
+  #scheduleProbe(): void {
+    if (this.#closed || this.#forcedOffline || this.#probeTimer !== undefined) return;
+    const delay = backoffDelay(this.#probeFailures + 1, this.#options.backoff);
+    this.#probeTimer = setTimeout(() => {
+      this.#probeTimer = undefined;
+      void this.#probe();
     }, delay);
   }
 
@@ -563,91 +566,91 @@ class Client<T extends SyncItem> implements SyncClient<T> {
    * Finds out whether the server is reachable: `navigator.onLine === false` is believed at once; otherwise
    * a ping must answer. Drains when it comes back (unless `drainAfter` is false: the caller drains).
    */
-  private probe(drainAfter = true): Promise<void> {
-    this.probing ??= this.runProbe(drainAfter).finally(() => {
-      this.probing = null;
+  #probe(drainAfter = true): Promise<void> {
+    this.#probing ??= this.#runProbe(drainAfter).finally(() => {
+      this.#probing = null;
     });
-    return this.probing;
+    return this.#probing;
   }
 
-  private async runProbe(drainAfter: boolean): Promise<void> {
-    if (this.closed || this.forcedOffline) return;
-    if (!this.environment.browserSaysOnline()) {
-      this.setOnline(false);
+  async #runProbe(drainAfter: boolean): Promise<void> {
+    if (this.#closed || this.#forcedOffline) return;
+    if (!this.#environment.browserSaysOnline()) {
+      this.#setOnline(false);
       return; // the browser's `online` event calls again
     }
-    const { pingUrl, pingTimeoutMs } = this.options;
+    const { pingUrl, pingTimeoutMs } = this.#options;
     let reachable = true;
     if (pingUrl !== false) {
       try {
-        reachable = await this.transport.ping(pingUrl, pingTimeoutMs, this.closing.signal);
+        reachable = await this.#transport.ping(pingUrl, pingTimeoutMs, this.#closing.signal);
       } catch {
         return; // closing
       }
     }
-    if (this.closed || this.forcedOffline) return;
+    if (this.#closed || this.#forcedOffline) return;
     if (!reachable) {
-      this.probeFailures++;
-      this.online = true; // so that setOnline(false) schedules the next probe
-      this.setOnline(false);
+      this.#probeFailures++;
+      this.#online = true; // so that setOnline(false) schedules the next probe
+      this.#setOnline(false);
       return;
     }
-    this.probeFailures = 0;
-    this.setOnline(true);
-    if (drainAfter && this.options.triggers.onOnline) this.kick();
+    this.#probeFailures = 0;
+    this.#setOnline(true);
+    if (drainAfter && this.#options.triggers.onOnline) this.#kick();
   }
 
   // ---- dead letters ----
 
-  private async retryLetters(opIds: string[] | "all"): Promise<number> {
-    this.assertOpen();
+  async #retryLetters(opIds: string[] | "all"): Promise<number> {
+    this.#assertOpen();
     await this.ready;
-    const letters = await this.store.retryDeadLetters(opIds, Date.now());
+    const letters = await this.#store.retryDeadLetters(opIds, Date.now());
     for (const letter of letters) {
-      this.forgetDeadLetter(letter.itemId);
-      this.dropFromFlushCache(letter.itemId);
+      this.#forgetDeadLetter(letter.itemId);
+      this.#dropFromFlushCache(letter.itemId);
     }
-    this.pending += letters.length;
-    this.oldestPendingAt = await this.store.oldestPendingAt();
-    this.emitStatus();
-    this.kick();
+    this.#pending += letters.length;
+    this.#oldestPendingAt = await this.#store.oldestPendingAt();
+    this.#emitStatus();
+    this.#kick();
     return letters.length;
   }
 
-  private forgetDeadLetter(itemId: string): void {
-    const left = (this.deadItems.get(itemId) ?? 1) - 1;
-    if (left > 0) this.deadItems.set(itemId, left);
-    else this.deadItems.delete(itemId);
-    this.deadCount--;
+  #forgetDeadLetter(itemId: string): void {
+    const left = (this.#deadItems.get(itemId) ?? 1) - 1;
+    if (left > 0) this.#deadItems.set(itemId, left);
+    else this.#deadItems.delete(itemId);
+    this.#deadCount--;
   }
 
   // ---- plumbing ----
 
-  private clearTimers(): void {
-    clearTimeout(this.wakeTimer);
-    clearTimeout(this.probeTimer);
-    this.wakeTimer = undefined;
-    this.probeTimer = undefined;
-    this.wakeAt = Infinity;
+  #clearTimers(): void {
+    clearTimeout(this.#wakeTimer);
+    clearTimeout(this.#probeTimer);
+    this.#wakeTimer = undefined;
+    this.#probeTimer = undefined;
+    this.#wakeAt = Infinity;
   }
 
-  private emitStatus(): void {
+  #emitStatus(): void {
     const status = this.status;
     const key = JSON.stringify({ ...status, lastError: status.lastError?.message ?? null });
-    if (key === this.lastStatusKey) return;
-    this.lastStatusKey = key;
-    this.events.emit("status", status);
+    if (key === this.#lastStatusKey) return;
+    this.#lastStatusKey = key;
+    this.#events.emit("status", status);
   }
 
-  private reportError(error: unknown): void {
+  #reportError(error: unknown): void {
     const wrapped = error instanceof SyncLensError ? error : new SyncLensError("storage", String(error), { cause: error });
-    this.lastError = wrapped;
-    this.events.emit("error", wrapped);
-    this.emitStatus();
+    this.#lastError = wrapped;
+    this.#events.emit("error", wrapped);
+    this.#emitStatus();
   }
 
-  private emptyResult(skipped: NonNullable<SyncResult["skipped"]>): SyncResult {
-    return { pushed: 0, retried: 0, deadLettered: 0, remaining: this.pending, durationMs: 0, skipped };
+  #emptyResult(skipped: NonNullable<SyncResult["skipped"]>): SyncResult {
+    return { pushed: 0, retried: 0, deadLettered: 0, remaining: this.#pending, durationMs: 0, skipped };
   }
 }
 

@@ -3,11 +3,11 @@
  * reported the way the platform reports uncaught errors.
  */
 export class Emitter<Events extends object> {
-  private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
+  readonly #listeners = new Map<keyof Events, Set<(payload: never) => void>>();
 
   on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
     set.add(listener as (payload: never) => void);
     return () => {
       set.delete(listener as (payload: never) => void);
@@ -15,7 +15,7 @@ export class Emitter<Events extends object> {
   }
 
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
-    const set = this.listeners.get(event);
+    const set = this.#listeners.get(event);
     if (!set) return;
     for (const listener of [...set]) {
       try {
@@ -27,7 +27,7 @@ export class Emitter<Events extends object> {
   }
 
   clear(): void {
-    this.listeners.clear();
+    this.#listeners.clear();
   }
 }
 

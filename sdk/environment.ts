@@ -51,13 +51,12 @@ function eventSource(candidate: unknown): EventSourceLike | undefined {
     : undefined;
 }
 
-/** `crypto.randomUUID` where the platform has it (secure contexts, workers, Node 19+). */
+/**
+ * A random (v4) UUID. Built from `crypto.getRandomValues`, which pages, workers and Node all have, unlike
+ * `crypto.randomUUID`, which insecure (plain http) pages lack.
+ */
 export function newOperationId(): string {
-  const cryptoApi = (globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
-  if (typeof cryptoApi?.randomUUID === "function") return cryptoApi.randomUUID();
-  const bytes = new Uint8Array(16);
-  if (typeof cryptoApi?.getRandomValues === "function") cryptoApi.getRandomValues(bytes);
-  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[6] = (bytes[6]! & 0x0f) | 0x40;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

@@ -4,47 +4,47 @@ const LATENCY_SAMPLES = 1000;
 
 /** Counters and a bounded window of request latencies; `snapshot()` derives the rest. */
 export class MetricsRecorder {
-  private successes = 0;
-  private failures = 0;
-  private retries = 0;
-  private deadLettered = 0;
-  private requests = 0;
-  private bytesSent = 0;
-  private drains = 0;
-  private readonly latencies: number[] = [];
-  private latencyCursor = 0;
+  #successes = 0;
+  #failures = 0;
+  #retries = 0;
+  #deadLettered = 0;
+  #requests = 0;
+  #bytesSent = 0;
+  #drains = 0;
+  readonly #latencies: number[] = [];
+  #latencyCursor = 0;
 
   request(bytes: number, latencyMs: number): void {
-    this.requests++;
-    this.bytesSent += bytes;
-    if (this.latencies.length < LATENCY_SAMPLES) this.latencies.push(latencyMs);
-    else this.latencies[this.latencyCursor] = latencyMs;
-    this.latencyCursor = (this.latencyCursor + 1) % LATENCY_SAMPLES;
+    this.#requests++;
+    this.#bytesSent += bytes;
+    if (this.#latencies.length < LATENCY_SAMPLES) this.#latencies.push(latencyMs);
+    else this.#latencies[this.#latencyCursor] = latencyMs;
+    this.#latencyCursor = (this.#latencyCursor + 1) % LATENCY_SAMPLES;
   }
 
   outcome(kind: "success" | "retry" | "dead" | "failure"): void {
-    if (kind === "success") this.successes++;
-    else this.failures++;
-    if (kind === "retry") this.retries++;
-    if (kind === "dead") this.deadLettered++;
+    if (kind === "success") this.#successes++;
+    else this.#failures++;
+    if (kind === "retry") this.#retries++;
+    if (kind === "dead") this.#deadLettered++;
   }
 
   drain(): void {
-    this.drains++;
+    this.#drains++;
   }
 
   snapshot(queueDepth: number, oldestPendingAt: number | null, now: number): SyncMetrics {
-    const totalAttempts = this.successes + this.failures;
-    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const totalAttempts = this.#successes + this.#failures;
+    const sorted = [...this.#latencies].sort((a, b) => a - b);
     const sum = sorted.reduce((total, value) => total + value, 0);
     return {
       totalAttempts,
-      successes: this.successes,
-      failures: this.failures,
-      successRate: totalAttempts === 0 ? 1 : this.successes / totalAttempts,
-      retries: this.retries,
-      deadLettered: this.deadLettered,
-      requests: this.requests,
+      successes: this.#successes,
+      failures: this.#failures,
+      successRate: totalAttempts === 0 ? 1 : this.#successes / totalAttempts,
+      retries: this.#retries,
+      deadLettered: this.#deadLettered,
+      requests: this.#requests,
       latencyMs: {
         average: sorted.length ? sum / sorted.length : 0,
         p50: percentile(sorted, 0.5),
@@ -53,8 +53,8 @@ export class MetricsRecorder {
       },
       queueDepth,
       oldestPendingAgeMs: oldestPendingAt === null ? null : Math.max(0, now - oldestPendingAt),
-      bytesSent: this.bytesSent,
-      drains: this.drains,
+      bytesSent: this.#bytesSent,
+      drains: this.#drains,
     };
   }
 }

@@ -91,8 +91,8 @@ export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
   }
   const base = endpoint.replace(/\/+$/, "");
   const backoff = {
-    baseMs: positive("backoff.baseMs", options.backoff?.baseMs, 1000),
-    maxMs: positive("backoff.maxMs", options.backoff?.maxMs, 60_000),
+    baseMs: integer("backoff.baseMs", options.backoff?.baseMs, 1000, 1),
+    maxMs: integer("backoff.maxMs", options.backoff?.maxMs, 60_000, 1),
   };
   if (backoff.maxMs < backoff.baseMs) throw new InvalidOptionsError("backoff.maxMs", "must be at least backoff.baseMs");
   const pingUrl = options.pingUrl ?? `${base}/_ping`;
@@ -106,14 +106,14 @@ export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
     batchSize: integer("batchSize", options.batchSize, 50, 1, MAX_BATCH_SIZE),
     maxRetries: integer("maxRetries", options.maxRetries, 5, 0, 1000),
     backoff,
-    timeoutMs: positive("timeoutMs", options.timeoutMs, 15_000),
+    timeoutMs: integer("timeoutMs", options.timeoutMs, 15_000, 1),
     // Called as a plain function: `window.fetch` invoked as a method of another object throws "Illegal invocation".
     fetch: (input, init) => fetchImpl(input, init),
     headers: options.headers,
     pingUrl,
-    pingTimeoutMs: positive("pingTimeoutMs", options.pingTimeoutMs, 5000),
-    maxQueueSize: integer("maxQueueSize", options.maxQueueSize, 100_000, 1, Number.MAX_SAFE_INTEGER),
-    maxSyncDurationMs: positive("maxSyncDurationMs", options.maxSyncDurationMs, 60_000),
+    pingTimeoutMs: integer("pingTimeoutMs", options.pingTimeoutMs, 5000, 1),
+    maxQueueSize: integer("maxQueueSize", options.maxQueueSize, 100_000, 1),
+    maxSyncDurationMs: integer("maxSyncDurationMs", options.maxSyncDurationMs, 60_000, 1),
     triggers: {
       onWrite: flag("triggers.onWrite", triggers.onWrite),
       onOnline: flag("triggers.onOnline", triggers.onOnline),
@@ -138,17 +138,11 @@ function isStringRecord(value: unknown): boolean {
   return typeof value === "object" && value !== null && Object.values(value).every((v) => typeof v === "string");
 }
 
-function integer(option: string, value: unknown, fallback: number, min: number, max: number): number {
+function integer(option: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOptionsError(option, `expected an integer from ${min} to ${max}`);
   }
-  return value;
-}
-
-function positive(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new InvalidOptionsError(option, "expected a positive number");
   return value;
 }
 

@@ -61,7 +61,11 @@ export interface ReadyBatch {
  * when IndexedDB aborts; the transaction is then rolled back whole, so nothing is half-written.
  */
 export class SyncStore {
-  private constructor(private readonly db: Db) {}
+  readonly #db: Db;
+
+  private constructor(db: Db) {
+    this.#db = db;
+  }
 
   static async open(factory: IDBFactory, name: string): Promise<SyncStore> {
     // idb's openDB always uses the global factory; wrapping the request lets callers inject one (Node tests).
@@ -85,7 +89,7 @@ export class SyncStore {
   }
 
   close(): void {
-    this.db.close();
+    this.#db.close();
   }
 
   /**
@@ -99,7 +103,7 @@ export class SyncStore {
     ctx: { now: number; newOpId: () => string; isFrozen: (seq: number) => boolean; maxQueueSize: number; pending: number },
   ): Promise<WriteEffect> {
     return guard(kind === "save" ? "save the item" : "delete the item", async () => {
-      const tx = this.db.transaction(["items", "versions", "outbox"], "readwrite");
+      const tx = this.#db.transaction(["items", "versions", "outbox"], "readwrite");
       const outbox = tx.objectStore("outbox");
       const [lastCursor, known] = await Promise.all([
         outbox.index("itemId").openCursor(IDBKeyRange.only(id), "prev"),
@@ -139,36 +143,36 @@ export class SyncStore {
   }
 
   async getItem(id: string): Promise<SyncItem | undefined> {
-    return guard("read an item", () => this.db.get("items", id));
+    return guard("read an item", () => this.#db.get("items", id));
   }
 
   async listItems(): Promise<SyncItem[]> {
-    return guard("list items", () => this.db.getAll("items"));
+    return guard("list items", () => this.#db.getAll("items"));
   }
 
   async countPending(): Promise<number> {
-    return guard("count the outbox", () => this.db.count("outbox"));
+    return guard("count the outbox", () => this.#db.count("outbox"));
   }
 
   async oldestPendingAt(): Promise<number | null> {
     return guard("read the outbox", async () => {
-      const cursor = await this.db.transaction("outbox").store.openCursor();
+      const cursor = await this.#db.transaction("outbox").store.openCursor();
       return cursor ? cursor.value.createdAt : null;
     });
   }
 
   async pending(limit?: number): Promise<PendingOperation[]> {
-    return guard("read the outbox", () => this.db.getAll("outbox", null, limit));
+    return guard("read the outbox", () => this.#db.getAll("outbox", null, limit));
   }
 
   async deadLetters(): Promise<DeadLetter[]> {
-    return guard("read dead letters", () => this.db.getAll("deadLetters"));
+    return guard("read dead letters", () => this.#db.getAll("deadLetters"));
   }
 
   async deadItemIds(): Promise<string[]> {
     return guard("read dead letters", async () => {
       const keys: string[] = [];
-      let cursor = await this.db.transaction("deadLetters").store.index("itemId").openKeyCursor();
+      let cursor = await this.#db.transaction("deadLetters").store.index("itemId").openKeyCursor();
       while (cursor) {
         keys.push(cursor.key);
         cursor = await cursor.continue();
@@ -185,7 +189,7 @@ export class SyncStore {
    */
   async takeReady(now: number, limit: number, blockedItems: { has(id: string): boolean }, exclude: { has(seq: number): boolean }): Promise<ReadyBatch> {
     return guard("read the outbox", async () => {
-      const tx = this.db.transaction("outbox", "readwrite");
+      const tx = this.#db.transaction("outbox", "readwrite");
       const ops: PendingOperation[] = [];
       const seen = new Set<string>();
       let nextDueAt: number | null = null;
@@ -213,7 +217,7 @@ export class SyncStore {
 
   async versionOf(ids: readonly string[]): Promise<Map<string, number>> {
     return guard("read versions", async () => {
-      const tx = this.db.transaction("versions");
+      const tx = this.#db.transaction("versions");
       const found = await Promise.all(ids.map((id) => tx.store.get(id)));
       const map = new Map<string, number>();
       for (const entry of found) if (entry) map.set(entry.id, entry.version);
@@ -224,7 +228,7 @@ export class SyncStore {
   /** Commits the outcome of a batch in one transaction: acks, retries with backoff, dead letters. */
   async settle(actions: readonly SettleAction[], now: number): Promise<SettleResult> {
     return guard("record sync results", async () => {
-      const tx = this.db.transaction(["outbox", "deadLetters", "versions"], "readwrite");
+      const tx = this.#db.transaction(["outbox", "deadLetters", "versions"], "readwrite");
       const outbox = tx.objectStore("outbox");
       const result: SettleResult = { acked: [], dead: [], retried: [] };
       for (const action of actions) {
@@ -276,7 +280,7 @@ export class SyncStore {
   /** Marks operations as sent outside a drain (the pagehide flush), so they are never rewritten. */
   async markAttempted(seqs: readonly number[], now: number): Promise<void> {
     await guard("mark operations as sent", async () => {
-      const tx = this.db.transaction("outbox", "readwrite");
+      const tx = this.#db.transaction("outbox", "readwrite");
       for (const seq of seqs) {
         const op = await tx.store.get(seq);
         if (op) await tx.store.put({ ...op, attempts: op.attempts + 1, lastAttemptAt: now });
@@ -291,7 +295,7 @@ export class SyncStore {
    */
   async retryDeadLetters(opIds: readonly string[] | "all", now: number): Promise<DeadLetter[]> {
     return guard("retry dead letters", async () => {
-      const tx = this.db.transaction(["outbox", "deadLetters"], "readwrite");
+      const tx = this.#db.transaction(["outbox", "deadLetters"], "readwrite");
       const dead = tx.objectStore("deadLetters");
       const letters = opIds === "all" ? await dead.getAll() : await lettersById(dead.index("opId"), opIds);
       for (const letter of letters) {
@@ -306,7 +310,7 @@ export class SyncStore {
 
   async discardDeadLetter(opId: string): Promise<DeadLetter | undefined> {
     return guard("discard a dead letter", async () => {
-      const tx = this.db.transaction("deadLetters", "readwrite");
+      const tx = this.#db.transaction("deadLetters", "readwrite");
       const letter = await tx.store.index("opId").get(opId);
       if (letter) await tx.store.delete(letter.seq);
       await tx.done;

@@ -46,29 +46,33 @@ export function toWireOp(op: PendingOperation, version: number | undefined): Wir
  * safe). Throws only when `signal` aborts (the client is closing).
  */
 export class HttpTransport {
-  private batchSupported = true;
+  #batchSupported = true;
   /** The headers of the last request, for the pagehide flush, which cannot await a headers function. */
-  private lastHeaders: Record<string, string> = {};
+  #lastHeaders: Record<string, string> = {};
 
-  constructor(private readonly options: TransportOptions) {}
+  readonly #options: TransportOptions;
+
+  constructor(options: TransportOptions) {
+    this.#options = options;
+  }
 
   setHeaders(headers: HeadersInput): void {
-    this.options.headers = headers;
+    this.#options.headers = headers;
   }
 
   async send(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
     if (ops.length === 0) return [];
-    if (this.batchSupported) {
-      const batch = await this.sendBatch(ops, signal);
+    if (this.#batchSupported) {
+      const batch = await this.#sendBatch(ops, signal);
       if (batch !== "unsupported") return batch;
-      this.batchSupported = false;
+      this.#batchSupported = false;
     }
     const outcomes: SendOutcome[] = new Array(ops.length);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < ops.length) {
         const index = next++;
-        outcomes[index] = await this.sendOne(ops[index]!, signal);
+        outcomes[index] = await this.#sendOne(ops[index]!, signal);
       }
     };
     await Promise.all(Array.from({ length: Math.min(PER_ITEM_CONCURRENCY, ops.length) }, worker));
@@ -77,7 +81,7 @@ export class HttpTransport {
 
   /** Any HTTP reply proves the server reachable; only a network error or a timeout does not. */
   async ping(url: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    const reply = await this.request(url, { method: "GET", cache: "no-store" }, signal, timeoutMs, false);
+    const reply = await this.#request(url, { method: "GET", cache: "no-store" }, signal, timeoutMs, false);
     return reply.kind === "reply";
   }
 
@@ -87,19 +91,19 @@ export class HttpTransport {
    */
   flushKeepalive(ops: readonly WireOp[]): void {
     const body = JSON.stringify({ ops });
-    const init: RequestInit = { method: "POST", body, keepalive: true, headers: this.jsonHeaders(this.lastHeaders) };
-    const url = this.batchSupported ? `${this.options.endpoint}/_batch` : undefined;
+    const init: RequestInit = { method: "POST", body, keepalive: true, headers: this.#jsonHeaders(this.#lastHeaders) };
+    const url = this.#batchSupported ? `${this.#options.endpoint}/_batch` : undefined;
     if (url) {
-      this.options.fetch(url, init).catch(() => undefined);
+      this.#options.fetch(url, init).catch(() => undefined);
       return;
     }
-    for (const op of ops) this.options.fetch(itemUrl(this.options.endpoint, op.id), { ...oneRequest(op, this.lastHeaders), keepalive: true }).catch(() => undefined);
+    for (const op of ops) this.#options.fetch(itemUrl(this.#options.endpoint, op.id), { ...oneRequest(op, this.#lastHeaders), keepalive: true }).catch(() => undefined);
   }
 
-  private async sendBatch(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[] | "unsupported"> {
-    const headers = this.jsonHeaders(await this.resolveHeaders());
+  async #sendBatch(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[] | "unsupported"> {
+    const headers = this.#jsonHeaders(await this.#resolveHeaders());
     const body = JSON.stringify({ ops });
-    const reply = await this.request(`${this.options.endpoint}/_batch`, { method: "POST", headers, body }, signal, this.options.timeoutMs);
+    const reply = await this.#request(`${this.#options.endpoint}/_batch`, { method: "POST", headers, body }, signal, this.#options.timeoutMs);
     if (reply.kind !== "reply") return ops.map(() => reply.outcome);
     const { status, body: payload, retryAfterMs } = reply;
     if (BATCH_UNSUPPORTED.has(status)) return "unsupported";
@@ -109,24 +113,24 @@ export class HttpTransport {
     return results.map(({ status: opStatus, body: opBody }) => recordOutcome(opStatus, opBody, undefined));
   }
 
-  private async sendOne(op: WireOp, signal: AbortSignal): Promise<SendOutcome> {
-    const init = oneRequest(op, await this.resolveHeaders());
-    const reply = await this.request(itemUrl(this.options.endpoint, op.id), init, signal, this.options.timeoutMs);
+  async #sendOne(op: WireOp, signal: AbortSignal): Promise<SendOutcome> {
+    const init = oneRequest(op, await this.#resolveHeaders());
+    const reply = await this.#request(itemUrl(this.#options.endpoint, op.id), init, signal, this.#options.timeoutMs);
     if (reply.kind !== "reply") return reply.outcome;
     return recordOutcome(reply.status, reply.body, reply.retryAfterMs);
   }
 
-  private async resolveHeaders(): Promise<Record<string, string>> {
-    const { headers } = this.options;
-    this.lastHeaders = typeof headers === "function" ? await headers() : headers ?? {};
-    return this.lastHeaders;
+  async #resolveHeaders(): Promise<Record<string, string>> {
+    const { headers } = this.#options;
+    this.#lastHeaders = typeof headers === "function" ? await headers() : headers ?? {};
+    return this.#lastHeaders;
   }
 
-  private jsonHeaders(base: Record<string, string>): Record<string, string> {
+  #jsonHeaders(base: Record<string, string>): Record<string, string> {
     return { ...base, "Content-Type": "application/json" };
   }
 
-  private async request(
+  async #request(
     url: string,
     init: RequestInit,
     signal: AbortSignal,
@@ -140,7 +144,7 @@ export class HttpTransport {
     const started = Date.now();
     const bytes = typeof init.body === "string" ? byteLength(init.body) : 0;
     try {
-      const response = await this.options.fetch(url, { ...init, signal: timeout.signal });
+      const response = await this.#options.fetch(url, { ...init, signal: timeout.signal });
       const text = await response.text();
       return {
         kind: "reply",
@@ -157,7 +161,7 @@ export class HttpTransport {
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
-      if (countMetrics) this.options.onRequest({ bytes, latencyMs: Date.now() - started });
+      if (countMetrics) this.#options.onRequest({ bytes, latencyMs: Date.now() - started });
     }
   }
 }
