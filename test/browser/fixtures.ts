@@ -10,7 +10,12 @@ export const test = base.extend<{ demo: SyncServer & { url: string } }>({
     const server = createSyncServer({
       db: ":memory:",
       admin: true,
-      staticMounts: { "/": `${root}demo/app`, "/sdk/": `${root}dist/sdk`, "/vendor/idb/": `${root}node_modules/idb/build` },
+      staticMounts: {
+        "/": `${root}demo/app`,
+        "/sdk/": `${root}dist/sdk`,
+        "/vendor/idb/": `${root}node_modules/idb/build`,
+        "/test-pages/": `${root}test/browser/pages`,
+      },
     });
     const { url } = await server.listen(0, "127.0.0.1");
     await use(Object.assign(server, { url }));
