@@ -1,0 +1,21 @@
+// After `npm run build`: the package resolves by its own name, as an app would import it, with types.
+import "fake-indexeddb/auto";
+import { existsSync } from "node:fs";
+import { createSyncClient, SDK_VERSION } from "synclens";
+
+const pkg = JSON.parse(await import("node:fs").then((fs) => fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")));
+const failures = [];
+if (typeof createSyncClient !== "function") failures.push("createSyncClient is not exported");
+if (SDK_VERSION !== pkg.version) failures.push(`SDK_VERSION ${SDK_VERSION} != ${pkg.version}`);
+for (const file of [pkg.exports["."].types, pkg.exports["."].import, pkg.exports["./bundle"].default]) {
+  if (!existsSync(new URL(`../${file}`, import.meta.url))) failures.push(`${file} is missing`);
+}
+const client = createSyncClient({ name: "package-check", endpoint: "http://127.0.0.1:9/api/x", pingUrl: false, triggers: { onWrite: false, intervalMs: 0 } });
+await client.save({ id: "a" });
+if ((await client.queue()).length !== 1) failures.push("save() did not queue an operation");
+await client.close();
+if (failures.length) {
+  console.error(`package check failed:\n- ${failures.join("\n- ")}`);
+  process.exit(1);
+}
+console.log(`package check: "synclens" ${SDK_VERSION} resolves to ESM with types; 1 passed, 0 failed`);
