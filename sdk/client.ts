@@ -382,11 +382,8 @@ class Client<T extends SyncItem> implements SyncClient<T> {
 
   /** Schedules a drain on the next tick, so that writes made in the same tick share a batch. */
   #kick(): void {
-    if (this.#kickScheduled || this.#pending === 0) return;
-    if (this.#blockedReason()) {
-      if (!this.#closed && !this.#forcedOffline && !this.#online) void this.#probe();
-      return;
-    }
+    // While unreachable, the probe schedule (not every write) decides when to try again.
+    if (this.#kickScheduled || this.#pending === 0 || this.#blockedReason()) return;
     this.#kickScheduled = true;
     setTimeout(() => {
       this.#kickScheduled = false;
@@ -591,8 +588,8 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     if (this.#closed || this.#forcedOffline) return;
     if (!reachable) {
       this.#probeFailures++;
-      this.#online = true; // so that setOnline(false) schedules the next probe
       this.#setOnline(false);
+      this.#scheduleProbe();
       return;
     }
     this.#probeFailures = 0;

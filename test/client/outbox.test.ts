@@ -98,6 +98,24 @@ describe("writes and the outbox", () => {
     expect(server.store.list("todos").map((r) => r.id)).toEqual(["a", "b"]);
   });
 
+  it("closing mid-request keeps the operation queued, marked as sent, and the next client applies it once", async () => {
+    server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 300 });
+    const first = client({ triggers: { onWrite: false } });
+    await first.save({ id: "a", title: "1" });
+    const draining = first.sync();
+    await waitFor(() => first.status.state === "syncing", 2000, "the drain to start");
+    await first.close();
+    expect((await draining).skipped).toBe("closed");
+    server.faults.set(null);
+    const second = client({ name: first.createdWith.name, indexedDB: first.factory, triggers: { onWrite: false } });
+    const [op] = await second.queue();
+    expect(op).toMatchObject({ itemId: "a", attempts: 1, failures: 0 });
+    await second.save({ id: "a", title: "2" }); // the sent create is frozen: this queues an update
+    await waitFor(async () => (await second.sync()).remaining === 0, 5000, "the queue to drain");
+    await waitFor(() => server.store.appliedCount("todos", op!.opId) === 1, 2000, "the delayed request to land");
+    expect(server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "2" } });
+  });
+
   it("a closed client refuses calls with a typed error", async () => {
     const todos = client();
     await todos.close();

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EnvironmentSignals } from "../../sdk/environment";
 import { testClient, waitFor } from "../support/client";
-import { startReferenceServer } from "../support/servers";
+import { startReferenceServer, startScriptedServer } from "../support/servers";
 
 type Handlers = Parameters<EnvironmentSignals["subscribe"]>[0];
 
@@ -122,6 +122,18 @@ describe("connectivity", () => {
     // Only the first attempt counted against the operation; the pings after it did not.
     expect((await todos.queue())[0]!.failures).toBe(1);
     server = await startReferenceServer(); // for afterEach
+  });
+
+  it("while the server is unreachable, writes queue quietly: no request or ping per write", async () => {
+    const dropped = await startScriptedServer((req, res) => res.socket?.destroy());
+    clients.push(dropped);
+    const todos = client({ endpoint: `${dropped.url}/api/todos`, backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    await todos.save({ id: "first", title: "x" });
+    await waitFor(() => !todos.status.online, 5000, "the client to see the outage");
+    const requestsAtOutage = dropped.requests.length;
+    for (let i = 0; i < 20; i++) await todos.save({ id: `t${i}`, title: "x" });
+    expect(todos.status).toMatchObject({ pending: 21, state: "offline" });
+    expect(dropped.requests.length).toBe(requestsAtOutage);
   });
 
   it("syncs when the page becomes visible", async () => {
