@@ -5,7 +5,7 @@ import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./e
 import { ClientClosedError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
 import { resolveOptions, type ResolvedOptions, type SyncClientOptions } from "./options";
-import { SyncStore, type SettleAction, type WriteEffect } from "./store";
+import { SyncStore, type ReadyBatch, type SettleAction, type WriteEffect } from "./store";
 import { byteLength, HttpTransport, KEEPALIVE_BUDGET_BYTES, toWireOp, type HeadersInput } from "./transport";
 import type {
   AttemptError,
@@ -424,7 +424,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
             if (batch.nextDueAt !== null) this.#wake(batch.nextDueAt);
             break;
           }
-          const summary = await this.#sendBatch(batch.ops);
+          const summary = await this.#sendBatch(batch);
           result.pushed += summary.pushed;
           result.retried += summary.retried;
           result.deadLettered += summary.dead;
@@ -447,10 +447,9 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     return result;
   }
 
-  async #sendBatch(ops: PendingOperation[]): Promise<{ pushed: number; retried: number; dead: number; failed: boolean; stop: boolean }> {
+  async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; failed: boolean; stop: boolean }> {
     for (const op of ops) this.#inFlight.add(op.seq);
     try {
-      const versions = await this.#store.versionOf(ops.map((op) => op.itemId));
       let outcomes: SendOutcome[];
       try {
         outcomes = await this.#transport.send(
@@ -459,7 +458,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
         );
       } catch (error) {
         if (!this.#closing.signal.aborted) throw error;
-        await this.#store.settle(ops.map((op) => ({ kind: "release", seq: op.seq })), Date.now());
+        await this.#store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
         return { pushed: 0, retried: 0, dead: 0, failed: true, stop: true };
       }
       return await this.#settle(ops, outcomes);
@@ -478,7 +477,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       const outcome = outcomes[index]!;
       const verdict = classify(outcome);
       if (verdict.action === "ack" && outcome.kind === "ok") {
-        actions.push({ kind: "ack", seq: op.seq, version: outcome.version, deleted: op.type === "delete" });
+        actions.push({ kind: "ack", op, version: outcome.version, deleted: op.type === "delete" });
         this.#recorder.outcome("success");
         return;
       }
@@ -487,25 +486,25 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       if (verdict.action === "pause") {
         pause = true;
         this.#recorder.outcome("failure");
-        actions.push({ kind: "release", seq: op.seq });
+        actions.push({ kind: "release", op });
       } else if (verdict.action === "retry" && op.failures + 1 <= this.#options.maxRetries) {
         unreachable ||= verdict.unreachable;
         const delay = verdict.delayMs ?? backoffDelay(op.failures + 1, this.#options.backoff);
         this.#recorder.outcome("retry");
-        actions.push({ kind: "retry", seq: op.seq, error, nextAttemptAt: now + delay, countsAsFailure: true });
+        actions.push({ kind: "retry", op, error, nextAttemptAt: now + delay, countsAsFailure: true });
       } else {
         unreachable ||= verdict.action === "retry" && verdict.unreachable;
         const reason = verdict.action === "conflict" ? "conflict" : verdict.action === "retry" ? "max_retries" : "rejected";
         const reply = outcome.kind === "http" || outcome.kind === "malformed" ? { status: outcome.status, body: outcome.body } : undefined;
         this.#recorder.outcome("dead");
-        actions.push({ kind: "dead", seq: op.seq, error, reason, ...(reply ? { reply } : {}) });
+        actions.push({ kind: "dead", op, error, reason, ...(reply ? { reply } : {}) });
       }
     });
     const settled = await this.#store.settle(actions, now);
     this.#pending -= settled.acked.length + settled.dead.length;
-    if (settled.acked.length + settled.dead.length > 0) this.#oldestPendingAt = await this.#store.oldestPendingAt();
+    this.#oldestPendingAt = settled.oldestPendingAt;
     for (const op of [...settled.acked, ...settled.dead]) this.#flushCache.delete(op.seq);
-    const versionBySeq = new Map(actions.flatMap((a) => (a.kind === "ack" ? [[a.seq, a.version] as const] : [])));
+    const versionBySeq = new Map(actions.flatMap((a) => (a.kind === "ack" ? [[a.op.seq, a.version] as const] : [])));
     for (const op of settled.acked) {
       this.#events.emit("synced", { opId: op.opId, itemId: op.itemId, type: op.type, version: versionBySeq.get(op.seq) ?? 0 });
     }

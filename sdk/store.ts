@@ -35,20 +35,24 @@ export interface WriteEffect {
 
 /** How a batch's replies are committed: one entry per operation sent. */
 export type SettleAction =
-  | { kind: "ack"; seq: number; version: number; deleted: boolean }
-  | { kind: "retry"; seq: number; error: AttemptError; nextAttemptAt: number; countsAsFailure: boolean }
-  | { kind: "dead"; seq: number; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown } }
-  | { kind: "release"; seq: number };
+  | { kind: "ack"; op: PendingOperation; version: number; deleted: boolean }
+  | { kind: "retry"; op: PendingOperation; error: AttemptError; nextAttemptAt: number; countsAsFailure: boolean }
+  | { kind: "dead"; op: PendingOperation; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown } }
+  | { kind: "release"; op: PendingOperation };
 
 export interface SettleResult {
   acked: PendingOperation[];
   dead: DeadLetter[];
   retried: PendingOperation[];
+  /** `createdAt` of the first operation left in the outbox. */
+  oldestPendingAt: number | null;
 }
 
 /** A scan's picks: operations to send now, and when the earliest deferred one becomes due. */
 export interface ReadyBatch {
   ops: PendingOperation[];
+  /** The server version each picked operation's item was last seen at, by item id. */
+  versions: Map<string, number>;
   nextDueAt: number | null;
 }
 
@@ -105,6 +109,10 @@ export class SyncStore {
     return guard(kind === "save" ? "save the item" : "delete the item", async () => {
       const tx = this.#db.transaction(["items", "versions", "outbox"], "readwrite");
       const outbox = tx.objectStore("outbox");
+      // Issued before the reads resolve, so it rides the same round trip; an abort below undoes it.
+      const items = tx.objectStore("items");
+      const itemWrite = kind === "save" && value ? items.put(value) : items.delete(id);
+      itemWrite.catch(() => undefined);
       const [lastCursor, known] = await Promise.all([
         outbox.index("itemId").openCursor(IDBKeyRange.only(id), "prev"),
         tx.objectStore("versions").get(id),
@@ -120,8 +128,6 @@ export class SyncStore {
         tx.abort();
         throw new QueueFullError(ctx.maxQueueSize);
       }
-      const items = tx.objectStore("items");
-      const itemWrite = kind === "save" && value ? items.put(value) : items.delete(id);
       let effect: WriteEffect;
       if (decision.action === "drop" && lastCursor) {
         await lastCursor.delete();
@@ -185,60 +191,69 @@ export class SyncStore {
    * Picks up to `limit` operations that may be sent now, in queue order: the first pending operation of
    * each item (per-item order), skipping items held by a dead letter, `exclude`d ones and ones still in
    * backoff. The picked operations are marked as attempted in the same transaction, so a concurrent local
-   * write can never rewrite what is about to be sent.
+   * write can never rewrite what is about to be sent; the versions they are based on are read there too.
    */
-  async takeReady(now: number, limit: number, blockedItems: { has(id: string): boolean }, exclude: { has(seq: number): boolean }): Promise<ReadyBatch> {
+  async takeReady(
+    now: number,
+    limit: number,
+    blockedItems: { has(id: string): boolean },
+    exclude: { has(seq: number): boolean },
+  ): Promise<ReadyBatch> {
     return guard("read the outbox", async () => {
-      const tx = this.#db.transaction("outbox", "readwrite");
+      const tx = this.#db.transaction(["outbox", "versions"], "readwrite");
+      const outbox = tx.objectStore("outbox");
       const ops: PendingOperation[] = [];
+      const writes: Promise<unknown>[] = [];
       const seen = new Set<string>();
       let nextDueAt: number | null = null;
-      let cursor = await tx.store.openCursor();
-      while (cursor && ops.length < limit) {
-        const op = cursor.value;
-        if (!seen.has(op.itemId)) {
+      let after: number | undefined;
+      // Whole chunks, not a cursor: one round trip per chunk instead of one per operation.
+      const chunkSize = Math.max(64, limit * 2);
+      scan: for (;;) {
+        const chunk = await outbox.getAll(after === undefined ? null : IDBKeyRange.lowerBound(after, true), chunkSize);
+        for (const op of chunk) {
+          if (seen.has(op.itemId)) continue;
           seen.add(op.itemId);
-          if (!blockedItems.has(op.itemId) && !exclude.has(op.seq)) {
-            if (op.nextAttemptAt <= now) {
-              const taken = { ...op, attempts: op.attempts + 1, lastAttemptAt: now };
-              await cursor.update(taken);
-              ops.push(taken);
-            } else if (nextDueAt === null || op.nextAttemptAt < nextDueAt) {
-              nextDueAt = op.nextAttemptAt;
-            }
+          if (blockedItems.has(op.itemId) || exclude.has(op.seq)) continue;
+          if (op.nextAttemptAt > now) {
+            if (nextDueAt === null || op.nextAttemptAt < nextDueAt) nextDueAt = op.nextAttemptAt;
+            continue;
           }
+          const taken = { ...op, attempts: op.attempts + 1, lastAttemptAt: now };
+          writes.push(outbox.put(taken));
+          ops.push(taken);
+          if (ops.length >= limit) break scan;
         }
-        cursor = await cursor.continue();
+        if (chunk.length < chunkSize) break;
+        after = chunk[chunk.length - 1]!.seq;
       }
-      await tx.done;
-      return { ops, nextDueAt: ops.length >= limit ? now : nextDueAt };
+      const versionStore = tx.objectStore("versions");
+      const found = await Promise.all(ops.map((op) => versionStore.get(op.itemId)));
+      await Promise.all([...writes, tx.done]);
+      const versions = new Map<string, number>();
+      for (const entry of found) if (entry) versions.set(entry.id, entry.version);
+      return { ops, versions, nextDueAt: ops.length >= limit ? now : nextDueAt };
     });
   }
 
-  async versionOf(ids: readonly string[]): Promise<Map<string, number>> {
-    return guard("read versions", async () => {
-      const tx = this.#db.transaction("versions");
-      const found = await Promise.all(ids.map((id) => tx.store.get(id)));
-      const map = new Map<string, number>();
-      for (const entry of found) if (entry) map.set(entry.id, entry.version);
-      return map;
-    });
-  }
-
-  /** Commits the outcome of a batch in one transaction: acks, retries with backoff, dead letters. */
+  /**
+   * Commits the outcome of a batch in one transaction: acks, retries with backoff, dead letters. The
+   * operations are the ones `takeReady` returned; while in flight nothing else rewrites them, so they are
+   * written back without being read again. Also reads the new oldest pending operation.
+   */
   async settle(actions: readonly SettleAction[], now: number): Promise<SettleResult> {
     return guard("record sync results", async () => {
       const tx = this.#db.transaction(["outbox", "deadLetters", "versions"], "readwrite");
       const outbox = tx.objectStore("outbox");
-      const result: SettleResult = { acked: [], dead: [], retried: [] };
+      const versions = tx.objectStore("versions");
+      const result: SettleResult = { acked: [], dead: [], retried: [], oldestPendingAt: null };
+      const writes: Promise<unknown>[] = [];
       for (const action of actions) {
-        const op = await outbox.get(action.seq);
-        if (!op) continue;
+        const { op } = action;
         switch (action.kind) {
           case "ack":
-            await outbox.delete(op.seq);
-            if (action.deleted) await tx.objectStore("versions").delete(op.itemId);
-            else await tx.objectStore("versions").put({ id: op.itemId, version: action.version });
+            writes.push(outbox.delete(op.seq));
+            writes.push(action.deleted ? versions.delete(op.itemId) : versions.put({ id: op.itemId, version: action.version }));
             result.acked.push(op);
             break;
           case "retry": {
@@ -248,7 +263,7 @@ export class SyncStore {
               nextAttemptAt: action.nextAttemptAt,
               errors: pushError(op.errors, action.error),
             };
-            await outbox.put(retried);
+            writes.push(outbox.put(retried));
             result.retried.push(retried);
             break;
           }
@@ -260,19 +275,20 @@ export class SyncStore {
               reason: action.reason,
               ...(action.reply ? { reply: action.reply } : {}),
             };
-            await outbox.delete(op.seq);
-            await tx.objectStore("deadLetters").put(letter);
+            writes.push(outbox.delete(op.seq), tx.objectStore("deadLetters").put(letter));
             result.dead.push(letter);
             break;
           }
           case "release":
             // Not a failure of this operation (credentials refused, client closing). The attempt mark
             // stays: the request may have reached the server, so the operation must not be rewritten.
-            await outbox.put({ ...op, nextAttemptAt: now });
+            writes.push(outbox.put({ ...op, nextAttemptAt: now }));
             break;
         }
       }
-      await tx.done;
+      const first = await outbox.openCursor();
+      result.oldestPendingAt = first ? first.value.createdAt : null;
+      await Promise.all([...writes, tx.done]);
       return result;
     });
   }

@@ -69,10 +69,10 @@ describe("SyncStore.takeReady", () => {
   it("takes only the first operation of each item, in queue order, without blocking other items", async () => {
     const store = await SyncStore.open(factory, "t");
     await store.write("save", "a", { id: "a" }, ctx());
-    await store.takeReady(1000, 10, none, none); // freeze a's create
+    const [sent] = (await store.takeReady(1000, 10, none, none)).ops; // freezes a's create
     await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     await store.write("save", "b", { id: "b" }, ctx());
-    await store.settle([{ kind: "retry", seq: 1, nextAttemptAt: 5000, countsAsFailure: true, error: { at: 1, code: "network", message: "x" } }], 1000);
+    await store.settle([{ kind: "retry", op: sent!, nextAttemptAt: 5000, countsAsFailure: true, error: { at: 1, code: "network", message: "x" } }], 1000);
     const batch = await store.takeReady(2000, 10, none, none);
     expect(batch.ops.map((op) => op.itemId)).toEqual(["b"]);
     expect(batch.nextDueAt).toBe(5000);
@@ -89,6 +89,18 @@ describe("SyncStore.takeReady", () => {
     expect(batch.ops).toEqual([]);
   });
 
+  it("reads past one chunk, and returns the versions the picked operations are based on", async () => {
+    const store = await SyncStore.open(factory, "t");
+    for (let i = 0; i < 150; i++) await store.write("save", "same", { id: "same", i } as SyncItem, ctx({ isFrozen: () => true }));
+    await store.write("save", "last", { id: "last" }, ctx());
+    const first = await store.takeReady(1000, 1, none, none);
+    expect(first.ops.map((op) => op.itemId)).toEqual(["same"]);
+    await store.settle([{ kind: "ack", op: first.ops[0]!, version: 4, deleted: false }], 1000);
+    const second = await store.takeReady(1000, 10, none, none);
+    expect(second.ops.map((op) => op.itemId)).toEqual(["same", "last"]);
+    expect(second.versions).toEqual(new Map([["same", 4]]));
+  });
+
   it("respects the limit", async () => {
     const store = await SyncStore.open(factory, "t");
     for (const id of ["a", "b", "c"]) await store.write("save", id, { id }, ctx());
@@ -100,10 +112,10 @@ describe("dead letters", () => {
   it("keep the operation, its history and reply; retry restores the original place in the queue", async () => {
     const store = await SyncStore.open(factory, "t");
     await store.write("save", "a", { id: "a" }, ctx());
-    await store.takeReady(1000, 10, none, none);
+    const [sent] = (await store.takeReady(1000, 10, none, none)).ops;
     await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     const error = { at: 1100, code: "http" as const, message: "HTTP 400", status: 400 };
-    const settled = await store.settle([{ kind: "dead", seq: 1, error, reason: "rejected", reply: { status: 400, body: { error: "bad_request" } } }], 1100);
+    const settled = await store.settle([{ kind: "dead", op: sent!, error, reason: "rejected", reply: { status: 400, body: { error: "bad_request" } } }], 1100);
     expect(settled.dead[0]).toMatchObject({ seq: 1, deadAt: 1100, reason: "rejected", reply: { status: 400 }, errors: [error] });
     expect(await store.deadItemIds()).toEqual(["a"]);
     const [letter] = await store.deadLetters();
@@ -118,8 +130,8 @@ describe("dead letters", () => {
 
   it("discard removes them for good", async () => {
     const store = await SyncStore.open(factory, "t");
-    await store.write("save", "a", { id: "a" }, ctx());
-    await store.settle([{ kind: "dead", seq: 1, error: { at: 1, code: "http", message: "x" }, reason: "rejected" }], 1);
+    const { op } = await store.write("save", "a", { id: "a" }, ctx());
+    await store.settle([{ kind: "dead", op: op!, error: { at: 1, code: "http", message: "x" }, reason: "rejected" }], 1);
     const [letter] = await store.deadLetters();
     expect(await store.discardDeadLetter(letter!.opId)).toMatchObject({ opId: letter!.opId });
     expect(await store.discardDeadLetter(letter!.opId)).toBeUndefined();
