@@ -20,7 +20,7 @@ export default defineConfig(({ mode }) =>
           emptyOutDir: false,
           sourcemap: true,
           // Lib mode keeps whitespace in ES output for downstream tree-shaking; this file is loaded as is.
-          rolldownOptions: { output: { minify: true } },
+          rolldownOptions: { output: { minify: true, comments: false } },
           lib: { entry: "sdk/index.ts", formats: ["es"], fileName: () => "synclens.bundle.js" },
         },
       }

@@ -86,8 +86,8 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   readonly #inFlight = new Set<number>();
   /** Operations fired at pagehide whose attempt mark is not stored yet: writes must not rewrite them. */
   readonly #flushed = new Set<number>();
-  /** Queue heads as JSON wire ops, for the pagehide flush. */
-  readonly #flushCache = new Map<number, string>();
+  /** Queue heads as JSON wire ops, for the pagehide flush: seq -> [item id, JSON]. */
+  readonly #flushCache = new Map<number, [string, string]>();
 
   #online: boolean;
   #forcedOffline = false;
@@ -335,13 +335,11 @@ class Client<T extends SyncItem> implements SyncClient<T> {
 
   #cacheForFlush(op: PendingOperation, baseVersion: number | undefined): void {
     if (this.#flushCache.size >= FLUSH_CACHE_ENTRIES && !this.#flushCache.has(op.seq)) return;
-    this.#flushCache.set(op.seq, JSON.stringify(toWireOp(op, baseVersion)));
+    this.#flushCache.set(op.seq, [op.itemId, JSON.stringify(toWireOp(op, baseVersion))]);
   }
 
   #dropFromFlushCache(itemId: string): void {
-    for (const [seq, wire] of this.#flushCache) {
-      if ((JSON.parse(wire) as { id: string }).id === itemId) this.#flushCache.delete(seq);
-    }
+    for (const [seq, [id]] of this.#flushCache) if (id === itemId) this.#flushCache.delete(seq);
   }
 
   /**
@@ -354,7 +352,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     const chosen: string[] = [];
     const seqs: number[] = [];
     let bytes = 12;
-    for (const [seq, wire] of this.#flushCache) {
+    for (const [seq, [, wire]] of this.#flushCache) {
       const size = byteLength(wire) + 1;
       if (chosen.length >= this.#options.batchSize || bytes + size > KEEPALIVE_BUDGET_BYTES) break;
       chosen.push(wire);
@@ -362,7 +360,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       bytes += size;
     }
     if (chosen.length === 0) return;
-    this.#transport.flushKeepalive(chosen.map((wire) => JSON.parse(wire) as never));
+    this.#transport.flushKeepalive(chosen);
     for (const seq of seqs) this.#flushed.add(seq);
     this.#store
       .markAttempted(seqs, Date.now())
@@ -475,14 +473,14 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     let firstError: SyncLensError | null = null;
     ops.forEach((op, index) => {
       const outcome = outcomes[index]!;
-      const verdict = classify(outcome);
-      if (verdict.action === "ack" && outcome.kind === "ok") {
+      if (outcome.kind === "ok") {
         actions.push({ kind: "ack", op, version: outcome.version, deleted: op.type === "delete" });
         this.#recorder.outcome("success");
         return;
       }
+      const verdict = classify(outcome);
       const error = attemptError(outcome, now);
-      firstError ??= requestError(outcome);
+      firstError ??= new SyncRequestError(error.code === "conflict" ? "http" : error.code, error.message, error.status, error.body);
       if (verdict.action === "pause") {
         pause = true;
         this.#recorder.outcome("failure");
@@ -491,7 +489,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
         unreachable ||= verdict.unreachable;
         const delay = verdict.delayMs ?? backoffDelay(op.failures + 1, this.#options.backoff);
         this.#recorder.outcome("retry");
-        actions.push({ kind: "retry", op, error, nextAttemptAt: now + delay, countsAsFailure: true });
+        actions.push({ kind: "retry", op, error, nextAttemptAt: now + delay });
       } else {
         unreachable ||= verdict.action === "retry" && verdict.unreachable;
         const reason = verdict.action === "conflict" ? "conflict" : verdict.action === "retry" ? "max_retries" : "rejected";
@@ -650,27 +648,14 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   }
 }
 
-function attemptError(outcome: SendOutcome, at: number): AttemptError {
-  switch (outcome.kind) {
-    case "ok":
-      return { at, code: "http", message: "ok", status: outcome.status };
-    case "network":
-      return { at, code: "network", message: outcome.message };
-    case "timeout":
-      return { at, code: "timeout", message: outcome.message };
-    case "malformed":
-      return { at, code: "malformed_reply", message: outcome.message, status: outcome.status, body: outcome.body };
-    case "http": {
-      const code = outcome.status === 401 || outcome.status === 403 ? "auth" : outcome.status === 409 ? "conflict" : "http";
-      return { at, code, message: `HTTP ${outcome.status}${serverMessage(outcome.body)}`, status: outcome.status, body: outcome.body };
-    }
-  }
-}
+type FailedOutcome = Exclude<SendOutcome, { kind: "ok" }>;
 
-function requestError(outcome: SendOutcome): SyncRequestError {
-  const error = attemptError(outcome, 0);
-  const code = error.code === "conflict" ? "http" : error.code;
-  return new SyncRequestError(code, error.message, error.status, error.body);
+function attemptError(outcome: FailedOutcome, at: number): AttemptError {
+  if (outcome.kind === "network" || outcome.kind === "timeout") return { at, code: outcome.kind, message: outcome.message };
+  const { status, body } = outcome;
+  if (outcome.kind === "malformed") return { at, code: "malformed_reply", message: outcome.message, status, body };
+  const code = status === 401 || status === 403 ? "auth" : status === 409 ? "conflict" : "http";
+  return { at, code, message: `HTTP ${status}${serverMessage(body)}`, status, body };
 }
 
 function serverMessage(body: unknown): string {

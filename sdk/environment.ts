@@ -14,10 +14,7 @@ export interface EnvironmentSignals {
   }): () => void;
 }
 
-interface EventSourceLike {
-  addEventListener(type: string, listener: () => void): void;
-  removeEventListener(type: string, listener: () => void): void;
-}
+type Listener = [target: Partial<EventTarget> | undefined, type: string, listener: () => void];
 
 export const browserEnvironment: EnvironmentSignals = {
   browserSaysOnline() {
@@ -25,31 +22,21 @@ export const browserEnvironment: EnvironmentSignals = {
     return typeof nav?.onLine === "boolean" ? nav.onLine : true;
   },
   subscribe(handlers) {
-    const scope = eventSource(globalThis);
-    const doc = eventSource((globalThis as { document?: unknown }).document);
-    const onVisibility = (): void => {
-      if ((globalThis as { document?: { visibilityState?: string } }).document?.visibilityState === "visible") handlers.visible();
-    };
-    scope?.addEventListener("online", handlers.online);
-    scope?.addEventListener("offline", handlers.offline);
-    scope?.addEventListener("pagehide", handlers.pagehide);
-    doc?.addEventListener("visibilitychange", onVisibility);
+    // Node has no global addEventListener, workers no document: optional calls skip what is missing.
+    const scope = globalThis as Partial<EventTarget>;
+    const doc = (globalThis as { document?: Document }).document;
+    const listeners: Listener[] = [
+      [scope, "online", handlers.online],
+      [scope, "offline", handlers.offline],
+      [scope, "pagehide", handlers.pagehide],
+      [doc, "visibilitychange", () => doc?.visibilityState === "visible" && handlers.visible()],
+    ];
+    for (const [target, type, listener] of listeners) target?.addEventListener?.(type, listener);
     return () => {
-      scope?.removeEventListener("online", handlers.online);
-      scope?.removeEventListener("offline", handlers.offline);
-      scope?.removeEventListener("pagehide", handlers.pagehide);
-      doc?.removeEventListener("visibilitychange", onVisibility);
+      for (const [target, type, listener] of listeners) target?.removeEventListener?.(type, listener);
     };
   },
 };
-
-function eventSource(candidate: unknown): EventSourceLike | undefined {
-  if (typeof candidate !== "object" || candidate === null) return undefined;
-  const source = candidate as Partial<EventSourceLike>;
-  return typeof source.addEventListener === "function" && typeof source.removeEventListener === "function"
-    ? (source as EventSourceLike)
-    : undefined;
-}
 
 /**
  * A random (v4) UUID. Built from `crypto.getRandomValues`, which pages, workers and Node all have, unlike

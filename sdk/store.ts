@@ -36,7 +36,7 @@ export interface WriteEffect {
 /** How a batch's replies are committed: one entry per operation sent. */
 export type SettleAction =
   | { kind: "ack"; op: PendingOperation; version: number; deleted: boolean }
-  | { kind: "retry"; op: PendingOperation; error: AttemptError; nextAttemptAt: number; countsAsFailure: boolean }
+  | { kind: "retry"; op: PendingOperation; error: AttemptError; nextAttemptAt: number }
   | { kind: "dead"; op: PendingOperation; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown } }
   | { kind: "release"; op: PendingOperation };
 
@@ -161,10 +161,7 @@ export class SyncStore {
   }
 
   async oldestPendingAt(): Promise<number | null> {
-    return guard("read the outbox", async () => {
-      const cursor = await this.#db.transaction("outbox").store.openCursor();
-      return cursor ? cursor.value.createdAt : null;
-    });
+    return (await this.pending(1))[0]?.createdAt ?? null;
   }
 
   async pending(limit?: number): Promise<PendingOperation[]> {
@@ -175,16 +172,9 @@ export class SyncStore {
     return guard("read dead letters", () => this.#db.getAll("deadLetters"));
   }
 
+  /** The item of every dead letter (dead letters are few: reading them whole is fine). */
   async deadItemIds(): Promise<string[]> {
-    return guard("read dead letters", async () => {
-      const keys: string[] = [];
-      let cursor = await this.#db.transaction("deadLetters").store.index("itemId").openKeyCursor();
-      while (cursor) {
-        keys.push(cursor.key);
-        cursor = await cursor.continue();
-      }
-      return keys;
-    });
+    return (await this.deadLetters()).map((letter) => letter.itemId);
   }
 
   /**
@@ -259,7 +249,7 @@ export class SyncStore {
           case "retry": {
             const retried: PendingOperation = {
               ...op,
-              failures: op.failures + (action.countsAsFailure ? 1 : 0),
+              failures: op.failures + 1,
               nextAttemptAt: action.nextAttemptAt,
               errors: pushError(op.errors, action.error),
             };
@@ -313,7 +303,10 @@ export class SyncStore {
     return guard("retry dead letters", async () => {
       const tx = this.#db.transaction(["outbox", "deadLetters"], "readwrite");
       const dead = tx.objectStore("deadLetters");
-      const letters = opIds === "all" ? await dead.getAll() : await lettersById(dead.index("opId"), opIds);
+      const letters =
+        opIds === "all"
+          ? await dead.getAll()
+          : (await Promise.all(opIds.map((opId) => dead.index("opId").get(opId)))).filter((letter) => letter !== undefined);
       for (const letter of letters) {
         const { deadAt: _deadAt, reason: _reason, reply: _reply, ...op } = letter;
         await tx.objectStore("outbox").put({ ...op, failures: 0, nextAttemptAt: now });
@@ -347,14 +340,6 @@ function withValue<O extends Omit<PendingOperation, "seq">>(op: O, type: Operati
 async function isHead(tx: IDBPTransaction<SyncLensSchema, StoreName[], "readwrite">, op: PendingOperation): Promise<boolean> {
   const first = await tx.objectStore("outbox").index("itemId").openKeyCursor(IDBKeyRange.only(op.itemId));
   return first?.primaryKey === op.seq;
-}
-
-async function lettersById(
-  index: { get(key: string): Promise<DeadLetter | undefined> },
-  opIds: readonly string[],
-): Promise<DeadLetter[]> {
-  const found = await Promise.all(opIds.map((opId) => index.get(opId)));
-  return found.filter((letter): letter is DeadLetter => letter !== undefined);
 }
 
 function pushError(history: readonly AttemptError[], error: AttemptError): AttemptError[] {

@@ -86,22 +86,19 @@ export class HttpTransport {
   }
 
   /**
-   * Best effort at page unload: fires the operations as one keepalive request and forgets them. The reply
+   * Best effort at page unload: fires the operations (each a JSON {@link WireOp}) as one keepalive batch. The reply
    * is never read; the operations stay queued and are sent again, under the same keys, on the next load.
+   * A server without the batch route gets nothing: a burst of per-item keepalive requests would exceed
+   * the browser's 64 KiB keepalive budget quickly and gain little.
    */
-  flushKeepalive(ops: readonly WireOp[]): void {
-    const body = JSON.stringify({ ops });
-    const init: RequestInit = { method: "POST", body, keepalive: true, headers: this.#jsonHeaders(this.#lastHeaders) };
-    const url = this.#batchSupported ? `${this.#options.endpoint}/_batch` : undefined;
-    if (url) {
-      this.#options.fetch(url, init).catch(() => undefined);
-      return;
-    }
-    for (const op of ops) this.#options.fetch(itemUrl(this.#options.endpoint, op.id), { ...oneRequest(op, this.#lastHeaders), keepalive: true }).catch(() => undefined);
+  flushKeepalive(wireOps: readonly string[]): void {
+    if (!this.#batchSupported) return;
+    const init = { method: "POST", body: `{"ops":[${wireOps.join(",")}]}`, keepalive: true, headers: jsonHeaders(this.#lastHeaders) };
+    this.#options.fetch(`${this.#options.endpoint}/_batch`, init).catch(() => undefined);
   }
 
   async #sendBatch(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[] | "unsupported"> {
-    const headers = this.#jsonHeaders(await this.#resolveHeaders());
+    const headers = jsonHeaders(await this.#resolveHeaders());
     const body = JSON.stringify({ ops });
     const reply = await this.#request(`${this.#options.endpoint}/_batch`, { method: "POST", headers, body }, signal, this.#options.timeoutMs);
     if (reply.kind !== "reply") return ops.map(() => reply.outcome);
@@ -126,9 +123,6 @@ export class HttpTransport {
     return this.#lastHeaders;
   }
 
-  #jsonHeaders(base: Record<string, string>): Record<string, string> {
-    return { ...base, "Content-Type": "application/json" };
-  }
 
   async #request(
     url: string,
@@ -164,6 +158,10 @@ export class HttpTransport {
       if (countMetrics) this.#options.onRequest({ bytes, latencyMs: Date.now() - started });
     }
   }
+}
+
+function jsonHeaders(base: Record<string, string>): Record<string, string> {
+  return { ...base, "Content-Type": "application/json" };
 }
 
 function oneRequest(op: WireOp, headers: Record<string, string>): RequestInit {
