@@ -31,10 +31,9 @@ export class Emitter<Events extends object> {
   }
 }
 
+/** Rethrown in a microtask: reported as uncaught (window "error" event, Node's uncaughtException). */
 function reportListenerError(error: unknown): void {
-  const report = (globalThis as { reportError?: (error: unknown) => void }).reportError;
-  if (typeof report === "function") report(error);
-  else queueMicrotask(() => {
+  queueMicrotask(() => {
     throw error;
   });
 }

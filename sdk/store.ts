@@ -109,10 +109,6 @@ export class SyncStore {
     return guard(kind === "save" ? "save the item" : "delete the item", async () => {
       const tx = this.#db.transaction(["items", "versions", "outbox"], "readwrite");
       const outbox = tx.objectStore("outbox");
-      // Issued before the reads resolve, so it rides the same round trip; an abort below undoes it.
-      const items = tx.objectStore("items");
-      const itemWrite = kind === "save" && value ? items.put(value) : items.delete(id);
-      itemWrite.catch(() => undefined);
       const [lastCursor, known] = await Promise.all([
         outbox.index("itemId").openCursor(IDBKeyRange.only(id), "prev"),
         tx.objectStore("versions").get(id),
@@ -128,6 +124,8 @@ export class SyncStore {
         tx.abort();
         throw new QueueFullError(ctx.maxQueueSize);
       }
+      const items = tx.objectStore("items");
+      const itemWrite = kind === "save" && value ? items.put(value) : items.delete(id);
       let effect: WriteEffect;
       if (decision.action === "drop" && lastCursor) {
         await lastCursor.delete();
