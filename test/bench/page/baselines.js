@@ -1,0 +1,72 @@
+// Baselines for save(), as save-suite variants, at the same queue depth:
+// - rawIdb: what IndexedDB alone costs, `await db.put(store, item)`, one transaction each, into a store
+//   prefilled with `depth` items.
+// - naiveQueue: the whole-array queue as the seed guide writes it (i45): ONE record holding the whole
+//   queue as a JSON string; each enqueue reads it, parses, pushes, stringifies and puts it back (one
+//   read-modify-write transaction), and the item is written in a separate transaction before it (the
+//   guide's two separate writes). Prefilled with `depth` items and a `depth`-long queue.
+import { openDB } from "idb";
+import { bulkPrefill, deleteDatabase, makeItem } from "./common.js";
+
+export async function openRawIdbVariant({ runId, depth }) {
+  const name = `bench-raw-${runId}-d${depth}`;
+  await deleteDatabase(name);
+  const db = await openDB(name, 1, { upgrade: (d) => d.createObjectStore("items", { keyPath: "id" }) });
+  const started = performance.now();
+  await bulkPrefill(db, ["items"], depth);
+  return {
+    prefillMs: performance.now() - started,
+    op: (i) => db.put("items", makeItem("new", i)),
+    async verify(written) {
+      const count = await db.count("items");
+      if (count !== depth + written) throw new Error(`raw idb: ${count} items, expected ${depth + written}`);
+    },
+    async close() {
+      db.close();
+      await deleteDatabase(name);
+    },
+  };
+}
+
+function queueEntry(item, seq) {
+  return { opId: `op-${item.id}`, itemId: item.id, type: "create", value: item, createdAt: Date.now(), attempts: 0, seq };
+}
+
+export async function openNaiveQueueVariant({ runId, depth }) {
+  const name = `bench-naive-${runId}-d${depth}`;
+  await deleteDatabase(name);
+  const db = await openDB(name, 1, {
+    upgrade: (d) => {
+      d.createObjectStore("items", { keyPath: "id" });
+      d.createObjectStore("meta");
+    },
+  });
+  const started = performance.now();
+  await bulkPrefill(db, ["items"], depth);
+  const queue = [];
+  for (let i = 0; i < depth; i++) queue.push(queueEntry(makeItem("pre", i), i));
+  await db.put("meta", JSON.stringify(queue), "queue");
+  const prefillMs = performance.now() - started;
+  let seq = depth;
+  return {
+    prefillMs,
+    async op(i) {
+      const item = makeItem("new", i);
+      await db.put("items", item); // transaction 1: the item
+      const tx = db.transaction("meta", "readwrite"); // transaction 2: the whole queue
+      const raw = await tx.store.get("queue");
+      const list = raw ? JSON.parse(raw) : [];
+      list.push(queueEntry(item, seq++));
+      await tx.store.put(JSON.stringify(list), "queue");
+      await tx.done;
+    },
+    async verify(written) {
+      const length = JSON.parse(await db.get("meta", "queue")).length;
+      if (length !== depth + written) throw new Error(`naive queue holds ${length}, expected ${depth + written}`);
+    },
+    async close() {
+      db.close();
+      await deleteDatabase(name);
+    },
+  };
+}

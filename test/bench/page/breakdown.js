@@ -1,0 +1,73 @@
+// Where save()'s time goes: the SDK's IndexedDB pattern rebuilt step by step with idb, in a database of
+// the SDK's schema (items, versions, outbox with an itemId index) prefilled to the same depth (items and
+// outbox ops). Each step adds one thing to the previous; the last is all of save()'s IndexedDB work
+// without the SDK's own JavaScript. Each is a save-suite variant, timed interleaved with the SDK.
+import { openDB } from "idb";
+import { bulkPrefill, deleteDatabase, makeItem } from "./common.js";
+
+const STORES = ["items", "versions", "outbox"];
+
+function operation(item) {
+  const now = Date.now();
+  return { opId: crypto.randomUUID(), itemId: item.id, type: "create", createdAt: now, updatedAt: now, attempts: 0, failures: 0, nextAttemptAt: now, errors: [], value: item };
+}
+
+export const BREAKDOWN_STEPS = {
+  /** `db.put("items", item)`: one store, one write. */
+  "put item (1-store tx)": (db, item) => db.put("items", item),
+  /** The same write, in a transaction scoped to the three stores save() uses. */
+  "put item (3-store tx)": async (db, item) => {
+    const tx = db.transaction(STORES, "readwrite");
+    tx.objectStore("items").put(item);
+    await tx.done;
+  },
+  /** + the outbox record (a second structured clone of the item): both writes, no reads. */
+  "+ outbox.add (no reads)": async (db, item) => {
+    const tx = db.transaction(STORES, "readwrite");
+    tx.objectStore("items").put(item);
+    await tx.objectStore("outbox").add(operation(item));
+    await tx.done;
+  },
+  /** + the reads save() awaits first: the item's newest pending op via the index, its server version. */
+  "+ index cursor & version get first": async (db, item) => {
+    const tx = db.transaction(STORES, "readwrite");
+    const outbox = tx.objectStore("outbox");
+    const [last] = await Promise.all([
+      outbox.index("itemId").openCursor(IDBKeyRange.only(item.id), "prev"),
+      tx.objectStore("versions").get(item.id),
+    ]);
+    if (last) throw new Error("the bench writes new items only");
+    const itemWrite = tx.objectStore("items").put(item);
+    await outbox.add(operation(item));
+    await itemWrite;
+    await tx.done;
+  },
+};
+
+export async function openBreakdownVariant({ runId, depth, step }) {
+  const run = BREAKDOWN_STEPS[step];
+  if (!run) throw new Error(`unknown breakdown step ${step}`);
+  const name = `bench-breakdown-${runId}-d${depth}-${Object.keys(BREAKDOWN_STEPS).indexOf(step)}`;
+  await deleteDatabase(name);
+  const db = await openDB(name, 1, {
+    upgrade: (d) => {
+      d.createObjectStore("items", { keyPath: "id" });
+      d.createObjectStore("versions", { keyPath: "id" });
+      d.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true }).createIndex("itemId", "itemId");
+    },
+  });
+  const started = performance.now();
+  await bulkPrefill(db, ["items", "outbox"], depth, (tx, item) => tx.objectStore("outbox").add(operation(item)));
+  return {
+    prefillMs: performance.now() - started,
+    op: (i) => run(db, makeItem("new", i)),
+    async verify(written) {
+      const count = await db.count("items");
+      if (count !== depth + written) throw new Error(`breakdown ${step}: ${count} items, expected ${depth + written}`);
+    },
+    async close() {
+      db.close();
+      await deleteDatabase(name);
+    },
+  };
+}

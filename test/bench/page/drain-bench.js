@@ -1,0 +1,58 @@
+// Drain rate: N writes queued with save() (untimed), then drained to the reference server with sync().
+import { createSyncClient } from "synclens";
+import { deleteDatabase, inChunks, makeItem } from "./common.js";
+
+/** Wraps fetch to add up the time spent in requests (to the full body), so the rest is IndexedDB + SDK. */
+function timedFetch() {
+  const timing = { ms: 0, requests: 0 };
+  const wrapped = async (input, init) => {
+    const t0 = performance.now();
+    try {
+      const response = await fetch(input, init);
+      const body = await response.text();
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    } finally {
+      timing.ms += performance.now() - t0;
+      timing.requests++;
+    }
+  };
+  return { wrapped, timing };
+}
+
+export async function drainSdk({ runId, count, collection }) {
+  const name = `bench-drain-${runId}`;
+  await deleteDatabase(`synclens:${name}`);
+  const { wrapped, timing } = timedFetch();
+  const client = createSyncClient({
+    name,
+    fetch: wrapped,
+    endpoint: `${location.origin}/api/${collection}`,
+    pingUrl: false,
+    triggers: { onWrite: false, onOnline: false, onVisible: false, flushOnPageHide: false, intervalMs: 0 },
+  });
+  try {
+    await client.ready;
+    const prefillStarted = performance.now();
+    await inChunks(count, 250, (i) => client.save(makeItem("drain", i)));
+    const prefillMs = performance.now() - prefillStarted;
+    if (client.status.pending !== count) throw new Error(`prefill: pending ${client.status.pending}, expected ${count}`);
+    const started = performance.now();
+    let pushed = 0;
+    let syncCalls = 0;
+    let result;
+    do {
+      result = await client.sync();
+      pushed += result.pushed;
+      syncCalls++;
+    } while (result.remaining > 0 && result.pushed > 0);
+    const totalMs = performance.now() - started;
+    const metrics = client.metrics();
+    if (pushed !== count || result.remaining !== 0) {
+      throw new Error(`drain: pushed ${pushed}, remaining ${result.remaining}, last error ${client.status.lastError?.message}`);
+    }
+    return { count, pushed, totalMs, prefillMs, syncCalls, metrics, fetchMs: timing.ms };
+  } finally {
+    await client.close();
+    await deleteDatabase(`synclens:${name}`);
+  }
+}

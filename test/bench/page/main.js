@@ -1,0 +1,19 @@
+// Exposes the benchmark functions to test/bench/run.ts, which calls them through page.evaluate.
+import { timerResolutionMs } from "./common.js";
+import { drainFetch } from "./drain-baseline.js";
+import { drainSdk } from "./drain-bench.js";
+import { saveSuite, saveVariantKeys } from "./save-suite.js";
+
+window.bench = {
+  saveSuite,
+  saveVariantKeys: async () => saveVariantKeys(),
+  drainSdk,
+  drainFetch,
+  environment: async () => ({
+    userAgent: navigator.userAgent,
+    timerResolutionMs: timerResolutionMs(),
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    secureContext: globalThis.isSecureContext === true,
+  }),
+};
+window.benchReady = true;

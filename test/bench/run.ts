@@ -1,0 +1,160 @@
+/**
+ * SyncLens benchmark suite (not a test: no assertions on timings). Runs in one process:
+ * 1. save() latency/throughput in headless Chromium at queue depths 0, 1k, 10k vs raw idb and a naive JSON queue;
+ * 2. drain rate of 10k queued writes via sync() vs plain fetch of the same batches;
+ * 3. size of the shipped bundle (dist/sdk/synclens.bundle.js, idb included) vs idb alone.
+ * Prints a report to stdout (progress goes to stderr) and writes test/bench/results.json.
+ * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`.
+ */
+import { execFileSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { callBench, openBenchPage, type BenchBrowser } from "./browser";
+import { formatReport } from "./report";
+import { startBenchServer } from "./server";
+import { measureSizes } from "./size";
+import { summarize } from "./stats";
+import type { BenchResults, BreakdownResult, DrainResult, PageEnvironment, SaveDepthResult, SaveRun } from "./types";
+import type { Page } from "@playwright/test";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, "../..");
+
+const DEPTHS = [0, 1_000, 10_000];
+const SAVE_OPS = 500;
+const WARMUP = 50;
+/** Timed ops are split into this many interleaved rounds per variant. */
+const ROUNDS = 10;
+/** The naive queue rewrites the whole queue per op: fewer ops at 10k keep the run short (still 100 samples). */
+const NAIVE_OPS: Record<number, number> = { 0: 500, 1_000: 500, 10_000: 100 };
+const DRAIN_COUNT = 10_000;
+const DRAIN_BATCH = 50;
+
+const progress = (message: string): void => {
+  process.stderr.write(`[bench] ${message}\n`);
+};
+
+const MAIN_VARIANTS = ["rawIdb", "sdk", "naive"] as const;
+
+/** Untimed warm-up of every code path (JIT, IndexedDB backend), so the first measured depth is not penalised. */
+async function warmUp(page: Page, runId: string, keys: string[]): Promise<void> {
+  progress("warm-up (discarded)");
+  await callBench(page, "saveSuite", { runId: `${runId}-warm`, depth: 200, warmup: 0, rounds: 1, variants: keys.map((key) => ({ key, n: 100 })) });
+}
+
+function pick(runs: Record<string, SaveRun>, key: string): SaveRun {
+  const run = runs[key];
+  if (!run) throw new Error(`the save suite returned no ${key}`);
+  return run;
+}
+
+async function saveBenchmarks(page: Page, runId: string, keys: string[]): Promise<{ save: SaveDepthResult[]; breakdown: BreakdownResult[] }> {
+  const steps = keys.filter((key) => !(MAIN_VARIANTS as readonly string[]).includes(key));
+  const save: SaveDepthResult[] = [];
+  const breakdown: BreakdownResult[] = [];
+  for (const depth of DEPTHS) {
+    progress(`save() at depth ${depth}: raw idb, SDK, naive queue and ${steps.length} breakdown steps, interleaved`);
+    const variants = keys.map((key) => ({ key, n: key === "naive" ? (NAIVE_OPS[depth] ?? SAVE_OPS) : SAVE_OPS }));
+    const runs = await callBench(page, "saveSuite", { runId, depth, warmup: WARMUP, rounds: ROUNDS, variants });
+    const [raw, sdk, naive] = MAIN_VARIANTS.map((key) => pick(runs, key)) as [SaveRun, SaveRun, SaveRun];
+    const sdkSummary = summarize(sdk);
+    save.push({
+      depth,
+      rawIdb: summarize(raw),
+      sdk: sdkSummary,
+      naive: summarize(naive),
+      prefillMs: { rawIdb: raw.prefillMs, sdk: sdk.prefillMs, naive: naive.prefillMs },
+    });
+    breakdown.push({ depth, steps: steps.map((variant) => ({ variant, summary: summarize(pick(runs, variant)) })), sdk: sdkSummary });
+  }
+  return { save, breakdown };
+}
+
+async function drainBenchmark(page: Page, runId: string): Promise<DrainResult> {
+  progress(`drain: plain fetch baseline, ${DRAIN_COUNT} ops`);
+  const fetched = await callBench(page, "drainFetch", { count: DRAIN_COUNT, collection: `bench_fetch_${runId}`, batchSize: DRAIN_BATCH });
+  progress(`drain: SDK (prefilling ${DRAIN_COUNT} saves, then sync())`);
+  const sdk = await callBench(page, "drainSdk", { runId, count: DRAIN_COUNT, collection: `bench_sdk_${runId}` });
+  return {
+    count: DRAIN_COUNT,
+    batchSize: DRAIN_BATCH,
+    sdk: { totalMs: sdk.totalMs, opsPerSec: (sdk.pushed / sdk.totalMs) * 1000, requests: sdk.metrics.requests, syncCalls: sdk.syncCalls, prefillMs: sdk.prefillMs, fetchMs: sdk.fetchMs },
+    fetch: { totalMs: fetched.totalMs, opsPerSec: (fetched.pushed / fetched.totalMs) * 1000, requests: fetched.requests },
+  };
+}
+
+function gitCommit(): string | null {
+  try {
+    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "sdk"], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
+    return dirty ? `${sha} (sdk/ modified)` : sha;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const runId = started.toString(36);
+
+  progress("size: reading dist/sdk/synclens.bundle.js; bundling idb alone with vite");
+  const size = await measureSizes(ROOT);
+
+  const { server, url } = await startBenchServer(ROOT);
+  let browser: BenchBrowser | undefined;
+  let env: PageEnvironment;
+  let chromium: string;
+  let save: SaveDepthResult[];
+  let breakdown: BreakdownResult[];
+  let drain: DrainResult;
+  try {
+    progress(`server on ${url}; launching Chromium`);
+    browser = await openBenchPage(`${url}/`);
+    chromium = browser.version;
+    env = await callBench(browser.page, "environment", null);
+    const keys = await callBench(browser.page, "saveVariantKeys", null);
+    await warmUp(browser.page, runId, keys);
+    ({ save, breakdown } = await saveBenchmarks(browser.page, runId, keys));
+    drain = await drainBenchmark(browser.page, runId);
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+
+  const results: BenchResults = {
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    environment: {
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpus().length,
+      chromium: `Chromium ${chromium}`,
+      timerResolutionMs: env.timerResolutionMs,
+      crossOriginIsolated: env.crossOriginIsolated,
+      gitCommit: gitCommit(),
+    },
+    settings: {
+      saveOps: SAVE_OPS,
+      naiveSaveOps: Object.fromEntries(DEPTHS.map((d) => [String(d), NAIVE_OPS[d] ?? SAVE_OPS])),
+      warmup: WARMUP,
+      rounds: ROUNDS,
+      depths: DEPTHS,
+      drainCount: DRAIN_COUNT,
+    },
+    save,
+    breakdown,
+    drain,
+    size,
+  };
+  const file = resolve(HERE, "results.json");
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(formatReport(results));
+  progress(`wrote ${file}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

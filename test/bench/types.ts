@@ -1,0 +1,122 @@
+/** The functions the bench page (page/main.js) puts on `window.bench`, and what they return. */
+import type { SyncMetrics } from "../../sdk";
+
+export interface SaveSuiteArgs {
+  runId: string;
+  depth: number;
+  warmup: number;
+  rounds: number;
+  /** Variant keys from `saveVariantKeys`, with the number of timed ops each (a multiple of `rounds`). */
+  variants: Array<{ key: string; n: number }>;
+}
+
+export interface TimedRun {
+  latenciesMs: number[];
+  totalMs: number;
+}
+
+export interface SaveRun extends TimedRun {
+  prefillMs: number;
+}
+
+export interface DrainSdkRun {
+  count: number;
+  pushed: number;
+  totalMs: number;
+  prefillMs: number;
+  syncCalls: number;
+  metrics: SyncMetrics;
+  /** Time inside fetch (request sent to reply body read), summed over the drain. */
+  fetchMs: number;
+}
+
+export interface DrainFetchRun {
+  count: number;
+  pushed: number;
+  totalMs: number;
+  requests: number;
+}
+
+export interface PageEnvironment {
+  userAgent: string;
+  timerResolutionMs: number;
+  crossOriginIsolated: boolean;
+  secureContext: boolean;
+}
+
+export interface BenchApi {
+  saveSuite(args: SaveSuiteArgs): Promise<Record<string, SaveRun>>;
+  /** "rawIdb", "sdk", "naive", then the breakdown steps in order. */
+  saveVariantKeys(args: null): Promise<string[]>;
+  drainSdk(args: { runId: string; count: number; collection: string }): Promise<DrainSdkRun>;
+  drainFetch(args: { count: number; collection: string; batchSize: number }): Promise<DrainFetchRun>;
+  environment(args: null): Promise<PageEnvironment>;
+}
+
+/** Latency distribution of one timed run. */
+export interface LatencySummary {
+  n: number;
+  p50Ms: number;
+  p95Ms: number;
+  meanMs: number;
+  maxMs: number;
+  opsPerSec: number;
+}
+
+export interface SizeFigures {
+  bytes: number;
+  /** gzip level 9. */
+  gzipBytes: number;
+}
+
+export interface SizeResults {
+  /** dist/sdk/synclens.bundle.js as built by `npm run build` (SDK + idb, minified): what we ship. */
+  bundle: SizeFigures & { path: string };
+  /** idb alone, bundled and minified the way the shipped bundle is (baseline). */
+  idbAlone: SizeFigures;
+  /** dist/sdk/index.js raw bytes (idb external, deliberately unminified), for reference. */
+  esm: { path: string; bytes: number };
+  targetGzipBytes: number;
+}
+
+export type SaveVariant = "sdk" | "rawIdb" | "naive";
+
+export interface SaveDepthResult {
+  depth: number;
+  sdk: LatencySummary;
+  rawIdb: LatencySummary;
+  naive: LatencySummary;
+  prefillMs: Record<SaveVariant, number>;
+}
+
+export interface BreakdownResult {
+  depth: number;
+  steps: Array<{ variant: string; summary: LatencySummary }>;
+  sdk: LatencySummary;
+}
+
+export interface DrainResult {
+  count: number;
+  batchSize: number;
+  sdk: { totalMs: number; opsPerSec: number; requests: number; syncCalls: number; prefillMs: number; fetchMs: number };
+  fetch: { totalMs: number; opsPerSec: number; requests: number };
+}
+
+export interface BenchResults {
+  startedAt: string;
+  durationMs: number;
+  environment: {
+    node: string;
+    platform: string;
+    cpus: number;
+    chromium: string;
+    timerResolutionMs: number;
+    crossOriginIsolated: boolean;
+    gitCommit: string | null;
+  };
+  settings: { saveOps: number; naiveSaveOps: Record<string, number>; warmup: number; rounds: number; depths: number[]; drainCount: number };
+  save: SaveDepthResult[];
+  breakdown: BreakdownResult[];
+  drain: DrainResult;
+  size: SizeResults;
+}
