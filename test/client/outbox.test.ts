@@ -1,29 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ClientClosedError, InvalidItemError, QueueFullError, type SyncedEvent } from "../../sdk";
-import { testClient, waitFor } from "../support/client";
+import { describe, expect, it } from "vitest";
 import { createSyncServer } from "../../demo/server/app";
-import { startReferenceServer } from "../support/servers";
+import { ClientClosedError, InvalidItemError, QueueFullError, type SyncedEvent } from "../../sdk";
+import { waitFor } from "../support/client";
+import { useReferenceServer } from "../support/harness";
 
-type Server = Awaited<ReturnType<typeof startReferenceServer>>;
-let server: Server;
-let endpoint: string;
-const clients: Array<{ close(): Promise<void> }> = [];
-
-function client(options: Parameters<typeof testClient>[1] = {}) {
-  const created = testClient(endpoint, options);
-  clients.push(created);
-  return created;
-}
-
-beforeEach(async () => {
-  server = await startReferenceServer();
-  endpoint = `${server.url}/api/todos`;
-});
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await server.close();
-});
+const harness = useReferenceServer();
+const client = harness.client;
 
 describe("writes and the outbox", () => {
   it("save then sync puts the record on the server and empties the queue", async () => {
@@ -34,7 +16,7 @@ describe("writes and the outbox", () => {
     expect(todos.status.pending).toBe(1);
     const result = await todos.sync();
     expect(result).toMatchObject({ pushed: 1, remaining: 0, deadLettered: 0 });
-    expect(server.store.get("todos", "a")).toMatchObject({ version: 1, value: { id: "a", title: "milk" } });
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 1, value: { id: "a", title: "milk" } });
     expect(synced).toEqual([expect.objectContaining({ itemId: "a", type: "create", version: 1 })]);
     expect(todos.status).toMatchObject({ state: "idle", pending: 0, lastError: null });
     expect(todos.status.lastSyncAt).not.toBeNull();
@@ -68,9 +50,9 @@ describe("writes and the outbox", () => {
     await todos.delete("gone");
     expect((await todos.queue()).map((op) => [op.itemId, op.type])).toEqual([["a", "create"]]);
     await todos.sync();
-    expect(server.store.get("todos", "a")).toMatchObject({ version: 1, value: { title: "3" } });
-    expect(server.store.get("todos", "gone")).toBeNull();
-    expect(server.store.stats().records).toBeDefined();
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 1, value: { title: "3" } });
+    expect(harness.server.store.get("todos", "gone")).toBeNull();
+    expect(harness.server.store.stats().records).toBeDefined();
   });
 
   it("update then delete on a synced item becomes one delete", async () => {
@@ -81,7 +63,7 @@ describe("writes and the outbox", () => {
     await todos.delete("a");
     expect((await todos.queue()).map((op) => op.type)).toEqual(["delete"]);
     await todos.sync();
-    expect(server.store.get("todos", "a")).toMatchObject({ deleted: true, version: 2 });
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ deleted: true, version: 2 });
     expect(await todos.get("a")).toBeUndefined();
   });
 
@@ -95,25 +77,25 @@ describe("writes and the outbox", () => {
     expect(second.status.pending).toBe(2);
     expect(second.metrics().oldestPendingAgeMs).not.toBeNull();
     await second.sync();
-    expect(server.store.list("todos").map((r) => r.id)).toEqual(["a", "b"]);
+    expect(harness.server.store.list("todos").map((r) => r.id)).toEqual(["a", "b"]);
   });
 
   it("closing mid-request keeps the operation queued, marked as sent, and the next client applies it once", async () => {
-    server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 300 });
+    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 300 });
     const first = client({ triggers: { onWrite: false } });
     await first.save({ id: "a", title: "1" });
     const draining = first.sync();
     await waitFor(() => first.status.state === "syncing", 2000, "the drain to start");
     await first.close();
     expect((await draining).skipped).toBe("closed");
-    server.faults.set(null);
+    harness.server.faults.set(null);
     const second = client({ name: first.createdWith.name, indexedDB: first.factory, triggers: { onWrite: false } });
     const [op] = await second.queue();
     expect(op).toMatchObject({ itemId: "a", attempts: 1, failures: 0 });
     await second.save({ id: "a", title: "2" }); // the sent create is frozen: this queues an update
     await waitFor(async () => (await second.sync()).remaining === 0, 5000, "the queue to drain");
-    await waitFor(() => server.store.appliedCount("todos", op!.opId) === 1, 2000, "the delayed request to land");
-    expect(server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "2" } });
+    await waitFor(() => harness.server.store.appliedCount("todos", op!.opId) === 1, 2000, "the delayed request to land");
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "2" } });
   });
 
   it("a closed client refuses calls with a typed error", async () => {
@@ -126,27 +108,27 @@ describe("writes and the outbox", () => {
 
 describe("exactly once, in order", () => {
   it("a reply lost after the server applied the write never creates a duplicate", async () => {
-    server.faults.set({ rate: 1, kinds: ["drop-after"] });
+    harness.server.faults.set({ rate: 1, kinds: ["drop-after"] });
     const todos = client({ triggers: { onWrite: false }, pingUrl: false });
     await todos.save({ id: "a", title: "1" });
     const [op] = await todos.queue();
     const first = await todos.sync();
     expect(first.retried).toBe(1);
-    expect(server.store.appliedCount("todos", op!.opId)).toBe(1);
-    server.faults.set(null);
+    expect(harness.server.store.appliedCount("todos", op!.opId)).toBe(1);
+    harness.server.faults.set(null);
     await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the retry");
-    expect(server.store.appliedCount("todos", op!.opId)).toBe(1);
-    expect(server.store.replayedCount("todos", op!.opId)).toBe(1);
-    expect(server.store.get("todos", "a")).toMatchObject({ version: 1 });
+    expect(harness.server.store.appliedCount("todos", op!.opId)).toBe(1);
+    expect(harness.server.store.replayedCount("todos", op!.opId)).toBe(1);
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 1 });
   });
 
   it("a later operation never overtakes an earlier one for the same item; other items go on", async () => {
     const todos = client({ triggers: { onWrite: false }, pingUrl: false, maxRetries: 100 });
     await todos.save({ id: "a", title: "v1" });
-    server.faults.set({ rate: 1, kinds: ["status"], status: 503 });
+    harness.server.faults.set({ rate: 1, kinds: ["status"], status: 503 });
     const failed = await todos.sync();
     expect(failed.retried).toBeGreaterThanOrEqual(1);
-    server.faults.set(null);
+    harness.server.faults.set(null);
     await todos.save({ id: "a", title: "v2" }); // queued behind the create, not merged into it (it was sent)
     await todos.save({ id: "b", title: "other" });
     expect((await todos.queue()).map((op) => [op.itemId, op.type])).toEqual([
@@ -155,7 +137,7 @@ describe("exactly once, in order", () => {
       ["b", "create"],
     ]);
     await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the queue to drain");
-    expect(server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "v2" } });
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "v2" } });
     expect(await todos.deadLetters()).toEqual([]);
   });
 
@@ -166,30 +148,30 @@ describe("exactly once, in order", () => {
     const results = await Promise.all([todos.sync(), todos.sync(), todos.sync(), todos.sync()]);
     expect(results.every((r) => r.remaining === 0)).toBe(true);
     for (const op of ops) {
-      expect(server.store.appliedCount("todos", op.opId)).toBe(1);
-      expect(server.store.replayedCount("todos", op.opId)).toBe(0);
+      expect(harness.server.store.appliedCount("todos", op.opId)).toBe(1);
+      expect(harness.server.store.replayedCount("todos", op.opId)).toBe(0);
     }
   });
 
   it("a write made during a drain is kept and sent next (the seed guide's `remaining` bug)", async () => {
-    server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 150 });
+    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 150 });
     const todos = client({ triggers: { onWrite: false } });
     await todos.save({ id: "a", title: "first" });
     const draining = todos.sync();
     await waitFor(() => todos.status.state === "syncing", 2000, "the drain to start");
     await todos.save({ id: "b", title: "during" });
     await todos.save({ id: "a", title: "after" }); // a's create is in flight: this must queue an update
-    server.faults.set(null);
+    harness.server.faults.set(null);
     await draining;
     await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the queue to drain");
-    expect(server.store.get("todos", "b")).toMatchObject({ value: { title: "during" } });
-    expect(server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "after" } });
+    expect(harness.server.store.get("todos", "b")).toMatchObject({ value: { title: "during" } });
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "after" } });
   });
 
   it("syncs on its own after a write when online", async () => {
     const todos = client();
     await todos.save({ id: "auto", title: "x" });
-    await waitFor(() => server.store.get("todos", "auto") !== null, 5000, "the automatic sync");
+    await waitFor(() => harness.server.store.get("todos", "auto") !== null, 5000, "the automatic sync");
     await waitFor(() => todos.status.pending === 0, 2000, "the queue to empty");
   });
 });
@@ -204,12 +186,12 @@ describe("network and budgets", () => {
     expect(await todos.sync()).toMatchObject({ skipped: "offline", pushed: 0 });
     expect(todos.metrics().requests).toBe(0);
     todos.setOffline(false);
-    await waitFor(() => server.store.get("todos", "a") !== null, 5000, "the drain after going online");
+    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the drain after going online");
   });
 
   it("an unreachable server keeps every write, reports offline with a typed error, and recovers", async () => {
-    const port = Number(new URL(server.url).port);
-    await server.close();
+    const port = Number(new URL(harness.server.url).port);
+    await harness.stopServer();
     const todos = client({ endpoint: `http://127.0.0.1:${port}/api/todos`, triggers: { onWrite: false } });
     await todos.save({ id: "a", title: "x" });
     const result = await todos.sync();
@@ -221,13 +203,13 @@ describe("network and budgets", () => {
     // Bring a server back on the same port: the client's probe finds it and drains.
     const revived = createSyncServer({ db: ":memory:" });
     await revived.listen(port, "127.0.0.1");
-    server = Object.assign(revived, { url: server.url });
+    harness.adoptServer(revived);
     await waitFor(() => revived.store.get("todos", "a") !== null, 8000, "recovery after the server came back");
     await waitFor(() => todos.status.online, 2000, "online again");
   });
 
   it("maxSyncDurationMs bounds one sync() call; the rest is left queued", async () => {
-    server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 60 });
+    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 60 });
     const todos = client({ batchSize: 1, maxSyncDurationMs: 50, triggers: { onWrite: false } });
     for (let i = 0; i < 5; i++) await todos.save({ id: `t${i}`, title: "x" });
     const result = await todos.sync();

@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EnvironmentSignals } from "../../sdk/environment";
-import { testClient, waitFor } from "../support/client";
-import { startReferenceServer, startScriptedServer } from "../support/servers";
+import { waitFor } from "../support/client";
+import { useReferenceServer } from "../support/harness";
+import { startScriptedServer } from "../support/servers";
 
 type Handlers = Parameters<EnvironmentSignals["subscribe"]>[0];
 
@@ -32,25 +33,8 @@ function fakeBrowser(): FakeBrowser {
   return browser;
 }
 
-let server: Awaited<ReturnType<typeof startReferenceServer>>;
-let endpoint: string;
-const clients: Array<{ close(): Promise<void> }> = [];
-
-function client(options: Parameters<typeof testClient>[1] = {}) {
-  const created = testClient(endpoint, options);
-  clients.push(created);
-  return created;
-}
-
-beforeEach(async () => {
-  server = await startReferenceServer();
-  endpoint = `${server.url}/api/todos`;
-});
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await server.close();
-});
+const harness = useReferenceServer();
+const client = harness.client;
 
 describe("pagehide flush", () => {
   it("fires the queue heads as one keepalive batch; what it sent is frozen and later applied only once", async () => {
@@ -60,8 +44,8 @@ describe("pagehide flush", () => {
     await todos.save({ id: "b", title: "2" });
     const queued = await todos.queue();
     browser.fire("pagehide");
-    await waitFor(() => server.store.get("todos", "b") !== null, 5000, "the keepalive batch");
-    expect(server.store.get("todos", "a")).toMatchObject({ value: { title: "1" } });
+    await waitFor(() => harness.server.store.get("todos", "b") !== null, 5000, "the keepalive batch");
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "1" } });
 
     // The page lived on (bfcache): a new edit must not rewrite what was fired.
     await waitFor(async () => (await todos.queue()).every((op) => op.attempts === 1), 2000, "the attempt marks");
@@ -72,8 +56,8 @@ describe("pagehide flush", () => {
       ["a", "update"],
     ]);
     await todos.sync();
-    for (const op of queued) expect(server.store.appliedCount("todos", op.opId)).toBe(1);
-    expect(server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "1b" } });
+    for (const op of queued) expect(harness.server.store.appliedCount("todos", op.opId)).toBe(1);
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "1b" } });
   });
 
   it("sends nothing while forced offline or paused", async () => {
@@ -100,17 +84,17 @@ describe("connectivity", () => {
     expect(todos.status).toMatchObject({ online: false, state: "offline" });
     await todos.save({ id: "a", title: "1" });
     expect(await todos.sync()).toMatchObject({ skipped: "offline" });
-    expect(server.store.get("todos", "a")).toBeNull();
+    expect(harness.server.store.get("todos", "a")).toBeNull();
     browser.onLine = true;
     browser.fire("online");
-    await waitFor(() => server.store.get("todos", "a") !== null, 5000, "the drain after online");
+    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the drain after online");
     expect(todos.status.online).toBe(true);
   });
 
   it("does not trust navigator.onLine: a failing ping keeps the client offline and the write queued", async () => {
     const browser = fakeBrowser();
-    const port = new URL(server.url).port;
-    await server.close();
+    const port = new URL(harness.server.url).port;
+    await harness.stopServer();
     const todos = client({ environment: browser.environment, endpoint: `http://127.0.0.1:${port}/api/todos`, triggers: { onWrite: false } });
     await todos.save({ id: "a", title: "1" });
     await todos.sync();
@@ -121,12 +105,11 @@ describe("connectivity", () => {
     expect(todos.status.pending).toBe(1);
     // Only the first attempt counted against the operation; the pings after it did not.
     expect((await todos.queue())[0]!.failures).toBe(1);
-    server = await startReferenceServer(); // for afterEach
   });
 
   it("while the server is unreachable, writes queue quietly: no request or ping per write", async () => {
     const dropped = await startScriptedServer((req, res) => res.socket?.destroy());
-    clients.push(dropped);
+    harness.onCleanup(() => dropped.close());
     const todos = client({ endpoint: `${dropped.url}/api/todos`, backoff: { baseMs: 60_000, maxMs: 60_000 } });
     await todos.save({ id: "first", title: "x" });
     await waitFor(() => !todos.status.online, 5000, "the client to see the outage");
@@ -141,12 +124,12 @@ describe("connectivity", () => {
     const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
     await todos.save({ id: "a", title: "1" });
     browser.fire("visible");
-    await waitFor(() => server.store.get("todos", "a") !== null, 5000, "the drain on visibility");
+    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the drain on visibility");
   });
 
   it("syncs on an interval", async () => {
     const todos = client({ triggers: { onWrite: false, intervalMs: 20 } });
     await todos.save({ id: "a", title: "1" });
-    await waitFor(() => server.store.get("todos", "a") !== null, 5000, "the interval drain");
+    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the interval drain");
   });
 });
