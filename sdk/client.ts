@@ -1,11 +1,13 @@
 import { backoffDelay } from "./backoff";
 import { classify, type SendOutcome } from "./classify";
+import { createDrainLock, type DrainLock } from "./drain-lock";
 import { Emitter } from "./emitter";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
 import { ClientClosedError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
 import { resolveOptions, type ResolvedOptions, type SyncClientOptions } from "./options";
 import { SyncStore, type ReadyBatch, type SettleAction, type WriteEffect } from "./store";
+import { openTabChannel, type TabChannel, type TabMessage } from "./tab-channel";
 import { byteLength, HttpTransport, KEEPALIVE_BUDGET_BYTES, toWireOp, type HeadersInput } from "./transport";
 import type {
   AttemptError,
@@ -64,6 +66,8 @@ export function createSyncClient<T extends SyncItem>(options: SyncClientOptions)
 
 /** Bounds of the in-memory copy of queue heads that the pagehide flush sends. */
 const FLUSH_CACHE_ENTRIES = 100;
+/** How soon to try again when another tab or worker holds the drain. */
+const BUSY_RETRY_MS = 1000;
 
 class Client<T extends SyncItem> implements SyncClient<T> {
   readonly name: string;
@@ -71,6 +75,9 @@ class Client<T extends SyncItem> implements SyncClient<T> {
 
   // Set by #open() before `ready` resolves; every use awaits `ready` first.
   #store!: SyncStore;
+  #lock!: DrainLock;
+  #tabs: TabChannel | undefined;
+  #countsRefreshScheduled = false;
   readonly #transport: HttpTransport;
   readonly #events = new Emitter<SyncEvents<T>>();
   readonly #recorder = new MetricsRecorder();
@@ -147,7 +154,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     assertValidItem<T>(item);
     await this.ready;
     const effect = await this.#store.write("save", item.id, item, this.#writeContext());
-    this.#afterWrite(effect, item.id);
+    this.#afterWrite(effect, item.id, "save");
     this.#events.emit("change", { type: "save", id: item.id, value: item, source: "local" });
     return item;
   }
@@ -157,7 +164,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     assertValidId(id);
     await this.ready;
     const effect = await this.#store.write("delete", id, undefined, this.#writeContext());
-    this.#afterWrite(effect, id);
+    this.#afterWrite(effect, id, "delete");
     this.#events.emit("change", { type: "delete", id, source: "local" });
   }
 
@@ -200,6 +207,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     const letter = await this.#store.discardDeadLetter(opId);
     if (!letter) throw new SyncLensError("not_found", `No dead letter with opId ${opId}`);
     this.#forgetDeadLetter(letter.itemId);
+    this.#tabs?.post({ type: "queue" });
     this.#emitStatus();
     this.#kick();
   }
@@ -256,6 +264,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribe();
+    this.#tabs?.close();
     this.#clearTimers();
     clearInterval(this.#intervalTimer);
     this.#closing.abort();
@@ -279,6 +288,8 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       this.#store.close();
       throw new ClientClosedError();
     }
+    this.#lock = createDrainLock(this.#options.name, this.#store, newOperationId());
+    this.#tabs = openTabChannel(this.#options.name, (message) => this.#onTabMessage(message));
     const [pending, oldest, deadIds] = await Promise.all([
       this.#store.countPending(),
       this.#store.oldestPendingAt(),
@@ -322,11 +333,12 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     };
   }
 
-  #afterWrite(effect: WriteEffect, id: string): void {
+  #afterWrite(effect: WriteEffect, id: string, kind: "save" | "delete"): void {
     if (this.#pending === 0 && effect.queueDelta === 1) this.#oldestPendingAt = Date.now();
     this.#pending += effect.queueDelta;
     if (this.#pending === 0) this.#oldestPendingAt = null;
     const { op } = effect;
+    this.#tabs?.post({ type: "write", id, kind });
     if (op && effect.head && !this.#deadItems.has(id)) this.#cacheForFlush(op, effect.baseVersion);
     else if (!op) this.#dropFromFlushCache(id);
     this.#emitStatus();
@@ -394,10 +406,23 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       this.#rerun = true;
       return this.#draining;
     }
-    const run = this.#drainLoop().finally(() => {
-      this.#draining = null;
-      this.#emitStatus();
-    });
+    const run = this.#lock
+      .run(() => this.#drainLoop())
+      .then(
+        (outcome) => {
+          if (outcome.ran) return outcome.value;
+          this.#wake(Date.now() + BUSY_RETRY_MS); // another tab or worker is draining this queue
+          return this.#emptyResult("busy");
+        },
+        (error: unknown) => {
+          this.#reportError(error); // the lease could not be read or written
+          return this.#emptyResult("busy");
+        },
+      )
+      .finally(() => {
+        this.#draining = null;
+        this.#emitStatus();
+      });
     this.#draining = run;
     this.#emitStatus();
     return run;
@@ -417,7 +442,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
             this.#wake(Date.now());
             break;
           }
-          const batch = await this.#store.takeReady(Date.now(), this.#options.batchSize, this.#deadItems, this.#inFlight);
+          const batch = await this.#store.takeReady(Date.now(), this.#options.batchSize, this.#inFlight);
           if (batch.ops.length === 0) {
             if (batch.nextDueAt !== null) this.#wake(batch.nextDueAt);
             break;
@@ -517,6 +542,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     }
     if (pause) this.#authPaused = true;
     if (unreachable) this.#setOnline(false);
+    if (settled.acked.length + settled.dead.length > 0) this.#tabs?.post({ type: "queue" });
     this.#emitStatus();
     return {
       pushed: settled.acked.length,
@@ -594,6 +620,32 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     if (drainAfter && this.#options.triggers.onOnline) this.#kick();
   }
 
+  // ---- other tabs ----
+
+  #onTabMessage(message: TabMessage): void {
+    if (this.#closed) return;
+    if (message.type === "write") this.#events.emit("change", { type: message.kind, id: message.id, source: "tab" });
+    if (this.#countsRefreshScheduled) return;
+    this.#countsRefreshScheduled = true;
+    setTimeout(() => void this.#refreshCounts(), 0);
+  }
+
+  /** Re-reads the shared queue's counters after another tab changed it. */
+  async #refreshCounts(): Promise<void> {
+    this.#countsRefreshScheduled = false;
+    try {
+      const [pending, oldest, deadIds] = await Promise.all([this.#store.countPending(), this.#store.oldestPendingAt(), this.#store.deadItemIds()]);
+      this.#pending = pending;
+      this.#oldestPendingAt = oldest;
+      this.#deadItems.clear();
+      for (const id of deadIds) this.#deadItems.set(id, (this.#deadItems.get(id) ?? 0) + 1);
+      this.#deadCount = deadIds.length;
+      this.#emitStatus();
+    } catch (error) {
+      if (!this.#closed) this.#reportError(error);
+    }
+  }
+
   // ---- dead letters ----
 
   async #retryLetters(opIds: string[] | "all"): Promise<number> {
@@ -606,6 +658,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     }
     this.#pending += letters.length;
     this.#oldestPendingAt = await this.#store.oldestPendingAt();
+    this.#tabs?.post({ type: "queue" });
     this.#emitStatus();
     this.#kick();
     return letters.length;

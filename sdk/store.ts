@@ -14,10 +14,19 @@ interface SyncLensSchema extends DBSchema {
   versions: { key: string; value: ServerVersion };
   outbox: { key: number; value: PendingOperation; indexes: { itemId: string } };
   deadLetters: { key: number; value: DeadLetter; indexes: { itemId: string; opId: string } };
+  /** Small named records: the drain lease (where Web Locks are missing), later the pull cursor. */
+  meta: { key: string; value: MetaRecord };
 }
 
+export interface MetaRecord {
+  key: string;
+  [field: string]: unknown;
+}
+
+const SCHEMA_VERSION = 2;
+
 type Db = IDBPDatabase<SyncLensSchema>;
-type StoreName = "items" | "versions" | "outbox" | "deadLetters";
+type StoreName = "items" | "versions" | "outbox" | "deadLetters" | "meta";
 
 export const MAX_ERROR_HISTORY = 10;
 
@@ -74,16 +83,19 @@ export class SyncStore {
   static async open(factory: IDBFactory, name: string): Promise<SyncStore> {
     // idb's openDB always uses the global factory; wrapping the request lets callers inject one (Node tests).
     const db = await guard("open the database", () => {
-      const request = factory.open(`synclens:${name}`, 1);
-      request.addEventListener("upgradeneeded", () => {
+      const request = factory.open(`synclens:${name}`, SCHEMA_VERSION);
+      request.addEventListener("upgradeneeded", (event) => {
         const database = wrap(request.result) as unknown as IDBPDatabase<SyncLensSchema>;
-        database.createObjectStore("items", { keyPath: "id" });
-        database.createObjectStore("versions", { keyPath: "id" });
-        const outbox = database.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
-        outbox.createIndex("itemId", "itemId");
-        const dead = database.createObjectStore("deadLetters", { keyPath: "seq" });
-        dead.createIndex("itemId", "itemId");
-        dead.createIndex("opId", "opId", { unique: true });
+        if (event.oldVersion < 1) {
+          database.createObjectStore("items", { keyPath: "id" });
+          database.createObjectStore("versions", { keyPath: "id" });
+          const outbox = database.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+          outbox.createIndex("itemId", "itemId");
+          const dead = database.createObjectStore("deadLetters", { keyPath: "seq" });
+          dead.createIndex("itemId", "itemId");
+          dead.createIndex("opId", "opId", { unique: true });
+        }
+        if (event.oldVersion < 2) database.createObjectStore("meta", { keyPath: "key" });
       });
       return wrap(request) as unknown as Promise<Db>;
     });
@@ -181,15 +193,12 @@ export class SyncStore {
    * backoff. The picked operations are marked as attempted in the same transaction, so a concurrent local
    * write can never rewrite what is about to be sent; the versions they are based on are read there too.
    */
-  async takeReady(
-    now: number,
-    limit: number,
-    blockedItems: { has(id: string): boolean },
-    exclude: { has(seq: number): boolean },
-  ): Promise<ReadyBatch> {
+  async takeReady(now: number, limit: number, exclude: { has(seq: number): boolean }): Promise<ReadyBatch> {
     return guard("read the outbox", async () => {
-      const tx = this.#db.transaction(["outbox", "versions"], "readwrite");
+      const tx = this.#db.transaction(["outbox", "versions", "deadLetters"], "readwrite");
       const outbox = tx.objectStore("outbox");
+      // Read here, not kept in memory: another tab may have dead-lettered an item since.
+      const blockedItems = new Set((await tx.objectStore("deadLetters").getAll()).map((letter) => letter.itemId));
       const ops: PendingOperation[] = [];
       const writes: Promise<unknown>[] = [];
       const seen = new Set<string>();
@@ -236,14 +245,20 @@ export class SyncStore {
       const versions = tx.objectStore("versions");
       const result: SettleResult = { acked: [], dead: [], retried: [], oldestPendingAt: null };
       const writes: Promise<unknown>[] = [];
+      const acked = actions.filter((action) => action.kind === "ack");
+      const known = await Promise.all(acked.map((action) => versions.get(action.op.itemId)));
       for (const action of actions) {
         const { op } = action;
         switch (action.kind) {
-          case "ack":
+          case "ack": {
             writes.push(outbox.delete(op.seq));
-            writes.push(action.deleted ? versions.delete(op.itemId) : versions.put({ id: op.itemId, version: action.version }));
+            // Never move a version backwards, whatever order replies are settled in.
+            const stored = known[acked.indexOf(action)];
+            if (action.deleted) writes.push(versions.delete(op.itemId));
+            else if (!stored || stored.version < action.version) writes.push(versions.put({ id: op.itemId, version: action.version }));
             result.acked.push(op);
             break;
+          }
           case "retry": {
             const retried: PendingOperation = {
               ...op,
@@ -278,6 +293,29 @@ export class SyncStore {
       result.oldestPendingAt = first ? first.value.createdAt : null;
       await Promise.all([...writes, tx.done]);
       return result;
+    });
+  }
+
+  /**
+   * Takes or renews the drain lease for `owner` unless another owner holds an unexpired one. Used only
+   * where Web Locks are missing; a holder that dies simply stops renewing.
+   */
+  async tryLease(owner: string, now: number, durationMs: number): Promise<boolean> {
+    return guard("take the drain lease", async () => {
+      const tx = this.#db.transaction("meta", "readwrite");
+      const lease = await tx.store.get("drainLease");
+      const free = !lease || lease["owner"] === owner || (lease["expiresAt"] as number) <= now;
+      if (free) await tx.store.put({ key: "drainLease", owner, expiresAt: now + durationMs });
+      await tx.done;
+      return free;
+    });
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    await guard("release the drain lease", async () => {
+      const tx = this.#db.transaction("meta", "readwrite");
+      if ((await tx.store.get("drainLease"))?.["owner"] === owner) await tx.store.delete("drainLease");
+      await tx.done;
     });
   }
 

@@ -70,7 +70,7 @@ export interface SyncResult {
   remaining: number;
   durationMs: number;
   /** Why nothing (more) was sent, when that is the case. */
-  skipped?: "offline" | "paused" | "auth" | "closed" | "budget";
+  skipped?: "offline" | "paused" | "auth" | "closed" | "budget" | "busy";
 }
 
 export interface SyncMetrics {
@@ -101,7 +101,8 @@ export interface ChangeEvent<T extends SyncItem = SyncItem> {
   type: "save" | "delete";
   id: string;
   value?: T;
-  source: "local" | "remote";
+  /** `local`: this client; `tab`: another tab or worker sharing its database; `remote`: the server. */
+  source: "local" | "tab" | "remote";
 }
 
 export interface SyncEvents<T extends SyncItem = SyncItem> {

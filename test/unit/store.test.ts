@@ -46,7 +46,7 @@ describe("SyncStore.write", () => {
   it("never rewrites an operation that was taken for sending", async () => {
     const store = await SyncStore.open(factory, "t");
     await store.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
-    const { ops } = await store.takeReady(2000, 10, none, none);
+    const { ops } = await store.takeReady(2000, 10, none);
     expect(ops).toHaveLength(1);
     await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     await store.write("delete", "a", undefined, ctx());
@@ -69,15 +69,15 @@ describe("SyncStore.takeReady", () => {
   it("takes only the first operation of each item, in queue order, without blocking other items", async () => {
     const store = await SyncStore.open(factory, "t");
     await store.write("save", "a", { id: "a" }, ctx());
-    const [sent] = (await store.takeReady(1000, 10, none, none)).ops; // freezes a's create
+    const [sent] = (await store.takeReady(1000, 10, none)).ops; // freezes a's create
     await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     await store.write("save", "b", { id: "b" }, ctx());
     await store.settle([{ kind: "retry", op: sent!, nextAttemptAt: 5000, error: { at: 1, code: "network", message: "x" } }], 1000);
-    const batch = await store.takeReady(2000, 10, none, none);
+    const batch = await store.takeReady(2000, 10, none);
     expect(batch.ops.map((op) => op.itemId)).toEqual(["b"]);
     expect(batch.nextDueAt).toBe(5000);
     const inFlight = new Set(batch.ops.map((op) => op.seq));
-    const later = await store.takeReady(5000, 10, none, inFlight);
+    const later = await store.takeReady(5000, 10, inFlight);
     expect(later.ops.map((op) => [op.itemId, op.type])).toEqual([["a", "create"]]);
   });
 
@@ -85,18 +85,21 @@ describe("SyncStore.takeReady", () => {
     const store = await SyncStore.open(factory, "t");
     await store.write("save", "a", { id: "a" }, ctx());
     await store.write("save", "b", { id: "b" }, ctx());
-    const batch = await store.takeReady(1000, 10, new Set(["a"]), new Set([2]));
-    expect(batch.ops).toEqual([]);
+    const { op } = await store.write("save", "c", { id: "c" }, ctx());
+    await store.settle([{ kind: "dead", op: op!, error: { at: 1, code: "http", message: "x" }, reason: "rejected" }], 1);
+    await store.write("save", "c", { id: "c", v: 2 } as SyncItem, ctx());
+    const batch = await store.takeReady(1000, 10, new Set([2]));
+    expect(batch.ops.map((op) => op.itemId)).toEqual(["a"]);
   });
 
   it("reads past one chunk, and returns the versions the picked operations are based on", async () => {
     const store = await SyncStore.open(factory, "t");
     for (let i = 0; i < 150; i++) await store.write("save", "same", { id: "same", i } as SyncItem, ctx({ isFrozen: () => true }));
     await store.write("save", "last", { id: "last" }, ctx());
-    const first = await store.takeReady(1000, 1, none, none);
+    const first = await store.takeReady(1000, 1, none);
     expect(first.ops.map((op) => op.itemId)).toEqual(["same"]);
     await store.settle([{ kind: "ack", op: first.ops[0]!, version: 4, deleted: false }], 1000);
-    const second = await store.takeReady(1000, 10, none, none);
+    const second = await store.takeReady(1000, 10, none);
     expect(second.ops.map((op) => op.itemId)).toEqual(["same", "last"]);
     expect(second.versions).toEqual(new Map([["same", 4]]));
   });
@@ -104,7 +107,7 @@ describe("SyncStore.takeReady", () => {
   it("respects the limit", async () => {
     const store = await SyncStore.open(factory, "t");
     for (const id of ["a", "b", "c"]) await store.write("save", id, { id }, ctx());
-    expect((await store.takeReady(1000, 2, none, none)).ops.map((op) => op.itemId)).toEqual(["a", "b"]);
+    expect((await store.takeReady(1000, 2, none)).ops.map((op) => op.itemId)).toEqual(["a", "b"]);
   });
 });
 
@@ -112,7 +115,7 @@ describe("dead letters", () => {
   it("keep the operation, its history and reply; retry restores the original place in the queue", async () => {
     const store = await SyncStore.open(factory, "t");
     await store.write("save", "a", { id: "a" }, ctx());
-    const [sent] = (await store.takeReady(1000, 10, none, none)).ops;
+    const [sent] = (await store.takeReady(1000, 10, none)).ops;
     await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     const error = { at: 1100, code: "http" as const, message: "HTTP 400", status: 400 };
     const settled = await store.settle([{ kind: "dead", op: sent!, error, reason: "rejected", reply: { status: 400, body: { error: "bad_request" } } }], 1100);

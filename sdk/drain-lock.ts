@@ -1,0 +1,46 @@
+import type { SyncStore } from "./store";
+
+/**
+ * One drain at a time per database, across tabs and workers of the origin.
+ *
+ * - With the Web Locks API: an exclusive lock named after the database, taken only if free. The browser
+ *   releases it when its holder's tab or worker goes away, so a dead holder never blocks the queue.
+ * - Without it (Node, old browsers): a lease record in IndexedDB, renewed while the drain runs. A holder
+ *   that dies stops renewing, and the lease is free again after `LEASE_MS`.
+ *
+ * Failure modes: a busy lock is not an error; `run` reports `ran: false` and the caller retries later. A
+ * storage failure while taking the lease rejects with `StorageError`.
+ */
+export interface DrainLock {
+  run<R>(task: () => Promise<R>): Promise<{ ran: true; value: R } | { ran: false }>;
+}
+
+export const LEASE_MS = 15_000;
+
+interface LockManagerLike {
+  request<R>(name: string, options: { ifAvailable: boolean }, callback: (lock: unknown) => Promise<R>): Promise<R>;
+}
+
+export function createDrainLock(databaseName: string, store: SyncStore, owner: string): DrainLock {
+  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  if (locks && typeof locks.request === "function") {
+    return {
+      run: (task) =>
+        locks.request(`synclens:${databaseName}:drain`, { ifAvailable: true }, async (lock) =>
+          lock ? { ran: true as const, value: await task() } : { ran: false as const },
+        ),
+    };
+  }
+  return {
+    async run(task) {
+      if (!(await store.tryLease(owner, Date.now(), LEASE_MS))) return { ran: false };
+      const renew = setInterval(() => void store.tryLease(owner, Date.now(), LEASE_MS).catch(() => undefined), LEASE_MS / 3);
+      try {
+        return { ran: true, value: await task() };
+      } finally {
+        clearInterval(renew);
+        await store.releaseLease(owner).catch(() => undefined);
+      }
+    },
+  };
+}

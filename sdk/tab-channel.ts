@@ -1,0 +1,28 @@
+/**
+ * Tells the other tabs and workers of the origin that share a client's database what changed, so they
+ * update their counters and emit `change` without reloading. BroadcastChannel where present; elsewhere
+ * a no-op. Messages are checked on receipt (anything else on the channel is ignored).
+ */
+export type TabMessage = { type: "write"; id: string; kind: "save" | "delete" } | { type: "queue" };
+
+export interface TabChannel {
+  post(message: TabMessage): void;
+  close(): void;
+}
+
+export function openTabChannel(databaseName: string, onMessage: (message: TabMessage) => void): TabChannel {
+  const Channel = (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel;
+  if (typeof Channel !== "function") return { post: () => undefined, close: () => undefined };
+  const channel = new Channel(`synclens:${databaseName}`);
+  channel.onmessage = ({ data }: MessageEvent<unknown>) => {
+    if (isTabMessage(data)) onMessage(data);
+  };
+  return { post: (message) => channel.postMessage(message), close: () => channel.close() };
+}
+
+function isTabMessage(data: unknown): data is TabMessage {
+  if (typeof data !== "object" || data === null) return false;
+  const message = data as Record<string, unknown>;
+  if (message["type"] === "queue") return true;
+  return message["type"] === "write" && typeof message["id"] === "string" && (message["kind"] === "save" || message["kind"] === "delete");
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import type { ChangeEvent, SyncResult } from "../../sdk";
+import { LEASE_MS } from "../../sdk/drain-lock";
+import { SyncStore } from "../../sdk/store";
+import type { Todo } from "../support/client";
+import { waitFor } from "../support/client";
+import { useReferenceServer } from "../support/harness";
+
+const harness = useReferenceServer();
+
+/** Two clients over one database, as two tabs of an app would be (Node: the IndexedDB lease path). */
+function twoTabs() {
+  const first = harness.client({ triggers: { onWrite: false } });
+  const second = harness.client({ name: first.createdWith.name, indexedDB: first.factory, triggers: { onWrite: false } });
+  return [first, second] as const;
+}
+
+describe("many tabs over one database", () => {
+  it("never drain the same queue at once: the second is told the drain is busy, and nothing is sent twice", async () => {
+    const [a, b] = twoTabs();
+    for (let i = 0; i < 10; i++) await a.save({ id: `t${i}`, title: `${i}` });
+    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 100 });
+    const first = a.sync();
+    await waitFor(() => a.status.state === "syncing", 2000, "the first drain");
+    const second: SyncResult = await b.sync();
+    expect(second).toMatchObject({ skipped: "busy", pushed: 0 });
+    harness.server.faults.set(null);
+    expect(await first).toMatchObject({ pushed: 10, remaining: 0 });
+    expect(await a.queue()).toEqual([]);
+    expect(harness.server.store.stats().idempotency).toEqual({ keys: 10, replays: 0 });
+  });
+
+  it("a lease left by a holder that died expires, and the queue moves on", async () => {
+    const [a] = twoTabs();
+    await a.save({ id: "x", title: "1" });
+    const ghost = await SyncStore.open(a.factory, a.createdWith.name);
+    await ghost.tryLease("dead-tab", Date.now() - LEASE_MS + 100, LEASE_MS);
+    ghost.close();
+    expect(await a.sync()).toMatchObject({ skipped: "busy" });
+    await waitFor(async () => (await a.sync()).remaining === 0, 5000, "the lease to expire");
+    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 1 });
+  });
+
+  it("other tabs hear of writes and queue changes without reloading", async () => {
+    const [a, b] = twoTabs();
+    await b.ready;
+    const heard: ChangeEvent<Todo>[] = [];
+    b.on("change", (event) => heard.push(event));
+    await a.save({ id: "x", title: "1" });
+    await a.delete("x");
+    await a.save({ id: "y", title: "2" });
+    await waitFor(() => heard.length === 3 && b.status.pending === 1, 2000, "the other tab to hear");
+    expect(heard).toEqual([
+      { type: "save", id: "x", source: "tab" },
+      { type: "delete", id: "x", source: "tab" },
+      { type: "save", id: "y", source: "tab" },
+    ]);
+    expect(await b.get("y")).toEqual({ id: "y", title: "2" });
+    await a.sync();
+    await waitFor(() => b.status.pending === 0, 2000, "the other tab to see the queue drained");
+  });
+
+  it("a tab drains what another tab queued", async () => {
+    const [a, b] = twoTabs();
+    await a.save({ id: "from-a", title: "1" });
+    await b.sync();
+    expect(harness.server.store.get("todos", "from-a")).toMatchObject({ version: 1 });
+    await waitFor(() => a.status.pending === 0, 2000, "the writing tab's counter");
+  });
+});
