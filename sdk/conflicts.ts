@@ -72,7 +72,7 @@ export function mergeThreeWay<T extends SyncItem>(conflict: Conflict<T>, tie: Ti
     if (equal(server, base)) return local;
     return tieSide === "local" ? local : server;
   }
-  return mergeObjects(base, local, server, tieSide) as T;
+  return mergeObjects(base, local as unknown as Record<string, unknown>, server as unknown as Record<string, unknown>, tieSide) as unknown as T;
 }
 
 function mergeObjects(base: unknown, local: Record<string, unknown>, server: Record<string, unknown>, tie: "local" | "server"): Record<string, unknown> {
