@@ -7,7 +7,9 @@ export type SendOutcome =
   | { kind: "http"; status: number; body: unknown; retryAfterMs?: number }
   | { kind: "network"; message: string }
   | { kind: "timeout"; message: string }
-  | { kind: "malformed"; status: number; message: string; body: unknown };
+  | { kind: "malformed"; status: number; message: string; body: unknown }
+  /** Not sent as it should be (e.g. the server refused PATCH): send again at once, no failure counted. */
+  | { kind: "resend"; message: string };
 
 /**
  * What the outbox does next with the operation.
@@ -17,18 +19,22 @@ export type SendOutcome =
  *   counting a retry against the operation.
  * - `conflict`: the server holds another version (409).
  * - `dead`: the server will never accept this request as it is; move it to the dead-letter queue.
+ * - `again`: send it again now, differently (no failure counted).
  */
 export type Verdict =
   | { action: "ack" }
   | { action: "retry"; delayMs?: number; unreachable: boolean }
   | { action: "pause" }
   | { action: "conflict" }
-  | { action: "dead" };
+  | { action: "dead" }
+  | { action: "again" };
 
 export function classify(outcome: SendOutcome): Verdict {
   switch (outcome.kind) {
     case "ok":
       return { action: "ack" };
+    case "resend":
+      return { action: "again" };
     case "network":
     case "timeout":
       return { action: "retry", unreachable: true };

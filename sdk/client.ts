@@ -1,12 +1,13 @@
 import { backoffDelay } from "./backoff";
 import { classify, type SendOutcome } from "./classify";
+import { resolveBuiltIn, type Conflict, type ConflictStrategy, type Resolution } from "./conflicts";
 import { createDrainLock, type DrainLock } from "./drain-lock";
 import { Emitter } from "./emitter";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
-import { ClientClosedError, SyncLensError, SyncRequestError } from "./errors";
+import { ClientClosedError, InvalidItemError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
 import { resolveOptions, type ResolvedOptions, type SyncClientOptions } from "./options";
-import { SyncStore, type ReadyBatch, type SettleAction, type WriteEffect } from "./store";
+import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store";
 import { openTabChannel, type TabChannel, type TabMessage } from "./tab-channel";
 import { byteLength, HttpTransport, KEEPALIVE_BUDGET_BYTES, toWireOp, type HeadersInput } from "./transport";
 import type {
@@ -21,6 +22,12 @@ import type {
 } from "./types";
 import { assertValidId, assertValidItem } from "./validate";
 
+/** Per-call options of `sync()`. */
+export interface SyncCallOptions<T extends SyncItem> {
+  /** The conflict strategy for conflicts found during this call (a drain already running keeps its own). */
+  conflict?: ConflictStrategy<T>;
+}
+
 /** The SyncLens client: a local store of `T` items whose writes drain to the server through a durable outbox. */
 export interface SyncClient<T extends SyncItem> {
   readonly name: string;
@@ -34,8 +41,18 @@ export interface SyncClient<T extends SyncItem> {
   delete(id: string): Promise<void>;
   get(id: string): Promise<T | undefined>;
   list(): Promise<T[]>;
-  /** Drains the outbox once (joining a drain already running). Never rejects for network or server faults. */
-  sync(): Promise<SyncResult>;
+  /**
+   * Pushes the outbox, then pulls the server's changes page by page (joining a drain already running).
+   * Never rejects for network or server faults.
+   */
+  sync(options?: SyncCallOptions<T>): Promise<SyncResult>;
+  /** Conflicts waiting for a resolution (with the `manual` strategy, or a custom one that threw). */
+  conflicts(): Promise<Conflict<T>[]>;
+  /**
+   * Ends a parked conflict: keep the local value, take the server's, or use a new value (null deletes).
+   * The item's operations then move on. Throws `not_found` for an item without a parked conflict.
+   */
+  resolveConflict(id: string, resolution: Resolution<T>): Promise<void>;
   on<K extends keyof SyncEvents<T>>(event: K, listener: (payload: SyncEvents<T>[K]) => void): () => void;
   /** Pending operations, oldest first. */
   queue(): Promise<PendingOperation<T>[]>;
@@ -60,7 +77,7 @@ export interface SyncClient<T extends SyncItem> {
 }
 
 /** Creates a client. Throws `InvalidOptionsError` synchronously for bad options. */
-export function createSyncClient<T extends SyncItem>(options: SyncClientOptions): SyncClient<T> {
+export function createSyncClient<T extends SyncItem>(options: SyncClientOptions<T>): SyncClient<T> {
   return new Client<T>(resolveOptions(options), options.environment ?? browserEnvironment);
 }
 
@@ -87,6 +104,9 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   #pending = 0;
   #oldestPendingAt: number | null = null;
   #deadCount = 0;
+  #conflictCount = 0;
+  /** The strategy of the running drain (a `sync({ conflict })` override, else the client's). */
+  #strategy: ConflictStrategy<T> | undefined;
   /** Items held by a dead letter: their later operations wait (per-item order). Value: letters per item. */
   readonly #deadItems = new Map<string, number>();
   /** Operations being sent: the drain skips them, and writes must not rewrite them. */
@@ -114,10 +134,10 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   #kickScheduled = false;
   #lastStatusKey = "";
 
-  readonly #options: ResolvedOptions;
+  readonly #options: ResolvedOptions<T>;
   readonly #environment: EnvironmentSignals;
 
-  constructor(options: ResolvedOptions, environment: EnvironmentSignals) {
+  constructor(options: ResolvedOptions<T>, environment: EnvironmentSignals) {
     this.#options = options;
     this.#environment = environment;
     this.name = options.name;
@@ -127,7 +147,8 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       fetch: options.fetch,
       headers: options.headers,
       timeoutMs: options.timeoutMs,
-      onRequest: ({ bytes, latencyMs }) => this.#recorder.request(bytes, latencyMs),
+      compressAboveBytes: options.compressAboveBytes,
+      onRequest: ({ bytes, rawBytes, latencyMs }) => this.#recorder.request(bytes, rawBytes, latencyMs),
     });
     this.ready = this.#open();
     // A failed open is reported through `ready` and every later call; never as an unhandled rejection.
@@ -137,13 +158,14 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   get status(): SyncStatus {
     const offline = this.#forcedOffline || !this.#online;
     return {
-      state: offline ? "offline" : this.#draining ? "syncing" : this.#lastError ? "error" : "idle",
+      state: offline ? "offline" : this.#draining ? "syncing" : this.#conflictCount ? "conflict" : this.#lastError ? "error" : "idle",
       online: this.#online,
       forcedOffline: this.#forcedOffline,
       paused: this.#paused,
       authPaused: this.#authPaused,
       pending: this.#pending,
       deadLetters: this.#deadCount,
+      conflicts: this.#conflictCount,
       lastSyncAt: this.#lastSyncAt,
       lastError: this.#lastError,
     };
@@ -250,14 +272,30 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#kick();
   }
 
-  async sync(): Promise<SyncResult> {
+  async sync(options: SyncCallOptions<T> = {}): Promise<SyncResult> {
     const skipped = this.#closed ? "closed" : undefined;
     if (skipped) return this.#emptyResult(skipped);
     await this.ready;
     if (!this.#online && !this.#forcedOffline) await this.#probe(false);
     const blocked = this.#blockedReason();
     if (blocked) return this.#emptyResult(blocked);
-    return this.#drain();
+    return this.#drain(options.conflict);
+  }
+
+  async conflicts(): Promise<Conflict<T>[]> {
+    this.#assertOpen();
+    await this.ready;
+    return (await this.#store.conflicts()) as Conflict<T>[];
+  }
+
+  async resolveConflict(id: string, resolution: Resolution<T>): Promise<void> {
+    this.#assertOpen();
+    assertValidId(id);
+    assertValidResolution(resolution, id);
+    await this.ready;
+    if (!(await this.#applyResolution(id, resolution))) throw new SyncLensError("not_found", `No conflict is parked for item ${id}`);
+    await this.#refreshCounts();
+    this.#kick();
   }
 
   async close(): Promise<void> {
@@ -290,15 +328,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     }
     this.#lock = createDrainLock(this.#options.name, this.#store, newOperationId());
     this.#tabs = openTabChannel(this.#options.name, (message) => this.#onTabMessage(message));
-    const [pending, oldest, deadIds] = await Promise.all([
-      this.#store.countPending(),
-      this.#store.oldestPendingAt(),
-      this.#store.deadItemIds(),
-    ]);
-    this.#pending = pending;
-    this.#oldestPendingAt = oldest;
-    for (const id of deadIds) this.#deadItems.set(id, (this.#deadItems.get(id) ?? 0) + 1);
-    this.#deadCount = deadIds.length;
+    await this.#refreshCounts();
     this.#unsubscribe = this.#environment.subscribe({
       online: () => void this.#probe(),
       offline: () => this.#setOnline(false),
@@ -339,15 +369,15 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     if (this.#pending === 0) this.#oldestPendingAt = null;
     const { op } = effect;
     this.#tabs?.post({ type: "write", id, kind });
-    if (op && effect.head && !this.#deadItems.has(id)) this.#cacheForFlush(op, effect.baseVersion);
+    if (op && effect.head && !this.#deadItems.has(id)) this.#cacheForFlush(op, effect.base);
     else if (!op) this.#dropFromFlushCache(id);
     this.#emitStatus();
     if (this.#options.triggers.onWrite) this.#kick();
   }
 
-  #cacheForFlush(op: PendingOperation, baseVersion: number | undefined): void {
+  #cacheForFlush(op: PendingOperation, base: ServerVersion | undefined): void {
     if (this.#flushCache.size >= FLUSH_CACHE_ENTRIES && !this.#flushCache.has(op.seq)) return;
-    this.#flushCache.set(op.seq, [op.itemId, JSON.stringify(toWireOp(op, baseVersion))]);
+    this.#flushCache.set(op.seq, [op.itemId, JSON.stringify(toWireOp(op, base))]);
   }
 
   #dropFromFlushCache(itemId: string): void {
@@ -401,13 +431,16 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     }, 0);
   }
 
-  #drain(): Promise<SyncResult> {
+  #drain(strategy?: ConflictStrategy<T>): Promise<SyncResult> {
     if (this.#draining) {
       this.#rerun = true;
       return this.#draining;
     }
     const run = this.#lock
-      .run(() => this.#drainLoop())
+      .run(() => {
+        this.#strategy = strategy ?? this.#options.conflict;
+        return this.#drainLoop();
+      })
       .then(
         (outcome) => {
           if (outcome.ran) return outcome.value;
@@ -430,10 +463,12 @@ class Client<T extends SyncItem> implements SyncClient<T> {
 
   async #drainLoop(): Promise<SyncResult> {
     const started = Date.now();
-    const result: SyncResult = { pushed: 0, retried: 0, deadLettered: 0, remaining: 0, durationMs: 0 };
+    const result: SyncResult = { pushed: 0, pulled: 0, conflicts: 0, retried: 0, deadLettered: 0, remaining: 0, durationMs: 0 };
     this.#recorder.drain();
     let failed = false;
     try {
+      // Conflicts parked earlier and never resolved (a crash mid-way, a custom resolver that threw).
+      if (this.#conflictCount > 0 && this.#strategy !== "manual") await this.#handleConflicts((await this.#store.conflicts()) as Conflict<T>[], false);
       do {
         this.#rerun = false;
         while (!this.#blockedReason()) {
@@ -451,8 +486,15 @@ class Client<T extends SyncItem> implements SyncClient<T> {
           result.pushed += summary.pushed;
           result.retried += summary.retried;
           result.deadLettered += summary.dead;
+          result.conflicts += summary.conflicts;
           failed ||= summary.failed;
           if (summary.stop) break;
+        }
+        if (this.#options.pull && !this.#blockedReason() && !result.skipped) {
+          const pulled = await this.#pull();
+          result.pulled += pulled.applied;
+          result.conflicts += pulled.conflicts;
+          failed ||= pulled.failed;
         }
       } while (this.#rerun && !this.#blockedReason());
     } catch (error) {
@@ -470,19 +512,19 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     return result;
   }
 
-  async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; failed: boolean; stop: boolean }> {
+  async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean; stop: boolean }> {
     for (const op of ops) this.#inFlight.add(op.seq);
     try {
       let outcomes: SendOutcome[];
       try {
         outcomes = await this.#transport.send(
-          ops.map((op) => toWireOp(op, versions.get(op.itemId))),
+          ops.map((op) => toWireOp(op, versions.get(op.itemId), this.#options.deltaPush && this.#transport.patchSupported)),
           this.#closing.signal,
         );
       } catch (error) {
         if (!this.#closing.signal.aborted) throw error;
         await this.#store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
-        return { pushed: 0, retried: 0, dead: 0, failed: true, stop: true };
+        return { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, stop: true };
       }
       return await this.#settle(ops, outcomes);
     } finally {
@@ -499,11 +541,25 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     ops.forEach((op, index) => {
       const outcome = outcomes[index]!;
       if (outcome.kind === "ok") {
-        actions.push({ kind: "ack", op, version: outcome.version, deleted: op.type === "delete" });
+        const record = asRecord(outcome.body);
+        const value = asRecord(record?.["value"]) as SyncItem | undefined;
+        const updatedAt = typeof record?.["updatedAt"] === "string" ? record["updatedAt"] : undefined;
+        actions.push({ kind: "ack", op, version: outcome.version, deleted: op.type === "delete", ...(value ? { value } : {}), ...(updatedAt ? { updatedAt } : {}) });
         this.#recorder.outcome("success");
         return;
       }
       const verdict = classify(outcome);
+      if (verdict.action === "again") {
+        actions.push({ kind: "release", op });
+        this.#rerun = true;
+        return;
+      }
+      const current = verdict.action === "conflict" ? serverCurrent(outcome) : undefined;
+      if (current !== undefined) {
+        this.#recorder.outcome("failure");
+        actions.push({ kind: "conflict", op, server: current, serverDeleted: !current?.value, localUpdatedAt: op.updatedAt + this.#transport.clockOffsetMs });
+        return;
+      }
       const error = attemptError(outcome, now);
       firstError ??= new SyncRequestError(error.code === "conflict" ? "http" : error.code, error.message, error.status, error.body);
       if (verdict.action === "pause") {
@@ -544,11 +600,13 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     if (unreachable) this.#setOnline(false);
     if (settled.acked.length + settled.dead.length > 0) this.#tabs?.post({ type: "queue" });
     this.#emitStatus();
+    if (settled.conflicts.length > 0) await this.#handleConflicts(settled.conflicts as Conflict<T>[], true);
     return {
       pushed: settled.acked.length,
       retried: settled.retried.length,
       dead: settled.dead.length,
-      failed: firstError !== null,
+      conflicts: settled.conflicts.length,
+      failed: firstError !== null && settled.conflicts.length === 0,
       stop: pause || unreachable,
     };
   }
@@ -562,6 +620,72 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       this.#wakeAt = Infinity;
       this.#kick();
     }, Math.max(0, at - Date.now()));
+  }
+
+  // ---- pull and conflicts ----
+
+  /** Reads the change feed page by page from the stored cursor, applying each page as it comes. */
+  async #pull(): Promise<{ applied: number; conflicts: number; failed: boolean }> {
+    const totals = { applied: 0, conflicts: 0, failed: false };
+    let cursor = await this.#store.pullCursor();
+    while (this.#transport.feedSupported && !this.#blockedReason()) {
+      let page;
+      try {
+        page = await this.#transport.pull(cursor, this.#options.pullPageSize, this.#closing.signal);
+      } catch {
+        break; // closing
+      }
+      if (page.kind === "unsupported") break;
+      if (page.kind !== "page") {
+        const verdict = classify(page);
+        const error = attemptError(page, Date.now());
+        this.#lastError = new SyncRequestError(error.code === "conflict" ? "http" : error.code, `Pull failed: ${error.message}`, error.status, error.body);
+        this.#events.emit("error", this.#lastError);
+        if (verdict.action === "pause") this.#authPaused = true;
+        if (verdict.action === "retry" && verdict.unreachable) this.#setOnline(false);
+        totals.failed = true;
+        break;
+      }
+      const { applied, conflicts } = await this.#store.applyPull(page.changes, page.cursor, Date.now(), this.#transport.clockOffsetMs);
+      cursor = page.cursor;
+      totals.applied += applied.length;
+      totals.conflicts += conflicts.length;
+      for (const change of applied) {
+        this.#events.emit("change", change.deleted ? { type: "delete", id: change.id, source: "remote" } : { type: "save", id: change.id, value: change.value as T, source: "remote" });
+      }
+      if (applied.length > 0) this.#tabs?.post({ type: "queue" });
+      if (conflicts.length > 0) await this.#handleConflicts(conflicts as Conflict<T>[], true);
+      if (!page.hasMore) break;
+    }
+    return totals;
+  }
+
+  /** Runs the strategy on each conflict; `manual` (or a resolver that throws) leaves it parked. */
+  async #handleConflicts(conflicts: Conflict<T>[], announce: boolean): Promise<void> {
+    const strategy = this.#strategy ?? this.#options.conflict;
+    for (const conflict of conflicts) {
+      if (announce) this.#events.emit("conflict", conflict);
+      let resolution: Resolution<T> | undefined;
+      try {
+        resolution = typeof strategy === "function" ? await strategy(conflict) : resolveBuiltIn(strategy, conflict, this.#options.mergeTie);
+        if (resolution !== undefined) assertValidResolution(resolution, conflict.id);
+      } catch (error) {
+        this.#reportError(error);
+        resolution = undefined;
+      }
+      if (resolution !== undefined) await this.#applyResolution(conflict.id, resolution);
+    }
+    await this.#refreshCounts();
+  }
+
+  async #applyResolution(id: string, resolution: Resolution<T>): Promise<boolean> {
+    const outcome = await this.#store.resolveConflict(id, resolution, { now: Date.now(), newOpId: newOperationId });
+    if (!outcome) return false;
+    this.#dropFromFlushCache(id);
+    if (outcome.queueDelta > 0) this.#rerun = true;
+    this.#events.emit("change", outcome.value ? { type: "save", id, value: outcome.value as T, source: "remote" } : { type: "delete", id, source: "remote" });
+    this.#tabs?.post({ type: "queue" });
+    return true;
   }
 
   // ---- connectivity ----
@@ -634,7 +758,13 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   async #refreshCounts(): Promise<void> {
     this.#countsRefreshScheduled = false;
     try {
-      const [pending, oldest, deadIds] = await Promise.all([this.#store.countPending(), this.#store.oldestPendingAt(), this.#store.deadItemIds()]);
+      const [pending, oldest, deadIds, conflicts] = await Promise.all([
+        this.#store.countPending(),
+        this.#store.oldestPendingAt(),
+        this.#store.deadItemIds(),
+        this.#store.conflicts(),
+      ]);
+      this.#conflictCount = conflicts.length;
       this.#pending = pending;
       this.#oldestPendingAt = oldest;
       this.#deadItems.clear();
@@ -697,7 +827,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   }
 
   #emptyResult(skipped: NonNullable<SyncResult["skipped"]>): SyncResult {
-    return { pushed: 0, retried: 0, deadLettered: 0, remaining: this.#pending, durationMs: 0, skipped };
+    return { pushed: 0, pulled: 0, conflicts: 0, retried: 0, deadLettered: 0, remaining: this.#pending, durationMs: 0, skipped };
   }
 }
 
@@ -705,6 +835,7 @@ type FailedOutcome = Exclude<SendOutcome, { kind: "ok" }>;
 
 function attemptError(outcome: FailedOutcome, at: number): AttemptError {
   if (outcome.kind === "network" || outcome.kind === "timeout") return { at, code: outcome.kind, message: outcome.message };
+  if (outcome.kind === "resend") return { at, code: "http", message: outcome.message };
   const { status, body } = outcome;
   if (outcome.kind === "malformed") return { at, code: "malformed_reply", message: outcome.message, status, body };
   const code = status === 401 || status === 403 ? "auth" : status === 409 ? "conflict" : "http";
@@ -716,6 +847,38 @@ function serverMessage(body: unknown): string {
     return `: ${body.message.slice(0, 200)}`;
   }
   return "";
+}
+
+/**
+ * The server's current record from a 409 reply, as the protocol sends it (`current`: a record, a
+ * tombstone or null). `undefined` when the reply carries none: then no strategy can run.
+ */
+function serverCurrent(outcome: FailedOutcome): ServerVersion | null | undefined {
+  if (outcome.kind !== "http") return undefined;
+  const body = asRecord(outcome.body);
+  if (!body || !("current" in body)) return undefined;
+  const current = body["current"];
+  if (current === null) return null;
+  const record = asRecord(current);
+  if (!record || typeof record["version"] !== "number" || typeof record["id"] !== "string") return undefined;
+  const value = record["deleted"] === true ? undefined : (asRecord(record["value"]) as SyncItem | undefined);
+  const server: ServerVersion = { id: record["id"], version: record["version"] };
+  if (value) server.value = value;
+  if (typeof record["updatedAt"] === "string") server.updatedAt = record["updatedAt"];
+  return server;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function assertValidResolution(resolution: unknown, id: string): void {
+  if (resolution === "local" || resolution === "server") return;
+  const value = asRecord(resolution)?.["value"];
+  if (value === null) return;
+  if (value === undefined) throw new InvalidItemError('A resolution is "local", "server" or { value }');
+  assertValidItem(value);
+  if ((value as SyncItem).id !== id) throw new InvalidItemError(`The resolved value's id must be ${id}`, "$.value.id", "invalid_id");
 }
 
 /** Lets Node exit while a client is open; browsers have no such thing. */

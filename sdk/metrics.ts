@@ -10,13 +10,15 @@ export class MetricsRecorder {
   #deadLettered = 0;
   #requests = 0;
   #bytesSent = 0;
+  #bytesBeforeCompression = 0;
   #drains = 0;
   readonly #latencies: number[] = [];
   #latencyCursor = 0;
 
-  request(bytes: number, latencyMs: number): void {
+  request(bytes: number, rawBytes: number, latencyMs: number): void {
     this.#requests++;
     this.#bytesSent += bytes;
+    this.#bytesBeforeCompression += rawBytes;
     if (this.#latencies.length < LATENCY_SAMPLES) this.#latencies.push(latencyMs);
     else this.#latencies[this.#latencyCursor] = latencyMs;
     this.#latencyCursor = (this.#latencyCursor + 1) % LATENCY_SAMPLES;
@@ -54,6 +56,7 @@ export class MetricsRecorder {
       queueDepth,
       oldestPendingAgeMs: oldestPendingAt === null ? null : Math.max(0, now - oldestPendingAt),
       bytesSent: this.#bytesSent,
+      bytesBeforeCompression: this.#bytesBeforeCompression,
       drains: this.#drains,
     };
   }

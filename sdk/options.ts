@@ -1,10 +1,12 @@
 import type { BackoffOptions } from "./backoff";
+import type { ConflictStrategy, TieRule } from "./conflicts";
+import type { SyncItem } from "./types";
 import type { EnvironmentSignals } from "./environment";
 import { InvalidOptionsError } from "./errors";
 import type { HeadersInput } from "./transport";
 
 /** Options of {@link createSyncClient}. Only `name` and `endpoint` are required. */
-export interface SyncClientOptions {
+export interface SyncClientOptions<T extends SyncItem = SyncItem> {
   /** Names the local database (`synclens:<name>`); a client created again with the same name resumes its queue. */
   name: string;
   /** The collection's URL, e.g. `https://api.example.com/api/todos` (no trailing slash needed). */
@@ -36,6 +38,22 @@ export interface SyncClientOptions {
   triggers?: Partial<TriggerOptions>;
   /** The IndexedDB factory. Default `globalThis.indexedDB` (in Node, e.g. `fake-indexeddb`). */
   indexedDB?: IDBFactory;
+  /**
+   * How conflicts end: `server-wins`, `client-wins`, `latest-wins`, `merge` (three-way, field by field,
+   * against the last synced copy), `manual` (parked until `resolveConflict`), or an async function.
+   * Default `merge`. `sync({ conflict })` overrides it for one call.
+   */
+  conflict?: ConflictStrategy<T>;
+  /** With `merge`: who wins a field both sides changed differently. Default `server`. */
+  mergeTie?: TieRule;
+  /** Pull the server's change feed after each push. Default true. */
+  pull?: boolean;
+  /** Changes per feed page. Default 100 (1..1000). */
+  pullPageSize?: number;
+  /** Send updates as a JSON Merge Patch of the changed fields (`PATCH`) when the server takes it. Default true. */
+  deltaPush?: boolean;
+  /** Gzip request bodies larger than this many bytes (`Content-Encoding: gzip`); `false` never. Default 1024. */
+  compressAboveBytes?: number | false;
   /** @internal Browser signals; tests replace them. */
   environment?: EnvironmentSignals;
 }
@@ -53,7 +71,13 @@ export interface TriggerOptions {
   intervalMs: number;
 }
 
-export interface ResolvedOptions {
+export interface ResolvedOptions<T extends SyncItem = SyncItem> {
+  conflict: ConflictStrategy<T>;
+  mergeTie: TieRule;
+  pull: boolean;
+  pullPageSize: number;
+  deltaPush: boolean;
+  compressAboveBytes: number;
   name: string;
   endpoint: string;
   batchSize: number;
@@ -73,7 +97,9 @@ export interface ResolvedOptions {
 export const MAX_BATCH_SIZE = 500;
 
 /** Validates options and fills in defaults; throws {@link InvalidOptionsError} naming the first bad option. */
-export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
+const STRATEGIES = ["server-wins", "client-wins", "latest-wins", "merge", "manual"];
+
+export function resolveOptions<T extends SyncItem>(options: SyncClientOptions<T>): ResolvedOptions<T> {
   if (typeof options !== "object" || options === null) throw new InvalidOptionsError("options", "expected an object");
   const { name, endpoint } = options;
   if (typeof name !== "string" || !/^[\w.:-]{1,100}$/.test(name)) {
@@ -100,7 +126,18 @@ export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
     throw new InvalidOptionsError("pingUrl", "expected an absolute http(s) URL or false");
   }
   const triggers = options.triggers ?? {};
+  const conflict = options.conflict ?? "merge";
+  if (typeof conflict !== "function" && !STRATEGIES.includes(conflict)) throw new InvalidOptionsError("conflict", `expected a function or one of ${STRATEGIES.join(", ")}`);
+  const mergeTie = options.mergeTie ?? "server";
+  if (!["server", "local", "latest"].includes(mergeTie)) throw new InvalidOptionsError("mergeTie", "expected server, local or latest");
+  const compress = options.compressAboveBytes ?? 1024;
   return {
+    conflict,
+    mergeTie,
+    pull: flag("pull", options.pull),
+    pullPageSize: integer("pullPageSize", options.pullPageSize, 100, 1, 1000),
+    deltaPush: flag("deltaPush", options.deltaPush),
+    compressAboveBytes: compress === false ? Number.POSITIVE_INFINITY : integer("compressAboveBytes", compress, 1024, 0),
     name,
     endpoint: base,
     batchSize: integer("batchSize", options.batchSize, 50, 1, MAX_BATCH_SIZE),

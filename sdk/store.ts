@@ -1,12 +1,27 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from "idb";
 import { coalesce, type WriteKind } from "./coalesce";
+import { equal, type Conflict, type Resolution } from "./conflicts";
 import { QueueFullError, StorageError } from "./errors";
 import type { AttemptError, DeadLetter, OperationType, PendingOperation, SyncItem } from "./types";
 
-/** What the client knows of an item's server copy: the version its next write is based on. */
+/**
+ * The item's last synced server copy: the version its next write is based on, and the value both sides
+ * last agreed on (the base for delta push and three-way merge).
+ */
 export interface ServerVersion {
   id: string;
   version: number;
+  value?: SyncItem;
+  updatedAt?: string;
+}
+
+/** A change read from the server's feed. */
+export interface PulledChange {
+  id: string;
+  version: number;
+  deleted: boolean;
+  value: SyncItem | null;
+  updatedAt: string;
 }
 
 interface SyncLensSchema extends DBSchema {
@@ -16,6 +31,8 @@ interface SyncLensSchema extends DBSchema {
   deadLetters: { key: number; value: DeadLetter; indexes: { itemId: string; opId: string } };
   /** Small named records: the drain lease (where Web Locks are missing), later the pull cursor. */
   meta: { key: string; value: MetaRecord };
+  /** Conflicts waiting for a resolution, one per item; their item's operations wait meanwhile. */
+  conflicts: { key: string; value: Conflict };
 }
 
 export interface MetaRecord {
@@ -26,7 +43,7 @@ export interface MetaRecord {
 const SCHEMA_VERSION = 2;
 
 type Db = IDBPDatabase<SyncLensSchema>;
-type StoreName = "items" | "versions" | "outbox" | "deadLetters" | "meta";
+type StoreName = "items" | "versions" | "outbox" | "deadLetters" | "meta" | "conflicts";
 
 export const MAX_ERROR_HISTORY = 10;
 
@@ -38,13 +55,14 @@ export interface WriteEffect {
   op?: PendingOperation;
   /** Whether the operation is first in line for its item (nothing earlier is pending). */
   head: boolean;
-  /** The server version the item's next request is based on, if the server has seen it. */
-  baseVersion: number | undefined;
+  /** The item's last synced copy, which its next request is based on, if the server has seen it. */
+  base: ServerVersion | undefined;
 }
 
 /** How a batch's replies are committed: one entry per operation sent. */
 export type SettleAction =
-  | { kind: "ack"; op: PendingOperation; version: number; deleted: boolean }
+  | { kind: "ack"; op: PendingOperation; version: number; deleted: boolean; value?: SyncItem; updatedAt?: string }
+  | { kind: "conflict"; op: PendingOperation; server: ServerVersion | null; serverDeleted: boolean; localUpdatedAt: number }
   | { kind: "retry"; op: PendingOperation; error: AttemptError; nextAttemptAt: number }
   | { kind: "dead"; op: PendingOperation; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown } }
   | { kind: "release"; op: PendingOperation };
@@ -53,6 +71,7 @@ export interface SettleResult {
   acked: PendingOperation[];
   dead: DeadLetter[];
   retried: PendingOperation[];
+  conflicts: Conflict[];
   /** `createdAt` of the first operation left in the outbox. */
   oldestPendingAt: number | null;
 }
@@ -60,8 +79,8 @@ export interface SettleResult {
 /** A scan's picks: operations to send now, and when the earliest deferred one becomes due. */
 export interface ReadyBatch {
   ops: PendingOperation[];
-  /** The server version each picked operation's item was last seen at, by item id. */
-  versions: Map<string, number>;
+  /** The last synced copy of each picked operation's item, by item id. */
+  versions: Map<string, ServerVersion>;
   nextDueAt: number | null;
 }
 
@@ -95,7 +114,10 @@ export class SyncStore {
           dead.createIndex("itemId", "itemId");
           dead.createIndex("opId", "opId", { unique: true });
         }
-        if (event.oldVersion < 2) database.createObjectStore("meta", { keyPath: "key" });
+        if (event.oldVersion < 2) {
+          database.createObjectStore("meta", { keyPath: "key" });
+          database.createObjectStore("conflicts", { keyPath: "id" });
+        }
       });
       return wrap(request) as unknown as Promise<Db>;
     });
@@ -141,16 +163,16 @@ export class SyncStore {
       let effect: WriteEffect;
       if (decision.action === "drop" && lastCursor) {
         await lastCursor.delete();
-        effect = { queueDelta: -1, head: false, baseVersion: known?.version };
+        effect = { queueDelta: -1, head: false, base: known };
       } else if (decision.action === "replace" && last) {
         const op = withValue({ ...last, type: decision.type, updatedAt: ctx.now }, decision.type, value);
         await lastCursor.update(op);
-        effect = { queueDelta: 0, op, head: await isHead(tx, op), baseVersion: known?.version };
+        effect = { queueDelta: 0, op, head: await isHead(tx, op), base: known };
       } else {
         const type = decision.action === "append" ? decision.type : "create";
         const draft = withValue(newOperation(id, type, ctx.now, ctx.newOpId()), type, value);
         const seq = await outbox.add(draft as PendingOperation);
-        effect = { queueDelta: 1, op: { ...draft, seq }, head: last === undefined, baseVersion: known?.version };
+        effect = { queueDelta: 1, op: { ...draft, seq }, head: last === undefined, base: known };
       }
       await itemWrite;
       await tx.done;
@@ -195,10 +217,11 @@ export class SyncStore {
    */
   async takeReady(now: number, limit: number, exclude: { has(seq: number): boolean }): Promise<ReadyBatch> {
     return guard("read the outbox", async () => {
-      const tx = this.#db.transaction(["outbox", "versions", "deadLetters"], "readwrite");
+      const tx = this.#db.transaction(["outbox", "versions", "deadLetters", "conflicts"], "readwrite");
       const outbox = tx.objectStore("outbox");
       // Read here, not kept in memory: another tab may have dead-lettered an item since.
-      const blockedItems = new Set((await tx.objectStore("deadLetters").getAll()).map((letter) => letter.itemId));
+      const [letters, parked] = await Promise.all([tx.objectStore("deadLetters").getAll(), tx.objectStore("conflicts").getAllKeys()]);
+      const blockedItems = new Set([...letters.map((letter) => letter.itemId), ...parked]);
       const ops: PendingOperation[] = [];
       const writes: Promise<unknown>[] = [];
       const seen = new Set<string>();
@@ -227,8 +250,8 @@ export class SyncStore {
       const versionStore = tx.objectStore("versions");
       const found = await Promise.all(ops.map((op) => versionStore.get(op.itemId)));
       await Promise.all([...writes, tx.done]);
-      const versions = new Map<string, number>();
-      for (const entry of found) if (entry) versions.set(entry.id, entry.version);
+      const versions = new Map<string, ServerVersion>();
+      for (const entry of found) if (entry) versions.set(entry.id, entry);
       return { ops, versions, nextDueAt: ops.length >= limit ? now : nextDueAt };
     });
   }
@@ -240,13 +263,14 @@ export class SyncStore {
    */
   async settle(actions: readonly SettleAction[], now: number): Promise<SettleResult> {
     return guard("record sync results", async () => {
-      const tx = this.#db.transaction(["outbox", "deadLetters", "versions"], "readwrite");
+      const tx = this.#db.transaction(["outbox", "deadLetters", "versions", "items", "conflicts"], "readwrite");
       const outbox = tx.objectStore("outbox");
       const versions = tx.objectStore("versions");
-      const result: SettleResult = { acked: [], dead: [], retried: [], oldestPendingAt: null };
+      const result: SettleResult = { acked: [], dead: [], retried: [], conflicts: [], oldestPendingAt: null };
       const writes: Promise<unknown>[] = [];
-      const acked = actions.filter((action) => action.kind === "ack");
+      const acked = actions.filter((action) => action.kind !== "dead" && action.kind !== "retry" && action.kind !== "release");
       const known = await Promise.all(acked.map((action) => versions.get(action.op.itemId)));
+      const locals = await Promise.all(acked.map((action) => (action.kind === "conflict" ? tx.objectStore("items").get(action.op.itemId) : undefined)));
       for (const action of actions) {
         const { op } = action;
         switch (action.kind) {
@@ -255,8 +279,27 @@ export class SyncStore {
             // Never move a version backwards, whatever order replies are settled in.
             const stored = known[acked.indexOf(action)];
             if (action.deleted) writes.push(versions.delete(op.itemId));
-            else if (!stored || stored.version < action.version) writes.push(versions.put({ id: op.itemId, version: action.version }));
+            else if (!stored || stored.version < action.version) {
+              writes.push(versions.put(synced(op.itemId, action.version, action.value ?? op.value, action.updatedAt)));
+            }
             result.acked.push(op);
+            break;
+          }
+          case "conflict": {
+            // The operation stays queued (the server refused it, so rewriting is safe) until resolved.
+            const index = acked.indexOf(action);
+            const conflict: Conflict = {
+              id: op.itemId,
+              local: locals[index] ?? null,
+              server: action.serverDeleted ? null : action.server?.value ?? null,
+              base: known[index]?.value ?? null,
+              serverVersion: action.server?.version ?? 0,
+              serverUpdatedAt: action.server?.updatedAt ?? null,
+              localUpdatedAt: action.localUpdatedAt,
+              detectedAt: now,
+            };
+            writes.push(tx.objectStore("conflicts").put(conflict), outbox.put({ ...op, nextAttemptAt: now }));
+            result.conflicts.push(conflict);
             break;
           }
           case "retry": {
@@ -293,6 +336,103 @@ export class SyncStore {
       result.oldestPendingAt = first ? first.value.createdAt : null;
       await Promise.all([...writes, tx.done]);
       return result;
+    });
+  }
+
+  /** The server's change-feed cursor, as last stored with the data it covers. */
+  async pullCursor(): Promise<string | null> {
+    return guard("read the pull cursor", async () => ((await this.#db.get("meta", "pullCursor"))?.["cursor"] as string | undefined) ?? null);
+  }
+
+  /**
+   * Applies one page of pulled changes and moves the cursor past it, in one transaction: a crash leaves
+   * either the whole page applied with the cursor after it, or neither. A change to an item with pending
+   * operations (or one already in conflict) is parked as a conflict instead of overwriting local work;
+   * a change the client already has, or its own sent write coming back, is skipped.
+   */
+  async applyPull(changes: readonly PulledChange[], cursor: string, now: number, clockOffsetMs: number): Promise<{ applied: PulledChange[]; conflicts: Conflict[] }> {
+    return guard("apply pulled changes", async () => {
+      const tx = this.#db.transaction(["items", "versions", "outbox", "conflicts", "meta"], "readwrite");
+      const [items, versions, conflicts] = [tx.objectStore("items"), tx.objectStore("versions"), tx.objectStore("conflicts")];
+      const byItem = tx.objectStore("outbox").index("itemId");
+      const state = await Promise.all(
+        changes.map((change) =>
+          Promise.all([
+            versions.get(change.id),
+            byItem.openCursor(IDBKeyRange.only(change.id), "prev"),
+            conflicts.get(change.id),
+            items.get(change.id),
+            byItem.get(change.id), // the first pending operation: the only one that can have reached the server
+          ]),
+        ),
+      );
+      const result: { applied: PulledChange[]; conflicts: Conflict[] } = { applied: [], conflicts: [] };
+      const writes: Promise<unknown>[] = [];
+      changes.forEach((change, index) => {
+        const [known, lastOp, parked, local, head] = state[index]!;
+        if (known && known.version >= change.version) return;
+        // Our own write, applied but its reply lost: the operation's retry will replay the reply.
+        if (head && head.attempts > 0 && (head.type === "delete" ? change.deleted : equal(head.value, change.value))) return;
+        if (!lastOp && !parked) {
+          if (change.deleted) writes.push(items.delete(change.id), versions.delete(change.id));
+          else writes.push(items.put(change.value!), versions.put(synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));
+          result.applied.push(change);
+          return;
+        }
+        const conflict: Conflict = {
+          id: change.id,
+          local: local ?? null,
+          server: change.deleted ? null : change.value,
+          base: parked ? parked.base : known?.value ?? null,
+          serverVersion: change.version,
+          serverUpdatedAt: change.updatedAt,
+          localUpdatedAt: (lastOp?.value.updatedAt ?? parked?.localUpdatedAt ?? now) + clockOffsetMs,
+          detectedAt: now,
+        };
+        writes.push(conflicts.put(conflict));
+        result.conflicts.push(conflict);
+      });
+      writes.push(tx.objectStore("meta").put({ key: "pullCursor", cursor }));
+      await Promise.all([...writes, tx.done]);
+      return result;
+    });
+  }
+
+  async conflicts(): Promise<Conflict[]> {
+    return guard("read conflicts", () => this.#db.getAll("conflicts"));
+  }
+
+  /**
+   * Ends a conflict: the item takes the resolved value, the server copy becomes the base, and the item's
+   * pending operations are replaced by at most one new operation that brings the server to the resolved
+   * value (none when the server already has it). Returns the change to the outbox size, or `null` when no
+   * such conflict is parked (another tab resolved it).
+   */
+  async resolveConflict(id: string, resolution: Resolution, ctx: { now: number; newOpId: () => string }): Promise<{ queueDelta: number; value: SyncItem | null } | null> {
+    return guard("resolve a conflict", async () => {
+      const tx = this.#db.transaction(["items", "versions", "outbox", "conflicts"], "readwrite");
+      const conflict = await tx.objectStore("conflicts").get(id);
+      if (!conflict) {
+        await tx.done;
+        return null;
+      }
+      const value = resolution === "local" ? conflict.local : resolution === "server" ? conflict.server : resolution.value;
+      const outbox = tx.objectStore("outbox");
+      const stale = await outbox.index("itemId").getAllKeys(IDBKeyRange.only(id));
+      const writes: Promise<unknown>[] = stale.map((seq) => outbox.delete(seq));
+      writes.push(tx.objectStore("conflicts").delete(id));
+      const items = tx.objectStore("items");
+      writes.push(value ? items.put(value) : items.delete(id));
+      const versions = tx.objectStore("versions");
+      writes.push(conflict.server ? versions.put(synced(id, conflict.serverVersion, conflict.server, conflict.serverUpdatedAt ?? undefined)) : versions.delete(id));
+      let queueDelta = -stale.length;
+      if (!equal(value, conflict.server)) {
+        const type: OperationType = value === null ? "delete" : conflict.server ? "update" : "create";
+        writes.push(outbox.add(withValue(newOperation(id, type, ctx.now, ctx.newOpId()), type, value ?? undefined) as PendingOperation));
+        queueDelta++;
+      }
+      await Promise.all([...writes, tx.done]);
+      return { queueDelta, value };
     });
   }
 
@@ -376,6 +516,13 @@ function withValue<O extends Omit<PendingOperation, "seq">>(op: O, type: Operati
 async function isHead(tx: IDBPTransaction<SyncLensSchema, StoreName[], "readwrite">, op: PendingOperation): Promise<boolean> {
   const first = await tx.objectStore("outbox").index("itemId").openKeyCursor(IDBKeyRange.only(op.itemId));
   return first?.primaryKey === op.seq;
+}
+
+function synced(id: string, version: number, value: SyncItem | undefined, updatedAt: string | undefined): ServerVersion {
+  const record: ServerVersion = { id, version };
+  if (value !== undefined) record.value = value;
+  if (updatedAt !== undefined) record.updatedAt = updatedAt;
+  return record;
 }
 
 function pushError(history: readonly AttemptError[], error: AttemptError): AttemptError[] {

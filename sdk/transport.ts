@@ -1,6 +1,8 @@
 import { parseRetryAfter } from "./backoff";
 import type { SendOutcome } from "./classify";
-import type { PendingOperation } from "./types";
+import { mergePatch } from "./delta";
+import type { PulledChange, ServerVersion } from "./store";
+import type { PendingOperation, SyncItem } from "./types";
 
 /** One write as it goes on the wire (see docs/protocol.md). */
 export interface WireOp {
@@ -19,22 +21,46 @@ export interface TransportOptions {
   fetch: typeof fetch;
   headers: HeadersInput | undefined;
   timeoutMs: number;
-  /** Called once per HTTP request that got a reply or failed, for metrics. */
-  onRequest: (info: { bytes: number; latencyMs: number }) => void;
+  /** Request bodies larger than this many bytes are gzipped (where CompressionStream exists). */
+  compressAboveBytes: number;
+  /** Called once per HTTP request that got a reply or failed, for metrics: body bytes before and after gzip. */
+  onRequest: (info: { bytes: number; rawBytes: number; latencyMs: number }) => void;
 }
+
+/** What a pull of one page of the change feed came to. */
+export type PullOutcome =
+  | { kind: "page"; changes: PulledChange[]; cursor: string; hasMore: boolean }
+  | { kind: "unsupported" }
+  | Exclude<SendOutcome, { kind: "ok" }>;
 
 const BATCH_UNSUPPORTED = new Set([404, 405, 501]);
 const PER_ITEM_CONCURRENCY = 4;
 /** Browsers refuse keepalive requests whose bodies add up to more than 64 KiB. */
 export const KEEPALIVE_BUDGET_BYTES = 60 * 1024;
 
-/** Builds the request for an operation from the server version its item was last seen at. */
-export function toWireOp(op: PendingOperation, version: number | undefined): WireOp {
+/**
+ * Builds the request for an operation from the item's last synced copy: `If-Match` on its version (or
+ * `If-None-Match: *` for an item the server has not got), and, for an update with `patch`, only the
+ * fields changed since that copy as a JSON Merge Patch. The base cannot change while the operation is
+ * pending, so every retry sends the same body under the same key.
+ */
+export function toWireOp(op: PendingOperation, base: ServerVersion | undefined, patch = false): WireOp {
   const wire: WireOp = { opId: op.opId, id: op.itemId, method: op.type === "delete" ? "DELETE" : "PUT" };
-  if (version !== undefined) wire.ifMatch = version;
+  if (base) wire.ifMatch = base.version;
   else if (op.type !== "delete") wire.ifNoneMatch = "*";
-  if (op.type !== "delete") wire.body = op.value;
+  if (op.type === "delete") return wire;
+  const delta = patch && base?.value && op.value ? mergePatch(asRecord(base.value), asRecord(op.value)) : undefined;
+  if (delta) {
+    wire.method = "PATCH";
+    wire.body = delta;
+  } else {
+    wire.body = op.value;
+  }
   return wire;
+}
+
+function asRecord(item: SyncItem): Record<string, unknown> {
+  return item as unknown as Record<string, unknown>;
 }
 
 /**
@@ -47,6 +73,10 @@ export function toWireOp(op: PendingOperation, version: number | undefined): Wir
  */
 export class HttpTransport {
   #batchSupported = true;
+  #patchSupported = true;
+  #feedSupported = true;
+  /** Server clock minus client clock, from the last reply's `Date` header (0 until one is seen). */
+  #clockOffsetMs = 0;
   /** The headers of the last request, for the pagehide flush, which cannot await a headers function. */
   #lastHeaders: Record<string, string> = {};
 
@@ -60,7 +90,45 @@ export class HttpTransport {
     this.#options.headers = headers;
   }
 
+  get patchSupported(): boolean {
+    return this.#patchSupported;
+  }
+
+  get feedSupported(): boolean {
+    return this.#feedSupported;
+  }
+
+  get clockOffsetMs(): number {
+    return this.#clockOffsetMs;
+  }
+
+  /**
+   * Reads one page of the change feed after `cursor`. A server without the feed (404/405/501) is
+   * remembered and never asked again; a reply of the wrong shape is `malformed`.
+   */
+  async pull(cursor: string | null, limit: number, signal: AbortSignal): Promise<PullOutcome> {
+    const query = `since=${encodeURIComponent(cursor ?? "0")}&limit=${limit}`;
+    const reply = await this.#request(`${this.#options.endpoint}/_changes?${query}`, { method: "GET", headers: await this.#resolveHeaders(), cache: "no-store" }, signal, this.#options.timeoutMs);
+    if (reply.kind !== "reply") return reply.outcome;
+    if (BATCH_UNSUPPORTED.has(reply.status)) {
+      this.#feedSupported = false;
+      return { kind: "unsupported" };
+    }
+    if (reply.status !== 200) return httpOutcome(reply.status, reply.body, reply.retryAfterMs) as PullOutcome;
+    return parseChangesPage(reply.body) ?? malformed(200, "The change feed reply is not { changes, cursor, hasMore }", reply.body) as PullOutcome;
+  }
+
   async send(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
+    const outcomes = await this.#send(ops, signal);
+    // A server that does not take PATCH gets whole items from now on; the refused ops go again at once.
+    return outcomes.map((outcome, index) => {
+      if (ops[index]!.method !== "PATCH" || outcome.kind !== "http" || ![405, 415, 501].includes(outcome.status)) return outcome;
+      this.#patchSupported = false;
+      return { kind: "resend", message: `The server refused PATCH (HTTP ${outcome.status}); sending whole items` };
+    });
+  }
+
+  async #send(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
     if (ops.length === 0) return [];
     if (this.#batchSupported) {
       const batch = await this.#sendBatch(ops, signal);
@@ -130,16 +198,25 @@ export class HttpTransport {
     signal: AbortSignal,
     timeoutMs: number,
     countMetrics = true,
-  ): Promise<{ kind: "reply"; status: number; body: unknown; retryAfterMs: number | undefined } | { kind: "failed"; outcome: SendOutcome }> {
+  ): Promise<{ kind: "reply"; status: number; body: unknown; retryAfterMs: number | undefined } | { kind: "failed"; outcome: Extract<SendOutcome, { kind: "network" | "timeout" }> }> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const onAbort = (): void => timeout.abort();
     signal.addEventListener("abort", onAbort, { once: true });
     const started = Date.now();
-    const bytes = typeof init.body === "string" ? byteLength(init.body) : 0;
+    const rawBytes = typeof init.body === "string" ? byteLength(init.body) : 0;
+    let bytes = rawBytes;
     try {
+      if (typeof init.body === "string" && rawBytes > this.#options.compressAboveBytes && typeof CompressionStream === "function") {
+        const body = await gzip(init.body);
+        bytes = body.size;
+        init = { ...init, body, headers: { ...(init.headers as Record<string, string>), "Content-Encoding": "gzip" } };
+      }
       const response = await this.#options.fetch(url, { ...init, signal: timeout.signal });
       const text = await response.text();
+      const serverDate = Date.parse(response.headers.get("Date") ?? "");
+      // `Date` has whole seconds: +500 ms centres the estimate on the second it names.
+      if (!Number.isNaN(serverDate)) this.#clockOffsetMs = serverDate + 500 - (started + Date.now()) / 2;
       return {
         kind: "reply",
         status: response.status,
@@ -155,9 +232,26 @@ export class HttpTransport {
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
-      if (countMetrics) this.#options.onRequest({ bytes, latencyMs: Date.now() - started });
+      if (countMetrics) this.#options.onRequest({ bytes, rawBytes, latencyMs: Date.now() - started });
     }
   }
+}
+
+async function gzip(text: string): Promise<Blob> {
+  return new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).blob();
+}
+
+function parseChangesPage(payload: unknown): { kind: "page"; changes: PulledChange[]; cursor: string; hasMore: boolean } | undefined {
+  if (!isRecord(payload) || !Array.isArray(payload["changes"]) || typeof payload["cursor"] !== "string" || typeof payload["hasMore"] !== "boolean") return undefined;
+  const changes: PulledChange[] = [];
+  for (const change of payload["changes"] as unknown[]) {
+    if (!isRecord(change) || typeof change["id"] !== "string" || !Number.isInteger(change["version"]) || typeof change["updatedAt"] !== "string") return undefined;
+    const deleted = change["deleted"] === true;
+    const value = change["value"];
+    if (!deleted && (!isRecord(value) || value["id"] !== change["id"])) return undefined;
+    changes.push({ id: change["id"], version: change["version"] as number, deleted, value: deleted ? null : (value as unknown as SyncItem), updatedAt: change["updatedAt"] });
+  }
+  return { kind: "page", changes, cursor: payload["cursor"], hasMore: payload["hasMore"] };
 }
 
 function jsonHeaders(base: Record<string, string>): Record<string, string> {

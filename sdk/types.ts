@@ -1,3 +1,4 @@
+import type { Conflict } from "./conflicts";
 import type { SyncLensError } from "./errors";
 
 /** Anything with a string `id` and JSON-serialisable fields can be synced. */
@@ -39,6 +40,7 @@ export interface PendingOperation<T extends SyncItem = SyncItem> {
 /** An operation the outbox gave up on. Later operations for the same item wait until it is retried or discarded. */
 export interface DeadLetter<T extends SyncItem = SyncItem> extends PendingOperation<T> {
   deadAt: number;
+  /** `conflict`: a 409 without the server's current record, so no strategy could run. */
   reason: "rejected" | "max_retries" | "conflict";
   /** The server's reply that decided it, when there was one. */
   reply?: { status: number; body: unknown };
@@ -56,6 +58,8 @@ export interface SyncStatus {
   authPaused: boolean;
   pending: number;
   deadLetters: number;
+  /** Conflicts parked for a manual resolution (`conflicts()`, `resolveConflict()`). */
+  conflicts: number;
   lastSyncAt: number | null;
   lastError: SyncLensError | null;
 }
@@ -63,6 +67,10 @@ export interface SyncStatus {
 export interface SyncResult {
   /** Operations the server acknowledged. */
   pushed: number;
+  /** Server changes applied locally from the change feed. */
+  pulled: number;
+  /** Conflicts found (resolved by the strategy, or parked when it is `manual`). */
+  conflicts: number;
   /** Failed attempts that will be retried. */
   retried: number;
   deadLettered: number;
@@ -86,7 +94,10 @@ export interface SyncMetrics {
   latencyMs: { average: number; p50: number; p95: number; samples: number };
   queueDepth: number;
   oldestPendingAgeMs: number | null;
+  /** Request body bytes on the wire, after gzip. */
   bytesSent: number;
+  /** The same bodies before gzip; `bytesSent / bytesBeforeCompression` is the compression ratio. */
+  bytesBeforeCompression: number;
   drains: number;
 }
 
@@ -111,4 +122,6 @@ export interface SyncEvents<T extends SyncItem = SyncItem> {
   deadletter: DeadLetter<T>;
   error: SyncLensError;
   change: ChangeEvent<T>;
+  /** A conflict was found; with a strategy other than `manual` it is resolved right after. */
+  conflict: Conflict<T>;
 }

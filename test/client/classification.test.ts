@@ -18,7 +18,8 @@ async function scripted(reply: (request: RecordedRequest, res: ServerResponse) =
 }
 
 function client(server: Scripted, options: Parameters<typeof testClient>[1] = {}) {
-  const created = testClient(`${server.url}/api/todos`, { pingUrl: false, triggers: { onWrite: false }, ...options });
+  // Push only: these scripted servers answer writes, not the change feed.
+  const created = testClient(`${server.url}/api/todos`, { pingUrl: false, pull: false, triggers: { onWrite: false }, ...options });
   cleanup.push(() => created.close());
   return created;
 }
@@ -147,14 +148,17 @@ describe("reply classification", () => {
     expect(batches(server)).toHaveLength(1);
     expect(perItem.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
       "DELETE /api/todos/b",
-      "PUT /api/todos/a",
+      "PATCH /api/todos/a",
       "PUT /api/todos/a",
       "PUT /api/todos/b",
     ]);
     const creates = perItem.filter((r) => r.headers["if-none-match"] === "*");
     expect(creates).toHaveLength(2);
-    const update = perItem.find((r) => r.headers["if-match"] === '"3"' && r.method === "PUT");
+    // The update is a delta from the synced copy: only the changed field, as a merge patch.
+    const update = perItem.find((r) => r.method === "PATCH");
+    expect(update?.headers).toMatchObject({ "if-match": '"3"', "content-type": "application/merge-patch+json" });
     expect(update?.headers["idempotency-key"]).toMatch(/[0-9a-f-]{36}/);
+    expect(JSON.parse(update!.body)).toEqual({ title: "x2" });
   });
 });
 
@@ -178,7 +182,7 @@ describe("dead letters", () => {
     expect((await todos.queue()).map((op) => op.value?.title)).toEqual(["v2"]);
     await todos.retryAllDeadLetters();
     await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the queue to drain");
-    expect(sent).toEqual(["PUT a v1", "PUT b free", "PUT a v1", "PUT a v2"]);
+    expect(sent).toEqual(["PUT a v1", "PUT b free", "PUT a v1", "PATCH a v2"]);
     expect(todos.status.deadLetters).toBe(0);
   });
 

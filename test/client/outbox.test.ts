@@ -90,9 +90,11 @@ describe("writes and the outbox", () => {
     expect((await draining).skipped).toBe("closed");
     harness.server.faults.set(null);
     const second = client({ name: first.createdWith.name, indexedDB: first.factory, triggers: { onWrite: false } });
+    second.pause(); // look at the queue before it drains on start
     const [op] = await second.queue();
     expect(op).toMatchObject({ itemId: "a", attempts: 1, failures: 0 });
     await second.save({ id: "a", title: "2" }); // the sent create is frozen: this queues an update
+    second.resume();
     await waitFor(async () => (await second.sync()).remaining === 0, 5000, "the queue to drain");
     await waitFor(() => harness.server.store.appliedCount("todos", op!.opId) === 1, 2000, "the delayed request to land");
     expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "2" } });
@@ -220,7 +222,7 @@ describe("network and budgets", () => {
   });
 
   it("metrics count requests, bytes, latency and queue depth", async () => {
-    const todos = client({ triggers: { onWrite: false } });
+    const todos = client({ pull: false, triggers: { onWrite: false } });
     await todos.save({ id: "a", title: "x" });
     await todos.save({ id: "b", title: "y" });
     expect(todos.metrics()).toMatchObject({ queueDepth: 2, requests: 0, successRate: 1 });

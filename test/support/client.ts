@@ -14,10 +14,10 @@ let counter = 0;
 /** A client with fast backoff, no interval trigger and a database of its own. */
 export function testClient(
   endpoint: string,
-  options: Partial<SyncClientOptions> = {},
-): SyncClient<Todo> & { factory: IDBFactory; createdWith: SyncClientOptions } {
+  options: Partial<SyncClientOptions<Todo>> = {},
+): SyncClient<Todo> & { factory: IDBFactory; createdWith: SyncClientOptions<Todo> } {
   const factory = (options.indexedDB as IDBFactory | undefined) ?? new IDBFactory();
-  const full: SyncClientOptions = {
+  const full: SyncClientOptions<Todo> = {
     name: `test-${++counter}`,
     endpoint,
     backoff: { baseMs: 5, maxMs: 40 },

@@ -12,7 +12,7 @@ describe("metrics", () => {
 
   it("derives rates and keeps a bounded latency window", () => {
     const recorder = new MetricsRecorder();
-    for (let i = 0; i < 1500; i++) recorder.request(10, i < 500 ? 1000 : 10);
+    for (let i = 0; i < 1500; i++) recorder.request(10, 20, i < 500 ? 1000 : 10);
     recorder.outcome("success");
     recorder.outcome("success");
     recorder.outcome("success");
@@ -21,6 +21,7 @@ describe("metrics", () => {
     expect(snapshot.latencyMs.samples).toBe(1000);
     expect(snapshot.latencyMs.p95).toBe(10);
     expect(snapshot.bytesSent).toBe(15_000);
+    expect(snapshot.bytesBeforeCompression).toBe(30_000);
     expect(snapshot.successRate).toBe(0.75);
     expect(snapshot.retries).toBe(1);
     expect(snapshot.oldestPendingAgeMs).toBe(2000);

@@ -101,7 +101,7 @@ describe("SyncStore.takeReady", () => {
     await store.settle([{ kind: "ack", op: first.ops[0]!, version: 4, deleted: false }], 1000);
     const second = await store.takeReady(1000, 10, none);
     expect(second.ops.map((op) => op.itemId)).toEqual(["same", "last"]);
-    expect(second.versions).toEqual(new Map([["same", 4]]));
+    expect([...second.versions.values()]).toEqual([{ id: "same", version: 4, value: { id: "same", i: 0 } }]);
   });
 
   it("respects the limit", async () => {
