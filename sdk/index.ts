@@ -7,6 +7,8 @@ export { createSyncClient, type SyncClient } from "./client";
 export type { SyncClientOptions, TriggerOptions } from "./options";
 export type { BackoffOptions } from "./backoff";
 export type { HeadersInput } from "./transport";
+export type { Conflict, ConflictStrategy, Resolution, TieRule } from "./conflicts";
+export type { SyncCallOptions } from "./client";
 export {
   SyncLensError,
   InvalidItemError,

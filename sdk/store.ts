@@ -370,7 +370,7 @@ export class SyncStore {
       const writes: Promise<unknown>[] = [];
       changes.forEach((change, index) => {
         const [known, lastOp, parked, local, head] = state[index]!;
-        if (known && known.version >= change.version) return;
+        if ((known && known.version >= change.version) || (parked && parked.serverVersion >= change.version)) return;
         // Our own write, applied but its reply lost: the operation's retry will replay the reply.
         if (head && head.attempts > 0 && (head.type === "delete" ? change.deleted : equal(head.value, change.value))) return;
         if (!lastOp && !parked) {

@@ -1,0 +1,199 @@
+import { describe, expect, it } from "vitest";
+import type { ChangeEvent, Conflict, ConflictStrategy, SyncClient } from "../../sdk";
+import { testClient, waitFor, type Todo } from "../support/client";
+import { useReferenceServer } from "../support/harness";
+
+const harness = useReferenceServer();
+
+/** A device: its own database, no automatic syncs, so the test decides who syncs when. */
+function device(conflict?: ConflictStrategy<Todo>, extra: Parameters<typeof testClient>[1] = {}) {
+  return harness.client({ triggers: { onWrite: false }, ...(conflict ? { conflict } : {}), ...extra });
+}
+
+async function synced(client: SyncClient<Todo>) {
+  return client.sync();
+}
+
+/** Both devices hold `items` from the server before going offline. */
+async function startShared(items: Todo[], a: SyncClient<Todo>, b: SyncClient<Todo>) {
+  for (const item of items) await a.save(item);
+  await synced(a);
+  await synced(b);
+  expect(await b.list()).toHaveLength(items.length);
+}
+
+describe("incremental pull", () => {
+  it("applies other devices' saves and deletes (tombstones) from the server's cursor, and emits change", async () => {
+    const a = device();
+    const b = device();
+    const heard: ChangeEvent<Todo>[] = [];
+    b.on("change", (event) => heard.push(event));
+    await a.save({ id: "x", title: "1" });
+    await a.save({ id: "y", title: "2" });
+    await synced(a);
+    expect(await synced(b)).toMatchObject({ pulled: 2, conflicts: 0 });
+    expect(await b.get("x")).toEqual({ id: "x", title: "1" });
+    await a.delete("x");
+    await a.save({ id: "y", title: "2b" });
+    await synced(a);
+    expect(await synced(b)).toMatchObject({ pulled: 2 });
+    expect(await b.list()).toEqual([{ id: "y", title: "2b" }]);
+    expect(heard.map((e) => `${e.source}:${e.type}:${e.id}`)).toEqual(["remote:save:x", "remote:save:y", "remote:delete:x", "remote:save:y"]);
+    expect(await synced(b)).toMatchObject({ pulled: 0 }); // the cursor moved: nothing again
+  });
+
+  it("the cursor is the server's and survives a reload: a new client resumes where it was", async () => {
+    const a = device();
+    const b = device();
+    for (let i = 0; i < 250; i++) await a.save({ id: `t${i}`, title: `${i}` });
+    await synced(a);
+    expect(await synced(b)).toMatchObject({ pulled: 250 }); // three pages of 100
+    await b.close();
+    const again = harness.client({ name: b.createdWith.name, indexedDB: b.factory, triggers: { onWrite: false } });
+    expect(await again.sync()).toMatchObject({ pulled: 0 });
+    await a.save({ id: "t0", title: "changed" });
+    await synced(a);
+    expect(await again.sync()).toMatchObject({ pulled: 1 });
+    expect(await again.get("t0")).toEqual({ id: "t0", title: "changed" });
+  });
+
+  it("does not treat its own writes coming back as changes or conflicts", async () => {
+    const a = device();
+    await a.save({ id: "x", title: "1" });
+    const result = await synced(a);
+    expect(result).toMatchObject({ pushed: 1, pulled: 0, conflicts: 0 });
+    expect(a.status.conflicts).toBe(0);
+  });
+});
+
+describe("two devices edit the same items offline, then sync", () => {
+  const base: Todo[] = [
+    { id: "a", title: "A", done: false, n: 1 },
+    { id: "b", title: "B", done: false, n: 1 },
+  ];
+
+  async function scenario(strategy: ConflictStrategy<Todo>) {
+    const first = device(strategy);
+    const second = device(strategy);
+    await startShared(base, first, second);
+    // Offline edits: first changes titles, second changes `done` and also the title of "b".
+    await first.save({ id: "a", title: "A by first", done: false, n: 1 });
+    await first.save({ id: "b", title: "B by first", done: false, n: 1 });
+    await second.save({ id: "a", title: "A", done: true, n: 1 });
+    await second.save({ id: "b", title: "B by second", done: true, n: 1 });
+    const conflicts: Conflict<Todo>[] = [];
+    second.on("conflict", (conflict) => conflicts.push(conflict));
+    await synced(first); // first reaches the server first
+    const result = await synced(second); // second meets first's versions: 409s
+    await synced(second);
+    await synced(first); // first pulls the outcome
+    const server = Object.fromEntries(harness.server.store.list("todos").map((r) => [r.id, r.value]));
+    return { first, second, conflicts, result, server };
+  }
+
+  it("server-wins: the server's copy (first device's edits) stands everywhere", async () => {
+    const { first, second, conflicts, server } = await scenario("server-wins");
+    expect(conflicts.map((c) => c.id).sort()).toEqual(["a", "b"]);
+    expect(server).toEqual({ a: { id: "a", title: "A by first", done: false, n: 1 }, b: { id: "b", title: "B by first", done: false, n: 1 } });
+    expect(await second.list()).toEqual(Object.values(server));
+    expect(await first.list()).toEqual(Object.values(server));
+  });
+
+  it("client-wins: the device that syncs with a conflict keeps its copy, and it reaches everyone", async () => {
+    const { first, second, server } = await scenario("client-wins");
+    expect(server).toEqual({ a: { id: "a", title: "A", done: true, n: 1 }, b: { id: "b", title: "B by second", done: true, n: 1 } });
+    expect(await first.list()).toEqual(Object.values(server));
+    expect(second.status).toMatchObject({ pending: 0, conflicts: 0 });
+  });
+
+  it("merge: every field edited on one side only survives; a field both edited follows the tie rule (server)", async () => {
+    const { first, second, conflicts, server } = await scenario("merge");
+    expect(conflicts[0]!.base).toEqual(base[0]);
+    expect(server).toEqual({
+      a: { id: "a", title: "A by first", done: true, n: 1 }, // title from first, done from second
+      b: { id: "b", title: "B by first", done: true, n: 1 }, // both edited title: server's; done from second
+    });
+    expect(await first.list()).toEqual(Object.values(server));
+    expect(await second.list()).toEqual(Object.values(server));
+  });
+
+  it("latest-wins: by the server's clock, the later edit wins", async () => {
+    const { server } = await scenario("latest-wins");
+    // second's edits were made before first synced, so the server's copy is later.
+    expect(server["a"]).toEqual({ id: "a", title: "A by first", done: false, n: 1 });
+  });
+
+  it("a custom async function decides", async () => {
+    const { server, conflicts } = await scenario(async (conflict) => ({ value: { ...conflict.server!, title: `${conflict.server!.title} + ${conflict.local!.title}` } }));
+    expect(conflicts).toHaveLength(2);
+    expect(server["b"]).toMatchObject({ title: "B by first + B by second" });
+  });
+
+  it("manual: parks the conflict (local value kept, operations wait, state conflict), across a reload, until resolved", async () => {
+    const { second, server, result } = await scenario("manual");
+    expect(result.conflicts).toBe(2);
+    expect(second.status).toMatchObject({ state: "conflict", conflicts: 2 });
+    expect(await second.get("b")).toEqual({ id: "b", title: "B by second", done: true, n: 1 });
+    expect(server["b"]).toEqual({ id: "b", title: "B by first", done: false, n: 1 });
+    const parked = await second.conflicts();
+    expect(parked.map((c) => ({ id: c.id, local: c.local?.title, server: c.server?.title, base: c.base?.title }))).toEqual([
+      { id: "a", local: "A", server: "A by first", base: "A" },
+      { id: "b", local: "B by second", server: "B by first", base: "B" },
+    ]);
+    await second.close();
+    const reloaded = harness.client({ name: second.createdWith.name, indexedDB: second.factory, conflict: "manual", triggers: { onWrite: false } });
+    await reloaded.ready;
+    expect(reloaded.status).toMatchObject({ state: "conflict", conflicts: 2 });
+    await reloaded.resolveConflict("a", "local");
+    await reloaded.resolveConflict("b", { value: { id: "b", title: "hand-merged", done: true, n: 2 } });
+    await expect(reloaded.resolveConflict("b", "server")).rejects.toMatchObject({ code: "not_found" });
+    await expect(reloaded.resolveConflict("a", { value: { id: "zzz", title: "" } })).rejects.toMatchObject({ code: "invalid_id" });
+    await waitFor(async () => (await reloaded.sync()).remaining === 0, 5000, "the queue to move on");
+    expect(reloaded.status).toMatchObject({ state: "idle", conflicts: 0 });
+    expect(Object.fromEntries(harness.server.store.list("todos").map((r) => [r.id, r.value]))).toEqual({
+      a: { id: "a", title: "A", done: true, n: 1 },
+      b: { id: "b", title: "hand-merged", done: true, n: 2 },
+    });
+  });
+
+  it("a delete on one device against an edit on the other follows the strategy too", async () => {
+    const first = device("server-wins");
+    const second = device("server-wins");
+    await startShared(base, first, second);
+    await first.delete("a");
+    await second.save({ id: "a", title: "edited", done: false, n: 1 });
+    await synced(first);
+    await synced(second);
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ deleted: true });
+    expect(await second.get("a")).toBeUndefined();
+  });
+
+  it("sync({ conflict }) overrides the client's strategy for one call", async () => {
+    const first = device("server-wins");
+    const second = device("server-wins");
+    await startShared(base, first, second);
+    await first.save({ id: "a", title: "first", done: false, n: 1 });
+    await second.save({ id: "a", title: "second", done: false, n: 1 });
+    await synced(first);
+    await second.sync({ conflict: "client-wins" });
+    await synced(second);
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "second" } });
+  });
+});
+
+describe("delta push and compression", () => {
+  it("updates send only the changed fields (PATCH), and big bodies go gzipped", async () => {
+    const a = device();
+    const long = "lorem ipsum ".repeat(400); // ~4.8 KB
+    await a.save({ id: "x", title: long, n: 1 });
+    await synced(a);
+    const afterCreate = a.metrics();
+    expect(afterCreate.bytesBeforeCompression).toBeGreaterThan(4800);
+    expect(afterCreate.bytesSent).toBeLessThan(afterCreate.bytesBeforeCompression / 10);
+    await a.save({ id: "x", title: long, n: 2 });
+    await synced(a);
+    const patchBytes = a.metrics().bytesBeforeCompression - afterCreate.bytesBeforeCompression;
+    expect(patchBytes).toBeLessThan(400); // the patch is { n: 2 }, not the 4.8 KB item
+    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { title: long, n: 2 } });
+  });
+});
