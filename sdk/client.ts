@@ -3,6 +3,9 @@ import { classify, type SendOutcome } from "./classify";
 import { resolveBuiltIn, type Conflict, type ConflictStrategy, type Resolution } from "./conflicts";
 import { createDrainLock, type DrainLock } from "./drain-lock";
 import { Emitter } from "./emitter";
+import { EventLog, type SyncLogEvent } from "./event-log";
+import { describeOptions, redactPayloads, type SyncSnapshot } from "./snapshot";
+import { SDK_VERSION } from "./version";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
 import { ClientClosedError, InvalidItemError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
@@ -18,6 +21,7 @@ import type {
   SyncItem,
   SyncMetrics,
   SyncResult,
+  SyncState,
   SyncStatus,
 } from "./types";
 import { assertValidId, assertValidItem } from "./validate";
@@ -46,6 +50,14 @@ export interface SyncClient<T extends SyncItem> {
    * Never rejects for network or server faults.
    */
   sync(options?: SyncCallOptions<T>): Promise<SyncResult>;
+  /** The last `eventLogSize` timeline entries (writes, sends, replies, retries, conflicts, status), oldest first. */
+  timeline(): SyncLogEvent[];
+  /**
+   * The client's state for a bug report: options (no secrets), status, metrics, queue (at most
+   * `queueLimit` operations, default 1000), dead letters, conflicts and the timeline, with item payloads
+   * and server bodies passed through `redact`. Schema: docs/snapshot.md.
+   */
+  exportSnapshot(options?: { queueLimit?: number }): Promise<SyncSnapshot>;
   /** Conflicts waiting for a resolution (with the `manual` strategy, or a custom one that threw). */
   conflicts(): Promise<Conflict<T>[]>;
   /**
@@ -98,6 +110,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   readonly #transport: HttpTransport;
   readonly #events = new Emitter<SyncEvents<T>>();
   readonly #recorder = new MetricsRecorder();
+  readonly #log: EventLog;
   readonly #closing = new AbortController();
   #unsubscribe: () => void = () => undefined;
 
@@ -133,6 +146,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   #intervalTimer: ReturnType<typeof setInterval> | undefined;
   #kickScheduled = false;
   #lastStatusKey = "";
+  #lastState: SyncState = "idle";
 
   readonly #options: ResolvedOptions<T>;
   readonly #environment: EnvironmentSignals;
@@ -140,6 +154,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   constructor(options: ResolvedOptions<T>, environment: EnvironmentSignals) {
     this.#options = options;
     this.#environment = environment;
+    this.#log = new EventLog(options.eventLogSize);
     this.name = options.name;
     this.#online = environment.browserSaysOnline();
     this.#transport = new HttpTransport({
@@ -282,6 +297,30 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     return this.#drain(options.conflict);
   }
 
+  timeline(): SyncLogEvent[] {
+    return this.#log.list();
+  }
+
+  async exportSnapshot({ queueLimit = 1000 }: { queueLimit?: number } = {}): Promise<SyncSnapshot> {
+    this.#assertOpen();
+    await this.ready;
+    const [queue, deadLetters, conflicts] = await Promise.all([this.#store.pending(queueLimit), this.#store.deadLetters(), this.#store.conflicts()]);
+    const { lastError, ...status } = this.status;
+    return {
+      format: "synclens-snapshot",
+      version: 1,
+      sdkVersion: SDK_VERSION,
+      exportedAt: new Date().toISOString(),
+      client: { name: this.name, endpoint: this.#options.endpoint },
+      options: describeOptions({ ...this.#options }),
+      status: { ...status, lastError: lastError ? { code: lastError.code, message: lastError.message } : null },
+      metrics: this.metrics(),
+      ...redactPayloads(this.#options.redact, { queue, deadLetters, conflicts }),
+      queueTruncated: Math.max(0, this.#pending - queue.length),
+      events: this.#log.list(),
+    };
+  }
+
   async conflicts(): Promise<Conflict<T>[]> {
     this.#assertOpen();
     await this.ready;
@@ -369,6 +408,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     if (this.#pending === 0) this.#oldestPendingAt = null;
     const { op } = effect;
     this.#tabs?.post({ type: "write", id, kind });
+    this.#record("write", `${kind} ${id}${op ? ` (${op.type})` : " (cancelled a pending create)"}`, id, op?.opId);
     if (op && effect.head && !this.#deadItems.has(id)) this.#cacheForFlush(op, effect.base);
     else if (!op) this.#dropFromFlushCache(id);
     this.#emitStatus();
@@ -514,6 +554,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
 
   async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean; stop: boolean }> {
     for (const op of ops) this.#inFlight.add(op.seq);
+    this.#record("send", ops.length === 1 ? `${ops[0]!.type} ${ops[0]!.itemId}` : `batch of ${ops.length}`);
     try {
       let outcomes: SendOutcome[];
       try {
@@ -580,6 +621,12 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       }
     });
     const settled = await this.#store.settle(actions, now);
+    const counts = Object.entries(countBy(actions.map((action) => action.kind))).map(([kind, n]) => `${n} ${kind}`);
+    this.#record("reply", counts.join(", "));
+    for (const op of settled.retried) {
+      const last = op.errors[op.errors.length - 1];
+      this.#record("retry", `${op.itemId} again in ${Math.max(0, op.nextAttemptAt - now)} ms (${last?.message ?? "failed"})`, op.itemId, op.opId);
+    }
     this.#pending -= settled.acked.length + settled.dead.length;
     this.#oldestPendingAt = settled.oldestPendingAt;
     for (const op of [...settled.acked, ...settled.dead]) this.#flushCache.delete(op.seq);
@@ -591,6 +638,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       this.#deadItems.set(letter.itemId, (this.#deadItems.get(letter.itemId) ?? 0) + 1);
       this.#deadCount++;
       this.#events.emit("deadletter", letter as DeadLetter<T>);
+      this.#record("deadletter", `${letter.itemId}: ${letter.reason} (${letter.errors[letter.errors.length - 1]?.message ?? ""})`, letter.itemId, letter.opId);
     }
     if (firstError) {
       this.#lastError = firstError;
@@ -648,6 +696,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       }
       const { applied, conflicts } = await this.#store.applyPull(page.changes, page.cursor, Date.now(), this.#transport.clockOffsetMs);
       cursor = page.cursor;
+      this.#record("pull", `${applied.length} applied, ${conflicts.length} conflicts`);
       totals.applied += applied.length;
       totals.conflicts += conflicts.length;
       for (const change of applied) {
@@ -664,7 +713,10 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   async #handleConflicts(conflicts: Conflict<T>[], announce: boolean): Promise<void> {
     const strategy = this.#strategy ?? this.#options.conflict;
     for (const conflict of conflicts) {
-      if (announce) this.#events.emit("conflict", conflict);
+      if (announce) {
+        this.#events.emit("conflict", conflict);
+        this.#record("conflict", `${conflict.id}: server has version ${conflict.serverVersion}`, conflict.id);
+      }
       let resolution: Resolution<T> | undefined;
       try {
         resolution = typeof strategy === "function" ? await strategy(conflict) : resolveBuiltIn(strategy, conflict, this.#options.mergeTie);
@@ -683,6 +735,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     if (!outcome) return false;
     this.#dropFromFlushCache(id);
     if (outcome.queueDelta > 0) this.#rerun = true;
+    this.#record("resolved", `${id}: ${typeof resolution === "string" ? resolution : "new value"}`, id);
     this.#events.emit("change", outcome.value ? { type: "save", id, value: outcome.value as T, source: "remote" } : { type: "delete", id, source: "remote" });
     this.#tabs?.post({ type: "queue" });
     return true;
@@ -803,6 +856,14 @@ class Client<T extends SyncItem> implements SyncClient<T> {
 
   // ---- plumbing ----
 
+  #record(type: SyncLogEvent["type"], summary: string, itemId?: string, opId?: string): void {
+    const event: SyncLogEvent = { at: Date.now(), type, summary };
+    if (itemId !== undefined) event.itemId = itemId;
+    if (opId !== undefined) event.opId = opId;
+    this.#log.record(event);
+    this.#events.emit("log", event);
+  }
+
   #clearTimers(): void {
     clearTimeout(this.#wakeTimer);
     clearTimeout(this.#probeTimer);
@@ -815,6 +876,8 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     const status = this.status;
     const key = JSON.stringify({ ...status, lastError: status.lastError?.message ?? null });
     if (key === this.#lastStatusKey) return;
+    if (status.state !== this.#lastState) this.#record("status", `${this.#lastState} -> ${status.state}`);
+    this.#lastState = status.state;
     this.#lastStatusKey = key;
     this.#events.emit("status", status);
   }
@@ -879,6 +942,12 @@ function assertValidResolution(resolution: unknown, id: string): void {
   if (value === undefined) throw new InvalidItemError('A resolution is "local", "server" or { value }');
   assertValidItem(value);
   if ((value as SyncItem).id !== id) throw new InvalidItemError(`The resolved value's id must be ${id}`, "$.value.id", "invalid_id");
+}
+
+function countBy(keys: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
 }
 
 /** Lets Node exit while a client is open; browsers have no such thing. */

@@ -9,6 +9,8 @@ export type { BackoffOptions } from "./backoff";
 export type { HeadersInput } from "./transport";
 export type { Conflict, ConflictStrategy, Resolution, TieRule } from "./conflicts";
 export type { SyncCallOptions } from "./client";
+export type { SyncLogEvent } from "./event-log";
+export { redactSecrets, type Redactor, type SyncSnapshot } from "./snapshot";
 export {
   SyncLensError,
   InvalidItemError,

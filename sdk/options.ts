@@ -1,5 +1,6 @@
 import type { BackoffOptions } from "./backoff";
 import type { ConflictStrategy, TieRule } from "./conflicts";
+import { redactSecrets, type Redactor } from "./snapshot";
 import type { SyncItem } from "./types";
 import type { EnvironmentSignals } from "./environment";
 import { InvalidOptionsError } from "./errors";
@@ -54,6 +55,13 @@ export interface SyncClientOptions<T extends SyncItem = SyncItem> {
   deltaPush?: boolean;
   /** Gzip request bodies larger than this many bytes (`Content-Encoding: gzip`); `false` never. Default 1024. */
   compressAboveBytes?: number | false;
+  /** Timeline entries kept in memory for `timeline()` and snapshots. Default 200 (0..10000). */
+  eventLogSize?: number;
+  /**
+   * Applied to every item payload and server body in `exportSnapshot()`. Default: fields whose names look
+   * like secrets (token, password, authorization, secret, cookie, api key, session) become "[redacted]".
+   */
+  redact?: Redactor;
   /** @internal Browser signals; tests replace them. */
   environment?: EnvironmentSignals;
 }
@@ -78,6 +86,8 @@ export interface ResolvedOptions<T extends SyncItem = SyncItem> {
   pullPageSize: number;
   deltaPush: boolean;
   compressAboveBytes: number;
+  eventLogSize: number;
+  redact: Redactor;
   name: string;
   endpoint: string;
   batchSize: number;
@@ -138,6 +148,8 @@ export function resolveOptions<T extends SyncItem>(options: SyncClientOptions<T>
     pullPageSize: integer("pullPageSize", options.pullPageSize, 100, 1, 1000),
     deltaPush: flag("deltaPush", options.deltaPush),
     compressAboveBytes: compress === false ? Number.POSITIVE_INFINITY : integer("compressAboveBytes", compress, 1024, 0),
+    eventLogSize: integer("eventLogSize", options.eventLogSize, 200, 0, 10_000),
+    redact: typeof options.redact === "function" ? options.redact : redactSecrets,
     name,
     endpoint: base,
     batchSize: integer("batchSize", options.batchSize, 50, 1, MAX_BATCH_SIZE),

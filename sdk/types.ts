@@ -1,5 +1,6 @@
 import type { Conflict } from "./conflicts";
 import type { SyncLensError } from "./errors";
+import type { SyncLogEvent } from "./event-log";
 
 /** Anything with a string `id` and JSON-serialisable fields can be synced. */
 export interface SyncItem {
@@ -124,4 +125,6 @@ export interface SyncEvents<T extends SyncItem = SyncItem> {
   change: ChangeEvent<T>;
   /** A conflict was found; with a strategy other than `manual` it is resolved right after. */
   conflict: Conflict<T>;
+  /** Every timeline entry as it is recorded (see `timeline()`). */
+  log: SyncLogEvent;
 }

@@ -1,0 +1,37 @@
+/** One entry of the client's timeline: what happened, when, about which item. */
+export interface SyncLogEvent {
+  at: number;
+  type:
+    | "write" // a local save or delete
+    | "send" // a batch or per-item requests left
+    | "reply" // ... and what came back, per operation
+    | "retry"
+    | "deadletter"
+    | "conflict"
+    | "resolved"
+    | "pull" // a page of the change feed was applied
+    | "status";
+  /** Short, for a timeline row: `save a1`, `batch of 50`, `a1 409`, `offline -> idle`. */
+  summary: string;
+  itemId?: string;
+  opId?: string;
+}
+
+/** The last `capacity` events, oldest first. O(1) per record; nothing else is kept. */
+export class EventLog {
+  readonly #entries: SyncLogEvent[] = [];
+  #next = 0;
+
+  constructor(readonly capacity: number) {}
+
+  record(event: SyncLogEvent): void {
+    if (this.capacity === 0) return;
+    if (this.#entries.length < this.capacity) this.#entries.push(event);
+    else this.#entries[this.#next] = event;
+    this.#next = (this.#next + 1) % this.capacity;
+  }
+
+  list(): SyncLogEvent[] {
+    return this.#entries.length < this.capacity ? [...this.#entries] : [...this.#entries.slice(this.#next), ...this.#entries.slice(0, this.#next)];
+  }
+}
