@@ -555,6 +555,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean; stop: boolean }> {
     for (const op of ops) this.#inFlight.add(op.seq);
     this.#record("send", ops.length === 1 ? `${ops[0]!.type} ${ops[0]!.itemId}` : `batch of ${ops.length}`);
+    const sentAt = Date.now();
     try {
       let outcomes: SendOutcome[];
       try {
@@ -566,6 +567,11 @@ class Client<T extends SyncItem> implements SyncClient<T> {
         if (!this.#closing.signal.aborted) throw error;
         await this.#store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
         return { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, stop: true };
+      }
+      const receivedAt = Date.now();
+      for (const outcome of outcomes) {
+        const updatedAt = outcome.kind === "ok" ? Date.parse(String(asRecord(outcome.body)?.["updatedAt"])) : Number.NaN;
+        if (!Number.isNaN(updatedAt)) this.#transport.noteServerTime(updatedAt, sentAt, receivedAt);
       }
       return await this.#settle(ops, outcomes);
     } finally {

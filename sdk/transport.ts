@@ -75,8 +75,9 @@ export class HttpTransport {
   #batchSupported = true;
   #patchSupported = true;
   #feedSupported = true;
-  /** Server clock minus client clock, from the last reply's `Date` header (0 until one is seen). */
+  /** Server clock minus client clock (0 until measured), and how uncertain that estimate is. */
   #clockOffsetMs = 0;
+  #offsetUncertaintyMs = Number.POSITIVE_INFINITY;
   /** The headers of the last request, for the pagehide flush, which cannot await a headers function. */
   #lastHeaders: Record<string, string> = {};
 
@@ -100,6 +101,19 @@ export class HttpTransport {
 
   get clockOffsetMs(): number {
     return this.#clockOffsetMs;
+  }
+
+  /**
+   * Refines the clock offset from a server time known to fall between `sentAt` and `receivedAt` (a
+   * write's `updatedAt`). An estimate within its own uncertainty is taken as 0: the clocks agree as far
+   * as can be told, and a made-up offset would only reorder close edits at random.
+   */
+  noteServerTime(serverTime: number, sentAt: number, receivedAt: number): void {
+    const uncertainty = (receivedAt - sentAt) / 2 + 1;
+    if (uncertainty > this.#offsetUncertaintyMs * 4) return; // keep a much better earlier estimate
+    const estimate = serverTime - (sentAt + receivedAt) / 2;
+    this.#clockOffsetMs = Math.abs(estimate) <= uncertainty ? 0 : estimate;
+    this.#offsetUncertaintyMs = uncertainty;
   }
 
   /**
@@ -215,8 +229,8 @@ export class HttpTransport {
       const response = await this.#options.fetch(url, { ...init, signal: timeout.signal });
       const text = await response.text();
       const serverDate = Date.parse(response.headers.get("Date") ?? "");
-      // `Date` has whole seconds: +500 ms centres the estimate on the second it names.
-      if (!Number.isNaN(serverDate)) this.#clockOffsetMs = serverDate + 500 - (started + Date.now()) / 2;
+      // `Date` has whole seconds: the second it names started up to 1 s before the reply was made.
+      if (!Number.isNaN(serverDate)) this.noteServerTime(serverDate + 500, started - 500, Date.now() + 500);
       return {
         kind: "reply",
         status: response.status,
