@@ -7,7 +7,7 @@ import { EventLog, type SyncLogEvent } from "./event-log";
 import { describeOptions, redactPayloads, type SyncSnapshot } from "./snapshot";
 import { SDK_VERSION } from "./version";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
-import { ClientClosedError, InvalidItemError, SyncLensError, SyncRequestError } from "./errors";
+import { ClientClosedError, InvalidItemError, StorageError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
 import { resolveOptions, type ResolvedOptions, type SyncClientOptions } from "./options";
 import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store";
@@ -107,6 +107,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   #lock!: DrainLock;
   #tabs: TabChannel | undefined;
   #countsRefreshScheduled = false;
+  #copying: Promise<void> = Promise.resolve();
   readonly #transport: HttpTransport;
   readonly #events = new Emitter<SyncEvents<T>>();
   readonly #recorder = new MetricsRecorder();
@@ -192,6 +193,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     await this.ready;
     const effect = await this.#store.write("save", item.id, item, this.#writeContext());
     this.#afterWrite(effect, item.id, "save");
+    await this.#copyIntents();
     this.#events.emit("change", { type: "save", id: item.id, value: item, source: "local" });
     return item;
   }
@@ -202,6 +204,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     await this.ready;
     const effect = await this.#store.write("delete", id, undefined, this.#writeContext());
     this.#afterWrite(effect, id, "delete");
+    await this.#copyIntents();
     this.#events.emit("change", { type: "delete", id, source: "local" });
   }
 
@@ -360,7 +363,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   // ---- lifecycle ----
 
   async #open(): Promise<void> {
-    this.#store = await SyncStore.open(this.#options.indexedDB, this.#options.name);
+    this.#store = await SyncStore.open(this.#options.indexedDB, this.#options.name, this.#options.storage !== undefined);
     if (this.#closed) {
       this.#store.close();
       throw new ClientClosedError();
@@ -368,6 +371,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#lock = createDrainLock(this.#options.name, this.#store, newOperationId());
     this.#tabs = openTabChannel(this.#options.name, (message) => this.#onTabMessage(message));
     await this.#refreshCounts();
+    await this.#copyIntents(); // finish copies a previous page did not (it died between the two writes)
     this.#unsubscribe = this.#environment.subscribe({
       online: () => void this.#probe(),
       offline: () => this.#setOnline(false),
@@ -710,6 +714,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       }
       if (applied.length > 0) this.#tabs?.post({ type: "queue" });
       if (conflicts.length > 0) await this.#handleConflicts(conflicts as Conflict<T>[], true);
+      await this.#copyIntents();
       if (!page.hasMore) break;
     }
     return totals;
@@ -742,6 +747,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#dropFromFlushCache(id);
     if (outcome.queueDelta > 0) this.#rerun = true;
     this.#record("resolved", `${id}: ${typeof resolution === "string" ? resolution : "new value"}`, id);
+    await this.#copyIntents();
     this.#events.emit("change", outcome.value ? { type: "save", id, value: outcome.value as T, source: "remote" } : { type: "delete", id, source: "remote" });
     this.#tabs?.post({ type: "queue" });
     return true;
@@ -801,6 +807,30 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#probeFailures = 0;
     this.#setOnline(true);
     if (drainAfter && this.#options.triggers.onOnline) this.#kick();
+  }
+
+  // ---- the app's item store ----
+
+  /**
+   * Copies recorded item changes to the app's store (`storage` option), one at a time, oldest state
+   * first. A copy that fails stays recorded and is tried again on the next write or start: reported as
+   * an `error`, never lost. Without an app store there is nothing to copy.
+   */
+  #copyIntents(): Promise<void> {
+    const storage = this.#options.storage;
+    if (!storage) return Promise.resolve();
+    this.#copying = this.#copying.then(async () => {
+      try {
+        for (const intent of await this.#store.intents()) {
+          if (intent.value) await storage.put(intent.value as T);
+          else await storage.delete(intent.id);
+          await this.#store.clearIntent(intent);
+        }
+      } catch (error) {
+        this.#reportError(error instanceof SyncLensError ? error : new StorageError(`Could not copy items to the app's store (${describe(error)})`, error));
+      }
+    });
+    return this.#copying;
   }
 
   // ---- other tabs ----
@@ -948,6 +978,10 @@ function assertValidResolution(resolution: unknown, id: string): void {
   if (value === undefined) throw new InvalidItemError('A resolution is "local", "server" or { value }');
   assertValidItem(value);
   if ((value as SyncItem).id !== id) throw new InvalidItemError(`The resolved value's id must be ${id}`, "$.value.id", "invalid_id");
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function countBy(keys: string[]): Record<string, number> {

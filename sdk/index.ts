@@ -11,6 +11,8 @@ export type { Conflict, ConflictStrategy, Resolution, TieRule } from "./conflict
 export type { SyncCallOptions } from "./client";
 export type { SyncLogEvent } from "./event-log";
 export { redactSecrets, type Redactor, type SyncSnapshot } from "./snapshot";
+export { webStorageItems, type ItemStorage, type StorageOption } from "./storage";
+export { fromI45, type I45DataContext } from "./i45";
 export {
   SyncLensError,
   InvalidItemError,

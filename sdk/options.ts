@@ -1,6 +1,7 @@
 import type { BackoffOptions } from "./backoff";
 import type { ConflictStrategy, TieRule } from "./conflicts";
 import { redactSecrets, type Redactor } from "./snapshot";
+import { resolveStorage, type ItemStorage, type StorageOption } from "./storage";
 import type { SyncItem } from "./types";
 import type { EnvironmentSignals } from "./environment";
 import { InvalidOptionsError } from "./errors";
@@ -55,6 +56,13 @@ export interface SyncClientOptions<T extends SyncItem = SyncItem> {
   deltaPush?: boolean;
   /** Gzip request bodies larger than this many bytes (`Content-Encoding: gzip`); `false` never. Default 1024. */
   compressAboveBytes?: number | false;
+  /**
+   * Where the app's items live. Default `"indexeddb"`: in the client's database, written in the same
+   * transaction as their outbox operation. `"localstorage"`, `"sessionstorage"` or an `ItemStorage`
+   * (e.g. `fromI45(context)`) also keep a copy there: the change is recorded in IndexedDB first, copied
+   * after, and copied again on start-up if the page died in between.
+   */
+  storage?: StorageOption<T>;
   /** Timeline entries kept in memory for `timeline()` and snapshots. Default 200 (0..10000). */
   eventLogSize?: number;
   /**
@@ -88,6 +96,7 @@ export interface ResolvedOptions<T extends SyncItem = SyncItem> {
   compressAboveBytes: number;
   eventLogSize: number;
   redact: Redactor;
+  storage: ItemStorage<T> | undefined;
   name: string;
   endpoint: string;
   batchSize: number;
@@ -149,6 +158,7 @@ export function resolveOptions<T extends SyncItem>(options: SyncClientOptions<T>
     deltaPush: flag("deltaPush", options.deltaPush),
     compressAboveBytes: compress === false ? Number.POSITIVE_INFINITY : integer("compressAboveBytes", compress, 1024, 0),
     eventLogSize: integer("eventLogSize", options.eventLogSize, 200, 0, 10_000),
+    storage: resolveStorage(options.storage, name),
     redact: typeof options.redact === "function" ? options.redact : redactSecrets,
     name,
     endpoint: base,

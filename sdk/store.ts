@@ -33,6 +33,16 @@ interface SyncLensSchema extends DBSchema {
   meta: { key: string; value: MetaRecord };
   /** Conflicts waiting for a resolution, one per item; their item's operations wait meanwhile. */
   conflicts: { key: string; value: Conflict };
+  /** Item changes still to be copied to the app's own store (a mirror such as i45), newest per item. */
+  intents: { key: string; value: ItemIntent };
+}
+
+/** A change to copy to the app's item store: the item's value, or null to delete it. */
+export interface ItemIntent {
+  id: string;
+  value: SyncItem | null;
+  /** Changes when the intent is replaced, so a copy of an older value never clears a newer intent. */
+  token: number;
 }
 
 export interface MetaRecord {
@@ -43,7 +53,7 @@ export interface MetaRecord {
 const SCHEMA_VERSION = 2;
 
 type Db = IDBPDatabase<SyncLensSchema>;
-type StoreName = "items" | "versions" | "outbox" | "deadLetters" | "meta" | "conflicts";
+type StoreName = "items" | "versions" | "outbox" | "deadLetters" | "meta" | "conflicts" | "intents";
 
 export const MAX_ERROR_HISTORY = 10;
 
@@ -94,12 +104,16 @@ export interface ReadyBatch {
  */
 export class SyncStore {
   readonly #db: Db;
+  /** Whether item changes are also recorded as intents for an app store (see `intents()`). */
+  readonly #mirrored: boolean;
+  #intentToken = Date.now();
 
-  private constructor(db: Db) {
+  private constructor(db: Db, mirrored: boolean) {
     this.#db = db;
+    this.#mirrored = mirrored;
   }
 
-  static async open(factory: IDBFactory, name: string): Promise<SyncStore> {
+  static async open(factory: IDBFactory, name: string, mirrored = false): Promise<SyncStore> {
     // idb's openDB always uses the global factory; wrapping the request lets callers inject one (Node tests).
     const db = await guard("open the database", () => {
       const request = factory.open(`synclens:${name}`, SCHEMA_VERSION);
@@ -117,13 +131,14 @@ export class SyncStore {
         if (event.oldVersion < 2) {
           database.createObjectStore("meta", { keyPath: "key" });
           database.createObjectStore("conflicts", { keyPath: "id" });
+          database.createObjectStore("intents", { keyPath: "id" });
         }
       });
       return wrap(request) as unknown as Promise<Db>;
     });
     // Another instance wants a newer schema: let it, instead of blocking it forever.
     db.addEventListener("versionchange", () => db.close());
-    return new SyncStore(db);
+    return new SyncStore(db, mirrored);
   }
 
   close(): void {
@@ -141,7 +156,7 @@ export class SyncStore {
     ctx: { now: number; newOpId: () => string; isFrozen: (seq: number) => boolean; maxQueueSize: number; pending: number },
   ): Promise<WriteEffect> {
     return guard(kind === "save" ? "save the item" : "delete the item", async () => {
-      const tx = this.#db.transaction(["items", "versions", "outbox"], "readwrite");
+      const tx = this.#db.transaction(["items", "versions", "outbox", "intents"], "readwrite");
       const outbox = tx.objectStore("outbox");
       const [lastCursor, known] = await Promise.all([
         outbox.index("itemId").openCursor(IDBKeyRange.only(id), "prev"),
@@ -158,8 +173,7 @@ export class SyncStore {
         tx.abort();
         throw new QueueFullError(ctx.maxQueueSize);
       }
-      const items = tx.objectStore("items");
-      const itemWrite = kind === "save" && value ? items.put(value) : items.delete(id);
+      const itemWrite = this.#putItem(tx, id, kind === "save" ? value : null);
       let effect: WriteEffect;
       if (decision.action === "drop" && lastCursor) {
         await lastCursor.delete();
@@ -177,6 +191,31 @@ export class SyncStore {
       await itemWrite;
       await tx.done;
       return effect;
+    });
+  }
+
+  /**
+   * Writes an item change in `tx`; with a mirrored app store, also the intent to copy it there, in the
+   * same transaction, so the copy can always be finished later (see `intents()`).
+   */
+  #putItem(tx: IDBPTransaction<SyncLensSchema, StoreName[], "readwrite">, id: string, value: SyncItem | null | undefined): Promise<unknown> {
+    const items = tx.objectStore("items");
+    const write = value ? items.put(value) : items.delete(id);
+    if (!this.#mirrored) return write;
+    return Promise.all([write, tx.objectStore("intents").put({ id, value: value ?? null, token: ++this.#intentToken })]);
+  }
+
+  /** Item changes recorded but not yet copied to the app's store: replayed after a crash, in any order. */
+  async intents(): Promise<ItemIntent[]> {
+    return guard("read item intents", () => this.#db.getAll("intents"));
+  }
+
+  /** Forgets an intent once copied, unless a newer one replaced it meanwhile. */
+  async clearIntent(intent: ItemIntent): Promise<void> {
+    await guard("clear an item intent", async () => {
+      const tx = this.#db.transaction("intents", "readwrite");
+      if ((await tx.store.get(intent.id))?.token === intent.token) await tx.store.delete(intent.id);
+      await tx.done;
     });
   }
 
@@ -352,7 +391,7 @@ export class SyncStore {
    */
   async applyPull(changes: readonly PulledChange[], cursor: string, now: number, clockOffsetMs: number): Promise<{ applied: PulledChange[]; conflicts: Conflict[] }> {
     return guard("apply pulled changes", async () => {
-      const tx = this.#db.transaction(["items", "versions", "outbox", "conflicts", "meta"], "readwrite");
+      const tx = this.#db.transaction(["items", "versions", "outbox", "conflicts", "meta", "intents"], "readwrite");
       const [items, versions, conflicts] = [tx.objectStore("items"), tx.objectStore("versions"), tx.objectStore("conflicts")];
       const byItem = tx.objectStore("outbox").index("itemId");
       const state = await Promise.all(
@@ -374,8 +413,8 @@ export class SyncStore {
         // Our own write, applied but its reply lost: the operation's retry will replay the reply.
         if (head && head.attempts > 0 && (head.type === "delete" ? change.deleted : equal(head.value, change.value))) return;
         if (!lastOp && !parked) {
-          if (change.deleted) writes.push(items.delete(change.id), versions.delete(change.id));
-          else writes.push(items.put(change.value!), versions.put(synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));
+          writes.push(this.#putItem(tx, change.id, change.value));
+          writes.push(change.deleted ? versions.delete(change.id) : versions.put(synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));
           result.applied.push(change);
           return;
         }
@@ -410,7 +449,7 @@ export class SyncStore {
    */
   async resolveConflict(id: string, resolution: Resolution, ctx: { now: number; newOpId: () => string }): Promise<{ queueDelta: number; value: SyncItem | null } | null> {
     return guard("resolve a conflict", async () => {
-      const tx = this.#db.transaction(["items", "versions", "outbox", "conflicts"], "readwrite");
+      const tx = this.#db.transaction(["items", "versions", "outbox", "conflicts", "intents"], "readwrite");
       const conflict = await tx.objectStore("conflicts").get(id);
       if (!conflict) {
         await tx.done;
@@ -421,8 +460,7 @@ export class SyncStore {
       const stale = await outbox.index("itemId").getAllKeys(IDBKeyRange.only(id));
       const writes: Promise<unknown>[] = stale.map((seq) => outbox.delete(seq));
       writes.push(tx.objectStore("conflicts").delete(id));
-      const items = tx.objectStore("items");
-      writes.push(value ? items.put(value) : items.delete(id));
+      writes.push(this.#putItem(tx, id, value));
       const versions = tx.objectStore("versions");
       writes.push(conflict.server ? versions.put(synced(id, conflict.serverVersion, conflict.server, conflict.serverUpdatedAt ?? undefined)) : versions.delete(id));
       let queueDelta = -stale.length;
