@@ -9,7 +9,7 @@ import { SDK_VERSION } from "./version";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
 import { ClientClosedError, InvalidItemError, StorageError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
-import { resolveOptions, type ResolvedOptions, type SyncClientOptions } from "./options";
+import { resolveOptions, type ReadPolicy, type ResolvedOptions, type SyncClientOptions } from "./options";
 import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store";
 import { openTabChannel, type TabChannel, type TabMessage } from "./tab-channel";
 import { byteLength, HttpTransport, KEEPALIVE_BUDGET_BYTES, toWireOp, type HeadersInput } from "./transport";
@@ -25,6 +25,12 @@ import type {
   SyncStatus,
 } from "./types";
 import { assertValidId, assertValidItem } from "./validate";
+
+/** Per-call options of `get()` and `list()`. */
+export interface ReadOptions {
+  /** Overrides the client's `read` policy for this call. */
+  read?: ReadPolicy;
+}
 
 /** Per-call options of `sync()`. */
 export interface SyncCallOptions<T extends SyncItem> {
@@ -43,8 +49,9 @@ export interface SyncClient<T extends SyncItem> {
   save(item: T): Promise<T>;
   /** Deletes the item locally and queues the delete, in one transaction. */
   delete(id: string): Promise<void>;
-  get(id: string): Promise<T | undefined>;
-  list(): Promise<T[]>;
+  /** The local copy, after a refresh from the server if the read policy asks for one (see `read`). */
+  get(id: string, options?: ReadOptions): Promise<T | undefined>;
+  list(options?: ReadOptions): Promise<T[]>;
   /**
    * Pushes the outbox, then pulls the server's changes page by page (joining a drain already running).
    * Never rejects for network or server faults.
@@ -208,16 +215,18 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#events.emit("change", { type: "delete", id, source: "local" });
   }
 
-  async get(id: string): Promise<T | undefined> {
+  async get(id: string, options: ReadOptions = {}): Promise<T | undefined> {
     this.#assertOpen();
     assertValidId(id);
     await this.ready;
+    await this.#routeRead(options.read);
     return (await this.#store.getItem(id)) as T | undefined;
   }
 
-  async list(): Promise<T[]> {
+  async list(options: ReadOptions = {}): Promise<T[]> {
     this.#assertOpen();
     await this.ready;
+    await this.#routeRead(options.read);
     return (await this.#store.listItems()) as T[];
   }
 
@@ -376,14 +385,14 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       online: () => void this.#probe(),
       offline: () => this.#setOnline(false),
       visible: () => {
-        if (this.#options.triggers.onVisible) this.#kick();
+        if (this.#options.triggers.onVisible) this.#kick(true);
       },
       pagehide: () => {
         if (this.#options.triggers.flushOnPageHide) this.#flushOnPageHide();
       },
     });
     if (this.#options.triggers.intervalMs > 0) {
-      this.#intervalTimer = setInterval(() => this.#kick(), this.#options.triggers.intervalMs);
+      this.#intervalTimer = setInterval(() => this.#kick(true), this.#options.triggers.intervalMs);
       unref(this.#intervalTimer);
     }
     this.#emitStatus();
@@ -465,9 +474,10 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   }
 
   /** Schedules a drain on the next tick, so that writes made in the same tick share a batch. */
-  #kick(): void {
+  #kick(refresh = false): void {
     // While unreachable, the probe schedule (not every write) decides when to try again.
-    if (this.#kickScheduled || this.#pending === 0 || this.#blockedReason()) return;
+    const work = this.#pending > 0 || (refresh && this.#options.pull);
+    if (this.#kickScheduled || !work || this.#blockedReason()) return;
     this.#kickScheduled = true;
     setTimeout(() => {
       this.#kickScheduled = false;
@@ -806,7 +816,28 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     }
     this.#probeFailures = 0;
     this.#setOnline(true);
-    if (drainAfter && this.#options.triggers.onOnline) this.#kick();
+    if (drainAfter && this.#options.triggers.onOnline) this.#kick(true);
+  }
+
+  // ---- reads ----
+
+  /**
+   * `cache-first`: answer from the local copy now and refresh in the background. `network-first`: sync
+   * first (bounded by `timeoutMs`) when the server is reachable, then answer locally, so pending local
+   * edits still show. `hybrid`: network-first while online, cache-first while offline.
+   */
+  async #routeRead(policy: ReadPolicy = this.#options.read): Promise<void> {
+    if (policy === "cache-only") return;
+    const online = this.#online && !this.#forcedOffline;
+    if (policy === "cache-first" || (policy === "hybrid" && !online)) {
+      this.#kick(true);
+      return;
+    }
+    if (this.#blockedReason()) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.timeoutMs)));
+    await Promise.race([this.sync().then(() => undefined), deadline]);
+    clearTimeout(timer);
   }
 
   // ---- the app's item store ----

@@ -4,11 +4,11 @@
  * @packageDocumentation
  */
 export { createSyncClient, type SyncClient } from "./client";
-export type { SyncClientOptions, TriggerOptions } from "./options";
+export type { ReadPolicy, SyncClientOptions, TriggerOptions } from "./options";
 export type { BackoffOptions } from "./backoff";
 export type { HeadersInput } from "./transport";
 export type { Conflict, ConflictStrategy, Resolution, TieRule } from "./conflicts";
-export type { SyncCallOptions } from "./client";
+export type { ReadOptions, SyncCallOptions } from "./client";
 export type { SyncLogEvent } from "./event-log";
 export { redactSecrets, type Redactor, type SyncSnapshot } from "./snapshot";
 export { webStorageItems, type ItemStorage, type StorageOption } from "./storage";

@@ -48,6 +48,12 @@ export interface SyncClientOptions<T extends SyncItem = SyncItem> {
   conflict?: ConflictStrategy<T>;
   /** With `merge`: who wins a field both sides changed differently. Default `server`. */
   mergeTie?: TieRule;
+  /**
+   * How `get` and `list` read: `cache-first` (the local copy at once, refreshed in the background;
+   * default), `network-first` (sync first when reachable, local on failure), `hybrid` (network-first
+   * while online, cache-first offline), `cache-only` (never touches the network). Overridable per call.
+   */
+  read?: ReadPolicy;
   /** Pull the server's change feed after each push. Default true. */
   pull?: boolean;
   /** Changes per feed page. Default 100 (1..1000). */
@@ -87,7 +93,10 @@ export interface TriggerOptions {
   intervalMs: number;
 }
 
+export type ReadPolicy = "cache-first" | "network-first" | "hybrid" | "cache-only";
+
 export interface ResolvedOptions<T extends SyncItem = SyncItem> {
+  read: ReadPolicy;
   conflict: ConflictStrategy<T>;
   mergeTie: TieRule;
   pull: boolean;
@@ -150,7 +159,12 @@ export function resolveOptions<T extends SyncItem>(options: SyncClientOptions<T>
   const mergeTie = options.mergeTie ?? "server";
   if (!["server", "local", "latest"].includes(mergeTie)) throw new InvalidOptionsError("mergeTie", "expected server, local or latest");
   const compress = options.compressAboveBytes ?? 1024;
+  const read = options.read ?? "cache-first";
+  if (!["cache-first", "network-first", "hybrid", "cache-only"].includes(read)) {
+    throw new InvalidOptionsError("read", "expected cache-first, network-first, hybrid or cache-only");
+  }
   return {
+    read,
     conflict,
     mergeTie,
     pull: flag("pull", options.pull),

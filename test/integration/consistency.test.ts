@@ -197,3 +197,37 @@ describe("delta push and compression", () => {
     expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { title: long, n: 2 } });
   });
 });
+
+describe("read routing", () => {
+  it("cache-first answers locally at once and refreshes in the background", async () => {
+    const writer = device();
+    const reader = device(undefined, { read: "cache-first" });
+    await reader.ready;
+    await writer.save({ id: "x", title: "fresh" });
+    await writer.sync();
+    expect(await reader.get("x")).toBeUndefined(); // local first
+    await waitFor(async () => (await reader.get("x", { read: "cache-only" })) !== undefined, 5000, "the background refresh");
+  });
+
+  it("network-first refreshes from the server before answering, and keeps pending local edits", async () => {
+    const writer = device();
+    const reader = device(undefined, { read: "network-first" });
+    await writer.save({ id: "x", title: "server" });
+    await writer.save({ id: "y", title: "server" });
+    await writer.sync();
+    reader.setOffline(true);
+    await reader.save({ id: "z", title: "mine, written offline" });
+    reader.setOffline(false);
+    expect(await reader.get("x")).toEqual({ id: "x", title: "server" });
+    expect((await reader.list({ read: "cache-only" })).map((t) => t.title)).toEqual(["server", "server", "mine, written offline"]);
+  });
+
+  it("network-first falls back to the local copy when the server is unreachable; hybrid reads locally offline", async () => {
+    const reader = device(undefined, { read: "network-first" });
+    await reader.save({ id: "x", title: "local" });
+    await harness.stopServer();
+    expect(await reader.get("x")).toEqual({ id: "x", title: "local" });
+    reader.setOffline(true);
+    expect(await reader.list({ read: "hybrid" })).toEqual([{ id: "x", title: "local" }]);
+  });
+});

@@ -11,7 +11,7 @@ export interface Todo {
 
 let counter = 0;
 
-/** A client with fast backoff, no interval trigger and a database of its own. */
+/** A client with fast backoff, no interval trigger, reads that stay local, and a database of its own. */
 export function testClient(
   endpoint: string,
   options: Partial<SyncClientOptions<Todo>> = {},
@@ -23,6 +23,8 @@ export function testClient(
     backoff: { baseMs: 5, maxMs: 40 },
     timeoutMs: 2000,
     pingTimeoutMs: 500,
+    // Reads never start syncs unless a test asks: tests decide who syncs when.
+    read: "cache-only",
     ...options,
     triggers: { intervalMs: 0, ...options.triggers },
     indexedDB: factory,
