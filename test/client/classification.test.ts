@@ -162,6 +162,27 @@ describe("reply classification", () => {
   });
 });
 
+describe("delta push fallback", () => {
+  it("a server that refuses PATCH gets whole items from then on, with no failure counted", async () => {
+    const server = await scripted((req, res) => {
+      const { ops } = JSON.parse(req.body) as { ops: Array<{ opId: string; id: string; method: string; body?: { id: string } }> };
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ results: ops.map((op) => (op.method === "PATCH" ? { opId: op.opId, status: 405, body: { error: "method_not_allowed" } } : { opId: op.opId, status: 200, body: record(op.body ?? op, 2) })) }));
+    });
+    const todos = client(server);
+    await todos.save({ id: "a", title: "v1" });
+    await todos.sync();
+    await todos.save({ id: "a", title: "v2" });
+    await todos.sync();
+    await todos.save({ id: "a", title: "v3" });
+    await todos.sync();
+    const methods = batches(server).map((r) => (JSON.parse(r.body) as { ops: Array<{ method: string }> }).ops[0]!.method);
+    expect(methods).toEqual(["PUT", "PATCH", "PUT", "PUT"]);
+    expect(todos.metrics()).toMatchObject({ retries: 0, deadLettered: 0 });
+    expect(todos.status.pending).toBe(0);
+  });
+});
+
 describe("dead letters", () => {
   it("hold later operations of their item until retried, and retry puts them back in order", async () => {
     let reject = true;
