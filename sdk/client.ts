@@ -7,12 +7,13 @@ import { EventLog, type SyncLogEvent } from "./event-log";
 import { describeOptions, redactPayloads, type SyncSnapshot } from "./snapshot";
 import { SDK_VERSION } from "./version";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
-import { ClientClosedError, InvalidItemError, StorageError, SyncLensError, SyncRequestError } from "./errors";
+import { ClientClosedError, StorageError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
 import { resolveOptions, type ReadPolicy, type ResolvedOptions, type SyncClientOptions } from "./options";
-import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store";
+import { SyncStore, type ReadyBatch, type SettleAction, type WriteEffect } from "./store";
 import { openTabChannel, type TabChannel, type TabMessage } from "./tab-channel";
-import { byteLength, HttpTransport, KEEPALIVE_BUDGET_BYTES, toWireOp, type HeadersInput } from "./transport";
+import { HttpTransport, toWireOp, type HeadersInput } from "./transport";
+import { UnloadHeads } from "./unload-heads";
 import type {
   AttemptError,
   DeadLetter,
@@ -24,7 +25,8 @@ import type {
   SyncState,
   SyncStatus,
 } from "./types";
-import { assertValidId, assertValidItem } from "./validate";
+import { acceptedRecord, attemptError, serverCurrent } from "./replies";
+import { assertValidId, assertValidItem, assertValidResolution } from "./validate";
 
 /** Per-call options of `get()` and `list()`. */
 export interface ReadOptions {
@@ -100,8 +102,6 @@ export function createSyncClient<T extends SyncItem>(options: SyncClientOptions<
   return new Client<T>(resolveOptions(options), options.environment ?? browserEnvironment);
 }
 
-/** Bounds of the in-memory copy of queue heads that the pagehide flush sends. */
-const FLUSH_CACHE_ENTRIES = 100;
 /** How soon to try again when another tab or worker holds the drain. */
 const BUSY_RETRY_MS = 1000;
 
@@ -134,8 +134,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   readonly #inFlight = new Set<number>();
   /** Operations fired at pagehide whose attempt mark is not stored yet: writes must not rewrite them. */
   readonly #flushed = new Set<number>();
-  /** Queue heads as JSON wire ops, for the pagehide flush: seq -> [item id, JSON]. */
-  readonly #flushCache = new Map<number, [string, string]>();
+  readonly #unloadHeads = new UnloadHeads();
 
   #online: boolean;
   #forcedOffline = false;
@@ -422,19 +421,10 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     const { op } = effect;
     this.#tabs?.post({ type: "write", id, kind });
     this.#record("write", `${kind} ${id}${op ? ` (${op.type})` : " (cancelled a pending create)"}`, id, op?.opId);
-    if (op && effect.head && !this.#deadItems.has(id)) this.#cacheForFlush(op, effect.base);
-    else if (!op) this.#dropFromFlushCache(id);
+    if (op && effect.head && !this.#deadItems.has(id)) this.#unloadHeads.remember(op, effect.base);
+    else if (!op) this.#unloadHeads.forgetItem(id);
     this.#emitStatus();
     if (this.#options.triggers.onWrite) this.#kick();
-  }
-
-  #cacheForFlush(op: PendingOperation, base: ServerVersion | undefined): void {
-    if (this.#flushCache.size >= FLUSH_CACHE_ENTRIES && !this.#flushCache.has(op.seq)) return;
-    this.#flushCache.set(op.seq, [op.itemId, JSON.stringify(toWireOp(op, base))]);
-  }
-
-  #dropFromFlushCache(itemId: string): void {
-    for (const [seq, [id]] of this.#flushCache) if (id === itemId) this.#flushCache.delete(seq);
   }
 
   /**
@@ -443,19 +433,10 @@ class Client<T extends SyncItem> implements SyncClient<T> {
    * idempotency keys, so never applied twice) on the next load.
    */
   #flushOnPageHide(): void {
-    if (this.#blockedReason() || this.#flushCache.size === 0) return;
-    const chosen: string[] = [];
-    const seqs: number[] = [];
-    let bytes = 12;
-    for (const [seq, [, wire]] of this.#flushCache) {
-      const size = byteLength(wire) + 1;
-      if (chosen.length >= this.#options.batchSize || bytes + size > KEEPALIVE_BUDGET_BYTES) break;
-      chosen.push(wire);
-      seqs.push(seq);
-      bytes += size;
-    }
-    if (chosen.length === 0) return;
-    this.#transport.flushKeepalive(chosen);
+    if (this.#blockedReason() || this.#unloadHeads.size === 0) return;
+    const { wires, seqs } = this.#unloadHeads.take(this.#options.batchSize);
+    if (wires.length === 0) return;
+    this.#transport.flushKeepalive(wires);
     for (const seq of seqs) this.#flushed.add(seq);
     this.#store
       .markAttempted(seqs, Date.now())
@@ -584,7 +565,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       }
       const receivedAt = Date.now();
       for (const outcome of outcomes) {
-        const updatedAt = outcome.kind === "ok" ? Date.parse(String(asRecord(outcome.body)?.["updatedAt"])) : Number.NaN;
+        const updatedAt = outcome.kind === "ok" ? Date.parse(acceptedRecord(outcome.body).updatedAt ?? "") : Number.NaN;
         if (!Number.isNaN(updatedAt)) this.#transport.noteServerTime(updatedAt, sentAt, receivedAt);
       }
       return await this.#settle(ops, outcomes);
@@ -602,10 +583,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     ops.forEach((op, index) => {
       const outcome = outcomes[index]!;
       if (outcome.kind === "ok") {
-        const record = asRecord(outcome.body);
-        const value = asRecord(record?.["value"]) as SyncItem | undefined;
-        const updatedAt = typeof record?.["updatedAt"] === "string" ? record["updatedAt"] : undefined;
-        actions.push({ kind: "ack", op, version: outcome.version, deleted: op.type === "delete", ...(value ? { value } : {}), ...(updatedAt ? { updatedAt } : {}) });
+        actions.push({ kind: "ack", op, version: outcome.version, deleted: op.type === "delete", ...acceptedRecord(outcome.body) });
         this.#recorder.outcome("success");
         return;
       }
@@ -649,7 +627,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     }
     this.#pending -= settled.acked.length + settled.dead.length;
     this.#oldestPendingAt = settled.oldestPendingAt;
-    for (const op of [...settled.acked, ...settled.dead]) this.#flushCache.delete(op.seq);
+    for (const op of [...settled.acked, ...settled.dead]) this.#unloadHeads.forget(op.seq);
     const versionBySeq = new Map(actions.flatMap((a) => (a.kind === "ack" ? [[a.op.seq, a.version] as const] : [])));
     for (const op of settled.acked) {
       this.#events.emit("synced", { opId: op.opId, itemId: op.itemId, type: op.type, version: versionBySeq.get(op.seq) ?? 0 });
@@ -754,7 +732,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   async #applyResolution(id: string, resolution: Resolution<T>): Promise<boolean> {
     const outcome = await this.#store.resolveConflict(id, resolution, { now: Date.now(), newOpId: newOperationId });
     if (!outcome) return false;
-    this.#dropFromFlushCache(id);
+    this.#unloadHeads.forgetItem(id);
     if (outcome.queueDelta > 0) this.#rerun = true;
     this.#record("resolved", `${id}: ${typeof resolution === "string" ? resolution : "new value"}`, id);
     await this.#copyIntents();
@@ -904,7 +882,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     const letters = await this.#store.retryDeadLetters(opIds, Date.now());
     for (const letter of letters) {
       this.#forgetDeadLetter(letter.itemId);
-      this.#dropFromFlushCache(letter.itemId);
+      this.#unloadHeads.forgetItem(letter.itemId);
     }
     this.#pending += letters.length;
     this.#oldestPendingAt = await this.#store.oldestPendingAt();
@@ -959,56 +937,6 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   #emptyResult(skipped: NonNullable<SyncResult["skipped"]>): SyncResult {
     return { pushed: 0, pulled: 0, conflicts: 0, retried: 0, deadLettered: 0, remaining: this.#pending, durationMs: 0, skipped };
   }
-}
-
-type FailedOutcome = Exclude<SendOutcome, { kind: "ok" }>;
-
-function attemptError(outcome: FailedOutcome, at: number): AttemptError {
-  if (outcome.kind === "network" || outcome.kind === "timeout") return { at, code: outcome.kind, message: outcome.message };
-  if (outcome.kind === "resend") return { at, code: "http", message: outcome.message };
-  const { status, body } = outcome;
-  if (outcome.kind === "malformed") return { at, code: "malformed_reply", message: outcome.message, status, body };
-  const code = status === 401 || status === 403 ? "auth" : status === 409 ? "conflict" : "http";
-  return { at, code, message: `HTTP ${status}${serverMessage(body)}`, status, body };
-}
-
-function serverMessage(body: unknown): string {
-  if (typeof body === "object" && body !== null && "message" in body && typeof body.message === "string") {
-    return `: ${body.message.slice(0, 200)}`;
-  }
-  return "";
-}
-
-/**
- * The server's current record from a 409 reply, as the protocol sends it (`current`: a record, a
- * tombstone or null). `undefined` when the reply carries none: then no strategy can run.
- */
-function serverCurrent(outcome: FailedOutcome): ServerVersion | null | undefined {
-  if (outcome.kind !== "http") return undefined;
-  const body = asRecord(outcome.body);
-  if (!body || !("current" in body)) return undefined;
-  const current = body["current"];
-  if (current === null) return null;
-  const record = asRecord(current);
-  if (!record || typeof record["version"] !== "number" || typeof record["id"] !== "string") return undefined;
-  const value = record["deleted"] === true ? undefined : (asRecord(record["value"]) as SyncItem | undefined);
-  const server: ServerVersion = { id: record["id"], version: record["version"] };
-  if (value) server.value = value;
-  if (typeof record["updatedAt"] === "string") server.updatedAt = record["updatedAt"];
-  return server;
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function assertValidResolution(resolution: unknown, id: string): void {
-  if (resolution === "local" || resolution === "server") return;
-  const value = asRecord(resolution)?.["value"];
-  if (value === null) return;
-  if (value === undefined) throw new InvalidItemError('A resolution is "local", "server" or { value }');
-  assertValidItem(value);
-  if ((value as SyncItem).id !== id) throw new InvalidItemError(`The resolved value's id must be ${id}`, "$.value.id", "invalid_id");
 }
 
 function describe(error: unknown): string {

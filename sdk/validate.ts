@@ -63,3 +63,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
+
+/** A conflict resolution: "local", "server", or `{ value }` with a valid item of the same id (or null). */
+export function assertValidResolution(resolution: unknown, id: string): void {
+  if (resolution === "local" || resolution === "server") return;
+  const value = typeof resolution === "object" && resolution !== null ? (resolution as { value?: unknown }).value : undefined;
+  if (value === null) return;
+  if (value === undefined) throw new InvalidItemError('A resolution is "local", "server" or { value }');
+  assertValidItem(value);
+  if ((value as SyncItem).id !== id) throw new InvalidItemError(`The resolved value's id must be ${id}`, "$.value.id", "invalid_id");
+}

@@ -1,0 +1,48 @@
+import type { ServerVersion } from "./store";
+import { byteLength, KEEPALIVE_BUDGET_BYTES, toWireOp } from "./transport";
+import type { PendingOperation } from "./types";
+
+/** Heads kept at most: a page that writes more has most of them sent by its drains anyway. */
+const MAX_HEADS = 100;
+
+/**
+ * The queue heads written in this page, held in memory as JSON wire operations, because `pagehide` cannot
+ * wait for IndexedDB: what is fired then must already be at hand. Only first-in-line operations are held
+ * (sending one never overtakes an earlier operation of its item), and the JSON is taken at write time, so
+ * the app mutating its object later cannot change a body sent under an existing key.
+ */
+export class UnloadHeads {
+  readonly #heads = new Map<number, [itemId: string, wire: string]>();
+
+  get size(): number {
+    return this.#heads.size;
+  }
+
+  remember(op: PendingOperation, base: ServerVersion | undefined): void {
+    if (this.#heads.size >= MAX_HEADS && !this.#heads.has(op.seq)) return;
+    this.#heads.set(op.seq, [op.itemId, JSON.stringify(toWireOp(op, base))]);
+  }
+
+  forget(seq: number): void {
+    this.#heads.delete(seq);
+  }
+
+  forgetItem(itemId: string): void {
+    for (const [seq, [id]] of this.#heads) if (id === itemId) this.#heads.delete(seq);
+  }
+
+  /** Up to `limit` heads, oldest first, within the browser's keepalive body budget. */
+  take(limit: number): { wires: string[]; seqs: number[] } {
+    const wires: string[] = [];
+    const seqs: number[] = [];
+    let bytes = 12; // {"ops":[...]}
+    for (const [seq, [, wire]] of this.#heads) {
+      const size = byteLength(wire) + 1;
+      if (wires.length >= limit || bytes + size > KEEPALIVE_BUDGET_BYTES) break;
+      wires.push(wire);
+      seqs.push(seq);
+      bytes += size;
+    }
+    return { wires, seqs };
+  }
+}
