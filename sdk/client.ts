@@ -1,4 +1,5 @@
 import { backoffDelay } from "./backoff";
+import { Connectivity } from "./connectivity";
 import { classify, type SendOutcome } from "./classify";
 import { resolveBuiltIn, type Conflict, type ConflictStrategy, type Resolution } from "./conflicts";
 import { createDrainLock, type DrainLock } from "./drain-lock";
@@ -136,7 +137,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   readonly #flushed = new Set<number>();
   readonly #unloadHeads = new UnloadHeads();
 
-  #online: boolean;
+  readonly #connectivity: Connectivity;
   #forcedOffline = false;
   #paused = false;
   #authPaused = false;
@@ -145,11 +146,8 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   #lastError: SyncLensError | null = null;
   #draining: Promise<SyncResult> | null = null;
   #rerun = false;
-  #probeFailures = 0;
-  #probing: Promise<void> | null = null;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
   #wakeAt = Infinity;
-  #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #intervalTimer: ReturnType<typeof setInterval> | undefined;
   #kickScheduled = false;
   #lastStatusKey = "";
@@ -163,7 +161,16 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#environment = environment;
     this.#log = new EventLog(options.eventLogSize);
     this.name = options.name;
-    this.#online = environment.browserSaysOnline();
+    this.#connectivity = new Connectivity({
+      browserSaysOnline: () => environment.browserSaysOnline(),
+      ping: () => (options.pingUrl === false ? Promise.resolve(true) : this.#transport.ping(options.pingUrl, options.pingTimeoutMs, this.#closing.signal)),
+      backoff: options.backoff,
+      mayProbe: () => !this.#closed && !this.#forcedOffline,
+      onChange: (online) => {
+        this.#emitStatus();
+        if (online && this.#options.triggers.onOnline) this.#kick(true);
+      },
+    });
     this.#transport = new HttpTransport({
       endpoint: options.endpoint,
       fetch: options.fetch,
@@ -178,10 +185,10 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   }
 
   get status(): SyncStatus {
-    const offline = this.#forcedOffline || !this.#online;
+    const offline = this.#forcedOffline || !this.#connectivity.online;
     return {
       state: offline ? "offline" : this.#draining ? "syncing" : this.#conflictCount ? "conflict" : this.#lastError ? "error" : "idle",
-      online: this.#online,
+      online: this.#connectivity.online,
       forcedOffline: this.#forcedOffline,
       paused: this.#paused,
       authPaused: this.#authPaused,
@@ -273,7 +280,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#forcedOffline = offline;
     if (offline) this.#clearTimers();
     this.#emitStatus();
-    if (!offline) void this.#probe();
+    if (!offline) void this.#connectivity.probe().then(() => this.#kick(true));
   }
 
   setHeaders(headers: HeadersInput): void {
@@ -302,7 +309,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     const skipped = this.#closed ? "closed" : undefined;
     if (skipped) return this.#emptyResult(skipped);
     await this.ready;
-    if (!this.#online && !this.#forcedOffline) await this.#probe(false);
+    if (!this.#connectivity.online && !this.#forcedOffline) await this.#connectivity.probe();
     const blocked = this.#blockedReason();
     if (blocked) return this.#emptyResult(blocked);
     return this.#drain(options.conflict);
@@ -362,7 +369,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       return;
     }
     await this.#draining?.catch(() => undefined);
-    await this.#probing;
+    await this.#connectivity.settled();
     this.#store.close();
     this.#emitStatus();
     this.#events.clear();
@@ -381,8 +388,11 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     await this.#refreshCounts();
     await this.#copyIntents(); // finish copies a previous page did not (it died between the two writes)
     this.#unsubscribe = this.#environment.subscribe({
-      online: () => void this.#probe(),
-      offline: () => this.#setOnline(false),
+      online: () =>
+        void this.#connectivity.probe().then(() => {
+          if (this.#options.triggers.onOnline) this.#kick(true);
+        }),
+      offline: () => this.#connectivity.set(false),
       visible: () => {
         if (this.#options.triggers.onVisible) this.#kick(true);
       },
@@ -448,7 +458,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
 
   #blockedReason(): SyncResult["skipped"] {
     if (this.#closed) return "closed";
-    if (this.#forcedOffline || !this.#online) return "offline";
+    if (this.#forcedOffline || !this.#connectivity.online) return "offline";
     if (this.#paused) return "paused";
     if (this.#authPaused) return "auth";
     return undefined;
@@ -643,7 +653,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       this.#events.emit("error", firstError);
     }
     if (pause) this.#authPaused = true;
-    if (unreachable) this.#setOnline(false);
+    if (unreachable) this.#connectivity.set(false);
     if (settled.acked.length + settled.dead.length > 0) this.#tabs?.post({ type: "queue" });
     this.#emitStatus();
     if (settled.conflicts.length > 0) await this.#handleConflicts(settled.conflicts as Conflict<T>[], true);
@@ -688,7 +698,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
         this.#lastError = new SyncRequestError(error.code === "conflict" ? "http" : error.code, `Pull failed: ${error.message}`, error.status, error.body);
         this.#events.emit("error", this.#lastError);
         if (verdict.action === "pause") this.#authPaused = true;
-        if (verdict.action === "retry" && verdict.unreachable) this.#setOnline(false);
+        if (verdict.action === "retry" && verdict.unreachable) this.#connectivity.set(false);
         totals.failed = true;
         break;
       }
@@ -741,62 +751,6 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     return true;
   }
 
-  // ---- connectivity ----
-
-  #setOnline(online: boolean): void {
-    if (this.#online === online) return;
-    this.#online = online;
-    this.#emitStatus();
-    if (!online) this.#scheduleProbe();
-  }
-
-  #scheduleProbe(): void {
-    if (this.#closed || this.#forcedOffline || this.#probeTimer !== undefined) return;
-    const delay = backoffDelay(this.#probeFailures + 1, this.#options.backoff);
-    this.#probeTimer = setTimeout(() => {
-      this.#probeTimer = undefined;
-      void this.#probe();
-    }, delay);
-  }
-
-  /**
-   * Finds out whether the server is reachable: `navigator.onLine === false` is believed at once; otherwise
-   * a ping must answer. Drains when it comes back (unless `drainAfter` is false: the caller drains).
-   */
-  #probe(drainAfter = true): Promise<void> {
-    this.#probing ??= this.#runProbe(drainAfter).finally(() => {
-      this.#probing = null;
-    });
-    return this.#probing;
-  }
-
-  async #runProbe(drainAfter: boolean): Promise<void> {
-    if (this.#closed || this.#forcedOffline) return;
-    if (!this.#environment.browserSaysOnline()) {
-      this.#setOnline(false);
-      return; // the browser's `online` event calls again
-    }
-    const { pingUrl, pingTimeoutMs } = this.#options;
-    let reachable = true;
-    if (pingUrl !== false) {
-      try {
-        reachable = await this.#transport.ping(pingUrl, pingTimeoutMs, this.#closing.signal);
-      } catch {
-        return; // closing
-      }
-    }
-    if (this.#closed || this.#forcedOffline) return;
-    if (!reachable) {
-      this.#probeFailures++;
-      this.#setOnline(false);
-      this.#scheduleProbe();
-      return;
-    }
-    this.#probeFailures = 0;
-    this.#setOnline(true);
-    if (drainAfter && this.#options.triggers.onOnline) this.#kick(true);
-  }
-
   // ---- reads ----
 
   /**
@@ -806,7 +760,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
    */
   async #routeRead(policy: ReadPolicy = this.#options.read): Promise<void> {
     if (policy === "cache-only") return;
-    const online = this.#online && !this.#forcedOffline;
+    const online = this.#connectivity.online && !this.#forcedOffline;
     if (policy === "cache-first" || (policy === "hybrid" && !online)) {
       this.#kick(true);
       return;
@@ -911,9 +865,8 @@ class Client<T extends SyncItem> implements SyncClient<T> {
 
   #clearTimers(): void {
     clearTimeout(this.#wakeTimer);
-    clearTimeout(this.#probeTimer);
+    this.#connectivity.stop();
     this.#wakeTimer = undefined;
-    this.#probeTimer = undefined;
     this.#wakeAt = Infinity;
   }
 
