@@ -394,35 +394,38 @@ export class SyncStore {
       const tx = this.#db.transaction(["items", "versions", "outbox", "conflicts", "meta", "intents"], "readwrite");
       const [items, versions, conflicts] = [tx.objectStore("items"), tx.objectStore("versions"), tx.objectStore("conflicts")];
       const byItem = tx.objectStore("outbox").index("itemId");
-      const state = await Promise.all(
-        changes.map((change) =>
-          Promise.all([
-            versions.get(change.id),
-            byItem.openCursor(IDBKeyRange.only(change.id), "prev"),
-            conflicts.get(change.id),
-            items.get(change.id),
-            byItem.get(change.id), // the first pending operation: the only one that can have reached the server
-          ]),
-        ),
-      );
       const result: { applied: PulledChange[]; conflicts: Conflict[] } = { applied: [], conflicts: [] };
       const writes: Promise<unknown>[] = [];
-      changes.forEach((change, index) => {
-        const [known, lastOp, parked, local, head] = state[index]!;
-        if ((known && known.version >= change.version) || (parked && parked.serverVersion >= change.version)) return;
-        // Our own write, applied but its reply lost: the operation's retry will replay the reply.
-        if (head && head.attempts > 0 && (head.type === "delete" ? change.deleted : equal(head.value, change.value))) return;
-        if (!lastOp && !parked) {
+      // Read in rounds, each only for what is still undecided: after a push, most changes are the
+      // client's own writes, settled by the version alone, and the outbox index is never touched.
+      const known = await Promise.all(changes.map((change) => Promise.all([versions.get(change.id), conflicts.get(change.id)])));
+      const fresh = changes.flatMap((change, index) => {
+        const [version, parked] = known[index]!;
+        return (version && version.version >= change.version) || (parked && parked.serverVersion >= change.version) ? [] : [{ change, parked, version }];
+      });
+      const heads = await Promise.all(fresh.map(({ change }) => byItem.get(change.id))); // only the first pending op can have reached the server
+      const contested = fresh.flatMap(({ change, parked, version }, index) => {
+        const head = heads[index];
+        if (!head && !parked) {
           writes.push(this.#putItem(tx, change.id, change.value));
           writes.push(change.deleted ? versions.delete(change.id) : versions.put(synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));
           result.applied.push(change);
-          return;
+          return [];
         }
+        // Our own write, applied but its reply lost: the operation's retry will replay the reply.
+        if (head && head.attempts > 0 && (head.type === "delete" ? change.deleted : equal(head.value, change.value))) return [];
+        return [{ change, parked, base: version }];
+      });
+      const locals = await Promise.all(
+        contested.map(({ change }) => Promise.all([items.get(change.id), byItem.openCursor(IDBKeyRange.only(change.id), "prev")])),
+      );
+      contested.forEach(({ change, parked, base }, index) => {
+        const [local, lastOp] = locals[index]!;
         const conflict: Conflict = {
           id: change.id,
           local: local ?? null,
           server: change.deleted ? null : change.value,
-          base: parked ? parked.base : known?.value ?? null,
+          base: parked ? parked.base : base?.value ?? null,
           serverVersion: change.version,
           serverUpdatedAt: change.updatedAt,
           localUpdatedAt: (lastOp?.value.updatedAt ?? parked?.localUpdatedAt ?? now) + clockOffsetMs,

@@ -131,6 +131,7 @@ describe("exactly once, in order", () => {
     const failed = await todos.sync();
     expect(failed.retried).toBeGreaterThanOrEqual(1);
     harness.server.faults.set(null);
+    todos.pause(); // hold the background retry while the queue is inspected
     await todos.save({ id: "a", title: "v2" }); // queued behind the create, not merged into it (it was sent)
     await todos.save({ id: "b", title: "other" });
     expect((await todos.queue()).map((op) => [op.itemId, op.type])).toEqual([
@@ -138,6 +139,7 @@ describe("exactly once, in order", () => {
       ["a", "update"],
       ["b", "create"],
     ]);
+    todos.resume();
     await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the queue to drain");
     expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "v2" } });
     expect(await todos.deadLetters()).toEqual([]);

@@ -37,7 +37,13 @@ async function soak(faults: FaultConfig, seed: number, clientOptions: Parameters
   }
 
   server.faults.set(null);
+  const deadline = Date.now() + 20_000;
   await waitFor(async () => {
+    if (Date.now() > deadline) {
+      // A stall is what SyncLens must never do: leave the evidence in the log.
+      console.log("STALL", JSON.stringify({ status: todos.status, queue: (await todos.queue()).slice(0, 3), conflicts: await todos.conflicts(), letters: (await todos.deadLetters()).slice(0, 2), timeline: todos.timeline().slice(-15) }, null, 1));
+      throw new Error("stalled");
+    }
     await todos.retryAllDeadLetters();
     await todos.sync();
     return todos.status.pending === 0 && todos.status.deadLetters === 0;
