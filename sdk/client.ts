@@ -206,7 +206,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     await this.ready;
     const effect = await this.#store.write("save", item.id, item, this.#writeContext());
     this.#afterWrite(effect, item.id, "save");
-    await this.#copyIntents();
+    if (this.#options.storage) await this.#copyIntents();
     this.#events.emit("change", { type: "save", id: item.id, value: item, source: "local" });
     return item;
   }
@@ -217,7 +217,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     await this.ready;
     const effect = await this.#store.write("delete", id, undefined, this.#writeContext());
     this.#afterWrite(effect, id, "delete");
-    await this.#copyIntents();
+    if (this.#options.storage) await this.#copyIntents();
     this.#events.emit("change", { type: "delete", id, source: "local" });
   }
 
@@ -386,7 +386,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#lock = createDrainLock(this.#options.name, this.#store, newOperationId());
     this.#tabs = openTabChannel(this.#options.name, (message) => this.#onTabMessage(message));
     await this.#refreshCounts();
-    await this.#copyIntents(); // finish copies a previous page did not (it died between the two writes)
+    if (this.#options.storage) await this.#copyIntents(); // finish copies a previous page did not (it died between the two writes)
     this.#unsubscribe = this.#environment.subscribe({
       online: () =>
         void this.#connectivity.probe().then(() => {
@@ -712,7 +712,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       }
       if (applied.length > 0) this.#tabs?.post({ type: "queue" });
       if (conflicts.length > 0) await this.#handleConflicts(conflicts as Conflict<T>[], true);
-      await this.#copyIntents();
+      if (this.#options.storage) await this.#copyIntents();
       if (!page.hasMore) break;
     }
     return totals;
@@ -745,7 +745,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#unloadHeads.forgetItem(id);
     if (outcome.queueDelta > 0) this.#rerun = true;
     this.#record("resolved", `${id}: ${typeof resolution === "string" ? resolution : "new value"}`, id);
-    await this.#copyIntents();
+    if (this.#options.storage) await this.#copyIntents();
     this.#events.emit("change", outcome.value ? { type: "save", id, value: outcome.value as T, source: "remote" } : { type: "delete", id, source: "remote" });
     this.#tabs?.post({ type: "queue" });
     return true;

@@ -156,7 +156,7 @@ export class SyncStore {
     ctx: { now: number; newOpId: () => string; isFrozen: (seq: number) => boolean; maxQueueSize: number; pending: number },
   ): Promise<WriteEffect> {
     return guard(kind === "save" ? "save the item" : "delete the item", async () => {
-      const tx = this.#db.transaction(["items", "versions", "outbox", "intents"], "readwrite");
+      const tx = this.#db.transaction(this.#withIntents(["items", "versions", "outbox"]), "readwrite");
       const outbox = tx.objectStore("outbox");
       const [lastCursor, known] = await Promise.all([
         outbox.index("itemId").openCursor(IDBKeyRange.only(id), "prev"),
@@ -203,6 +203,11 @@ export class SyncStore {
     const write = value ? items.put(value) : items.delete(id);
     if (!this.#mirrored) return write;
     return Promise.all([write, tx.objectStore("intents").put({ id, value: value ?? null, token: ++this.#intentToken })]);
+  }
+
+  /** A transaction's stores, plus the intents store when there is an app store to copy to. */
+  #withIntents(stores: StoreName[]): StoreName[] {
+    return this.#mirrored ? [...stores, "intents"] : stores;
   }
 
   /** Item changes recorded but not yet copied to the app's store: replayed after a crash, in any order. */
@@ -391,7 +396,7 @@ export class SyncStore {
    */
   async applyPull(changes: readonly PulledChange[], cursor: string, now: number, clockOffsetMs: number): Promise<{ applied: PulledChange[]; conflicts: Conflict[] }> {
     return guard("apply pulled changes", async () => {
-      const tx = this.#db.transaction(["items", "versions", "outbox", "conflicts", "meta", "intents"], "readwrite");
+      const tx = this.#db.transaction(this.#withIntents(["items", "versions", "outbox", "conflicts", "meta"]), "readwrite");
       const [items, versions, conflicts] = [tx.objectStore("items"), tx.objectStore("versions"), tx.objectStore("conflicts")];
       const byItem = tx.objectStore("outbox").index("itemId");
       const result: { applied: PulledChange[]; conflicts: Conflict[] } = { applied: [], conflicts: [] };
@@ -452,7 +457,7 @@ export class SyncStore {
    */
   async resolveConflict(id: string, resolution: Resolution, ctx: { now: number; newOpId: () => string }): Promise<{ queueDelta: number; value: SyncItem | null } | null> {
     return guard("resolve a conflict", async () => {
-      const tx = this.#db.transaction(["items", "versions", "outbox", "conflicts", "intents"], "readwrite");
+      const tx = this.#db.transaction(this.#withIntents(["items", "versions", "outbox", "conflicts"]), "readwrite");
       const conflict = await tx.objectStore("conflicts").get(id);
       if (!conflict) {
         await tx.done;

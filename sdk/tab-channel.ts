@@ -1,7 +1,8 @@
 /**
  * Tells the other tabs and workers of the origin that share a client's database what changed, so they
  * update their counters and emit `change` without reloading. BroadcastChannel where present; elsewhere
- * a no-op. Messages are checked on receipt (anything else on the channel is ignored).
+ * a no-op. Messages posted in the same tick go out as one (bursts of writes cost one postMessage).
+ * Messages are checked on receipt (anything else on the channel is ignored).
  */
 export type TabMessage = { type: "write"; id: string; kind: "save" | "delete" } | { type: "queue" };
 
@@ -15,9 +16,23 @@ export function openTabChannel(databaseName: string, onMessage: (message: TabMes
   if (typeof Channel !== "function") return { post: () => undefined, close: () => undefined };
   const channel = new Channel(`synclens:${databaseName}`);
   channel.onmessage = ({ data }: MessageEvent<unknown>) => {
-    if (isTabMessage(data)) onMessage(data);
+    if (Array.isArray(data)) for (const message of data) if (isTabMessage(message)) onMessage(message);
   };
-  return { post: (message) => channel.postMessage(message), close: () => channel.close() };
+  let pending: TabMessage[] = [];
+  let closed = false;
+  return {
+    post(message) {
+      if (pending.push(message) > 1) return;
+      setTimeout(() => {
+        if (!closed) channel.postMessage(pending);
+        pending = [];
+      }, 0);
+    },
+    close() {
+      closed = true;
+      channel.close();
+    },
+  };
 }
 
 function isTabMessage(data: unknown): data is TabMessage {
