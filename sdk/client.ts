@@ -22,6 +22,7 @@ import type {
   SyncEvents,
   SyncItem,
   SyncMetrics,
+  QueueChange,
   SyncResult,
   SyncState,
   SyncStatus,
@@ -433,6 +434,8 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#record("write", `${kind} ${id}${op ? ` (${op.type})` : " (cancelled a pending create)"}`, id, op?.opId);
     if (op && effect.head && !this.#deadItems.has(id)) this.#unloadHeads.remember(op, effect.base);
     else if (!op) this.#unloadHeads.forgetItem(id);
+    if (op) this.#queueChanged(effect.queueDelta > 0 ? [op] : [], effect.queueDelta > 0 ? [] : [op], []);
+    else if (effect.dropped !== undefined) this.#queueChanged([], [], [effect.dropped]);
     this.#emitStatus();
     if (this.#options.triggers.onWrite) this.#kick();
   }
@@ -559,6 +562,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
 
   async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean; stop: boolean }> {
     for (const op of ops) this.#inFlight.add(op.seq);
+    this.#queueChanged([], ops, []);
     this.#record("send", ops.length === 1 ? `${ops[0]!.type} ${ops[0]!.itemId}` : `batch of ${ops.length}`);
     const sentAt = Date.now();
     try {
@@ -638,6 +642,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#pending -= settled.acked.length + settled.dead.length;
     this.#oldestPendingAt = settled.oldestPendingAt;
     for (const op of [...settled.acked, ...settled.dead]) this.#unloadHeads.forget(op.seq);
+    this.#queueChanged([], settled.retried, [...settled.acked, ...settled.dead].map((op) => op.seq));
     const versionBySeq = new Map(actions.flatMap((a) => (a.kind === "ack" ? [[a.op.seq, a.version] as const] : [])));
     for (const op of settled.acked) {
       this.#events.emit("synced", { opId: op.opId, itemId: op.itemId, type: op.type, version: versionBySeq.get(op.seq) ?? 0 });
@@ -822,6 +827,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       this.#deadItems.clear();
       for (const id of deadIds) this.#deadItems.set(id, (this.#deadItems.get(id) ?? 0) + 1);
       this.#deadCount = deadIds.length;
+      this.#queueReset();
       this.#emitStatus();
     } catch (error) {
       if (!this.#closed) this.#reportError(error);
@@ -840,6 +846,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     }
     this.#pending += letters.length;
     this.#oldestPendingAt = await this.#store.oldestPendingAt();
+    this.#queueReset();
     this.#tabs?.post({ type: "queue" });
     this.#emitStatus();
     this.#kick();
@@ -854,6 +861,15 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   }
 
   // ---- plumbing ----
+
+  #queueChanged(added: PendingOperation[], changed: PendingOperation[], removed: number[]): void {
+    if (!this.#events.has("queue") || added.length + changed.length + removed.length === 0) return;
+    this.#events.emit("queue", { added, changed, removed } as QueueChange<T>);
+  }
+
+  #queueReset(): void {
+    if (this.#events.has("queue")) this.#events.emit("queue", { reset: true });
+  }
 
   #record(type: SyncLogEvent["type"], summary: string, itemId?: string, opId?: string): void {
     const event: SyncLogEvent = { at: Date.now(), type, summary };

@@ -14,6 +14,11 @@ export class Emitter<Events extends object> {
     };
   }
 
+  /** Whether anyone listens: lets callers skip building a payload nobody reads. */
+  has(event: keyof Events): boolean {
+    return (this.#listeners.get(event)?.size ?? 0) > 0;
+  }
+
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const set = this.#listeners.get(event);
     if (!set) return;

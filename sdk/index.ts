@@ -36,5 +36,6 @@ export type {
   SyncedEvent,
   ChangeEvent,
   SyncEvents,
+  QueueChange,
 } from "./types";
 export { SDK_VERSION } from "./version";

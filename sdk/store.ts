@@ -67,6 +67,8 @@ export interface WriteEffect {
   head: boolean;
   /** The item's last synced copy, which its next request is based on, if the server has seen it. */
   base: ServerVersion | undefined;
+  /** The operation removed from the queue (create then delete), by seq. */
+  dropped?: number;
 }
 
 /** How a batch's replies are committed: one entry per operation sent. */
@@ -177,7 +179,7 @@ export class SyncStore {
       let effect: WriteEffect;
       if (decision.action === "drop" && lastCursor) {
         await lastCursor.delete();
-        effect = { queueDelta: -1, head: false, base: known };
+        effect = { queueDelta: -1, head: false, base: known, dropped: lastCursor.value.seq };
       } else if (decision.action === "replace" && last) {
         const op = withValue({ ...last, type: decision.type, updatedAt: ctx.now }, decision.type, value);
         await lastCursor.update(op);

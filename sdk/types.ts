@@ -102,6 +102,10 @@ export interface SyncMetrics {
   drains: number;
 }
 
+export type QueueChange<T extends SyncItem = SyncItem> =
+  | { added: PendingOperation<T>[]; changed: PendingOperation<T>[]; removed: number[] }
+  | { reset: true };
+
 export interface SyncedEvent {
   opId: string;
   itemId: string;
@@ -127,4 +131,10 @@ export interface SyncEvents<T extends SyncItem = SyncItem> {
   conflict: Conflict<T>;
   /** Every timeline entry as it is recorded (see `timeline()`). */
   log: SyncLogEvent;
+  /**
+   * How the queue changed: operations added, changed in place (coalesced, sent, retried) and removed
+   * (acknowledged, dead-lettered, cancelled), by `seq`; `reset` when it is simpler to read `queue()` again
+   * (another tab, a conflict resolution, dead letters put back). Built only while someone listens.
+   */
+  queue: QueueChange<T>;
 }

@@ -78,3 +78,25 @@ describe("timeline", () => {
     });
   });
 });
+
+describe("queue observation", () => {
+  it("reports operations added, changed and removed, by seq, as they happen", async () => {
+    const todos = harness.client({ triggers: { onWrite: false } });
+    const changes: unknown[] = [];
+    todos.on("queue", (change) => changes.push("reset" in change ? "reset" : { added: change.added.map((op) => op.seq), changed: change.changed.map((op) => `${op.seq}:${op.attempts}`), removed: change.removed }));
+    await todos.save({ id: "a", title: "1" });
+    await todos.save({ id: "a", title: "2" });
+    await todos.save({ id: "b", title: "x" });
+    await todos.delete("b");
+    await todos.sync();
+    expect(changes).toEqual([
+      "reset", // on open: read queue() once
+      { added: [1], changed: [], removed: [] },
+      { added: [], changed: ["1:0"], removed: [] },
+      { added: [2], changed: [], removed: [] },
+      { added: [], changed: [], removed: [2] },
+      { added: [], changed: ["1:1"], removed: [] },
+      { added: [], changed: [], removed: [1] },
+    ]);
+  });
+});
