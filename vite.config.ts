@@ -8,7 +8,8 @@ const manifest = JSON.parse(readFileSync(new URL("./manifest.json", import.meta.
 /**
  * Two builds from one config:
  * - `vite build`: the browser extension (crxjs follows manifest.json) into `dist/`.
- * - `vite build --mode sdk`: the SDK as an ESM library into `dist/sdk/` (types come from `tsc -p tsconfig.sdk.json`).
+ * - `vite build --mode sdk`: the SDK as an ESM library into `dist/sdk/` (`index.js`, `devtools.js`; types come from
+ *   `tsc -p tsconfig.sdk.json`).
  * - `vite build --mode sdk-bundle`: the SDK with idb inlined, minified, for pages and workers without a
  *   bundler (module workers do not see a page's import map): `dist/sdk/synclens.bundle.js`.
  */
@@ -31,7 +32,8 @@ export default defineConfig(({ mode }) =>
           emptyOutDir: false,
           sourcemap: true,
           minify: false,
-          lib: { entry: "sdk/index.ts", formats: ["es"], fileName: () => "index.js" },
+          // The DevTools bridge is its own entry: apps that do not import it do not ship it.
+          lib: { entry: { index: "sdk/index.ts", devtools: "sdk/bridge/devtools.ts" }, formats: ["es"], fileName: (_format, name) => `${name}.js` },
           rolldownOptions: { external: ["idb"] },
         },
       }

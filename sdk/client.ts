@@ -77,8 +77,8 @@ export interface SyncClient<T extends SyncItem> {
    */
   resolveConflict(id: string, resolution: Resolution<T>): Promise<void>;
   on<K extends keyof SyncEvents<T>>(event: K, listener: (payload: SyncEvents<T>[K]) => void): () => void;
-  /** Pending operations, oldest first. */
-  queue(): Promise<PendingOperation<T>[]>;
+  /** Pending operations, oldest first (the first `limit` of them when given). */
+  queue(options?: { limit?: number }): Promise<PendingOperation<T>[]>;
   deadLetters(): Promise<DeadLetter<T>[]>;
   /** Puts a dead letter back in its original place in the queue. Throws `not_found` for an unknown opId. */
   retryDeadLetter(opId: string): Promise<void>;
@@ -237,10 +237,10 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     return (await this.#store.listItems()) as T[];
   }
 
-  async queue(): Promise<PendingOperation<T>[]> {
+  async queue({ limit }: { limit?: number } = {}): Promise<PendingOperation<T>[]> {
     this.#assertOpen();
     await this.ready;
-    return (await this.#store.pending()) as PendingOperation<T>[];
+    return (await this.#store.pending(limit)) as PendingOperation<T>[];
   }
 
   async deadLetters(): Promise<DeadLetter<T>[]> {

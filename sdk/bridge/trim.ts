@@ -28,7 +28,7 @@ export type Marker =
   | { $synclens: "other"; kind: "undefined" | "function" | "symbol" | "bigint" | "number"; text: string };
 
 export function trim(value: unknown, limits: TrimLimits = DEFAULT_TRIM, path: Path = []): unknown {
-  return walk(value, limits, path, new Map());
+  return walk(value, limits, path, 0, new Map());
 }
 
 /** Follows `path` into the original value (through Maps and Sets too), for an `expand` command. */
@@ -43,7 +43,7 @@ export function resolvePath(value: unknown, path: readonly (string | number)[]):
   return { found: true, value: current };
 }
 
-function walk(value: unknown, limits: TrimLimits, path: Path, ancestors: Map<object, Path>): unknown {
+function walk(value: unknown, limits: TrimLimits, path: Path, depth: number, ancestors: Map<object, Path>): unknown {
   switch (typeof value) {
     case "string":
       return value.length <= limits.string ? value : { $synclens: "more", kind: "string", preview: value.slice(0, limits.string), length: value.length, path };
@@ -67,21 +67,21 @@ function walk(value: unknown, limits: TrimLimits, path: Path, ancestors: Map<obj
   if (object instanceof Date) return { $synclens: "date", iso: Number.isNaN(object.getTime()) ? null : object.toISOString() };
   if (object instanceof Error) return { $synclens: "error", name: String(object.name).slice(0, limits.string), message: String(object.message).slice(0, limits.string) };
   const size = object instanceof Map || object instanceof Set ? object.size : Array.isArray(object) ? object.length : Object.keys(object).length;
-  if (path.length >= limits.depth) return { $synclens: "more", kind: "object", size, path };
+  if (depth >= limits.depth) return { $synclens: "more", kind: "object", size, path };
   ancestors.set(object, path);
   try {
     if (object instanceof Map) {
-      const entries = [...object.entries()].slice(0, limits.list).map(([key, entry], index): [unknown, unknown] => [walk(key, limits, [...path, index, 0], ancestors), walk(entry, limits, [...path, index, 1], ancestors)]);
+      const entries = [...object.entries()].slice(0, limits.list).map(([key, entry], index): [unknown, unknown] => [walk(key, limits, [...path, index, 0], depth + 1, ancestors), walk(entry, limits, [...path, index, 1], depth + 1, ancestors)]);
       return { $synclens: "map", entries, size };
     }
-    if (object instanceof Set) return { $synclens: "set", values: [...object.values()].slice(0, limits.list).map((entry, index) => walk(entry, limits, [...path, index], ancestors)), size };
+    if (object instanceof Set) return { $synclens: "set", values: [...object.values()].slice(0, limits.list).map((entry, index) => walk(entry, limits, [...path, index], depth + 1, ancestors)), size };
     if (Array.isArray(object)) {
-      const items = object.slice(0, limits.list).map((entry, index) => walk(entry, limits, [...path, index], ancestors));
+      const items = object.slice(0, limits.list).map((entry, index) => walk(entry, limits, [...path, index], depth + 1, ancestors));
       return object.length <= limits.list ? items : { $synclens: "more", kind: "list", items, length: object.length, path };
     }
     const out: Record<string, unknown> = {};
     const keys = Object.keys(object);
-    for (const key of keys.slice(0, limits.list)) out[key] = walk((object as Record<string, unknown>)[key], limits, [...path, key], ancestors);
+    for (const key of keys.slice(0, limits.list)) out[key] = walk((object as Record<string, unknown>)[key], limits, [...path, key], depth + 1, ancestors);
     if (keys.length > limits.list) out["$synclens:more"] = { $synclens: "more", kind: "object", size: keys.length, path };
     return out;
   } finally {

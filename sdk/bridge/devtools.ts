@@ -1,0 +1,288 @@
+/**
+ * The page side of the DevTools bridge (`import { exposeToDevtools } from "synclens/devtools"`).
+ *
+ * Until the panel connects it costs one `message` listener and nothing else: no serialisation, no
+ * timers, no client subscriptions. Once connected, each exposed client announces itself, sends its
+ * state, then batched deltas at most `updatesPerSecond` times a second, every value trimmed for the
+ * wire (see trim.ts). Commands from the panel act through the client's public API only.
+ *
+ * Failure modes: a malformed or unknown message is dropped and counted (`droppedMessages()`), never
+ * thrown into the page; a failing command is answered with its error code and message.
+ */
+import type { SyncClient } from "../client";
+import type { SyncLogEvent } from "../event-log";
+import type { PendingOperation, SyncItem } from "../types";
+import { SDK_VERSION } from "../version";
+import { envelope, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DropReason, type PageMessage } from "./protocol";
+import { DEFAULT_TRIM, resolvePath, trim, type TrimLimits } from "./trim";
+
+/** What the bridge needs of `window` (a worker's `self` or a test stand-in will do). */
+export interface BridgeTarget {
+  postMessage(message: unknown, targetOrigin: string): void;
+  addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+}
+
+export interface DevtoolsOptions {
+  /** Default `window`. */
+  target?: BridgeTarget;
+  /** Default 10. */
+  updatesPerSecond?: number;
+  trim?: TrimLimits;
+}
+
+/** Operations sent in a client's initial state; the panel learns the total from `status.pending`. */
+const INITIAL_QUEUE = 1000;
+
+type AnyClient = SyncClient<SyncItem>;
+
+/** Makes a client visible to the SyncLens DevTools panel. Returns a function that hides it again. */
+export function exposeToDevtools<T extends SyncItem>(client: SyncClient<T>, options: DevtoolsOptions = {}): () => void {
+  const target = options.target ?? (globalThis as { window?: BridgeTarget }).window;
+  if (!target) return () => undefined; // a worker or Node: no panel can reach it
+  let bridge = bridges.get(target);
+  if (!bridge) bridges.set(target, (bridge = new Bridge(target, options)));
+  return bridge.add(client as unknown as AnyClient);
+}
+
+/** Messages dropped by the bridge on `target`, by reason. */
+export function droppedMessages(target: BridgeTarget = (globalThis as { window: BridgeTarget }).window): Partial<Record<DropReason, number>> {
+  return { ...bridges.get(target)?.drops };
+}
+
+const bridges = new WeakMap<BridgeTarget, Bridge>();
+
+interface Exposed {
+  id: string;
+  client: AnyClient;
+  detach?: () => void;
+  dirty: Set<"status" | "deadLetters" | "conflicts">;
+  queue: Map<number, PendingOperation>;
+  removed: Set<number>;
+  events: SyncLogEvent[];
+  resend: boolean;
+  seq: number;
+}
+
+class Bridge {
+  readonly drops: Partial<Record<DropReason, number>> = {};
+  readonly #target: BridgeTarget;
+  readonly #interval: number;
+  readonly #limits: TrimLimits;
+  readonly #exposed = new Map<string, Exposed>();
+  #connected = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastFlush = 0;
+  #counter = 0;
+
+  constructor(target: BridgeTarget, options: DevtoolsOptions) {
+    this.#target = target;
+    this.#interval = 1000 / Math.min(60, Math.max(1, options.updatesPerSecond ?? 10));
+    this.#limits = options.trim ?? DEFAULT_TRIM;
+    target.addEventListener("message", this.#onMessage);
+  }
+
+  add(client: AnyClient): () => void {
+    const id = `${client.name}#${++this.#counter}`;
+    const exposed: Exposed = { id, client, dirty: new Set(), queue: new Map(), removed: new Set(), events: [], resend: false, seq: 0 };
+    this.#exposed.set(id, exposed);
+    if (this.#connected) {
+      this.#hello();
+      this.#attach(exposed);
+    }
+    return () => {
+      exposed.detach?.();
+      this.#exposed.delete(id);
+      if (this.#connected) this.#post({ type: "goodbye", clientId: id });
+    };
+  }
+
+  readonly #onMessage = (event: MessageEvent): void => {
+    if (event.source !== this.#target) return;
+    const data: unknown = event.data;
+    // Other tools' messages are none of our business: only ours are parsed (and counted when bad).
+    if (typeof data !== "object" || data === null || (data as { tag?: unknown }).tag !== MESSAGE_TAG) return;
+    const parsed = parseEnvelope(data, "panel");
+    if (!parsed.ok) {
+      this.drops[parsed.reason] = (this.drops[parsed.reason] ?? 0) + 1;
+      return;
+    }
+    const message = parsed.message;
+    if (message.type === "connect") this.#connect();
+    else if (message.type === "disconnect") this.#disconnect();
+    else if (message.type === "command") void this.#command(message.requestId, message.clientId, message.command);
+  };
+
+  #connect(): void {
+    if (this.#connected) this.#disconnect(); // a panel reopened: start over
+    this.#connected = true;
+    this.#hello();
+    for (const exposed of this.#exposed.values()) this.#attach(exposed);
+  }
+
+  #disconnect(): void {
+    this.#connected = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const exposed of this.#exposed.values()) {
+      exposed.detach?.();
+      delete exposed.detach;
+    }
+  }
+
+  #hello(): void {
+    const clients = [...this.#exposed.values()].map(({ id, client }) => ({ clientId: id, name: client.name }));
+    this.#post({ type: "hello", protocol: PROTOCOL_VERSION, sdkVersion: SDK_VERSION, clients });
+  }
+
+  #attach(exposed: Exposed): void {
+    const { client } = exposed;
+    const mark = (part: "status" | "deadLetters" | "conflicts") => () => {
+      exposed.dirty.add(part);
+      this.#schedule();
+    };
+    const unsubscribe = [
+      client.on("status", mark("status")),
+      client.on("deadletter", mark("deadLetters")),
+      client.on("conflict", mark("conflicts")),
+      client.on("log", (event) => {
+        exposed.events.push(event);
+        this.#schedule();
+      }),
+      client.on("queue", (change) => {
+        if ("reset" in change) exposed.resend = true;
+        else {
+          for (const op of [...change.added, ...change.changed]) exposed.queue.set(op.seq, op);
+          for (const seq of change.removed) {
+            exposed.queue.delete(seq);
+            exposed.removed.add(seq);
+          }
+        }
+        this.#schedule();
+      }),
+    ];
+    exposed.detach = () => unsubscribe.forEach((stop) => stop());
+    exposed.resend = true;
+    this.#schedule(true);
+  }
+
+  #schedule(now = false): void {
+    if (!this.#connected || this.#timer !== undefined) return;
+    const wait = now ? 0 : Math.max(0, this.#lastFlush + this.#interval - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#lastFlush = Date.now();
+      void this.#flush();
+    }, wait);
+  }
+
+  async #flush(): Promise<void> {
+    for (const exposed of this.#exposed.values()) {
+      if (!this.#connected) return;
+      if (exposed.resend) await this.#sendState(exposed);
+      else await this.#sendDelta(exposed);
+    }
+  }
+
+  /** The client's whole state: on connect, and when its queue changed in ways a delta cannot say. */
+  async #sendState(exposed: Exposed): Promise<void> {
+    const { client } = exposed;
+    exposed.resend = false;
+    exposed.queue.clear();
+    exposed.removed.clear();
+    exposed.events = [];
+    exposed.dirty.clear();
+    try {
+      const [queue, deadLetters, conflicts] = await Promise.all([client.queue({ limit: INITIAL_QUEUE }), client.deadLetters(), client.conflicts()]);
+      const snapshot = { name: client.name, status: client.status, metrics: client.metrics(), queue, deadLetters, conflicts, events: client.timeline() };
+      this.#post({ type: "snapshot", clientId: exposed.id, snapshot: this.#trim(snapshot) as Record<string, unknown> });
+    } catch {
+      // The client closed meanwhile: its goodbye follows.
+    }
+  }
+
+  async #sendDelta(exposed: Exposed): Promise<void> {
+    const { client } = exposed;
+    const entries: DeltaEntry[] = [{ part: "status", value: this.#trim(client.status) }, { part: "metrics", value: this.#trim(client.metrics()) }];
+    if (exposed.queue.size + exposed.removed.size > 0) {
+      const ops = [...exposed.queue.values()];
+      entries.push({ part: "queue", added: [], changed: ops.map((op) => this.#trim(op)), removed: [...exposed.removed] });
+      exposed.queue.clear();
+      exposed.removed.clear();
+    }
+    if (exposed.events.length > 0) {
+      entries.push({ part: "events", value: exposed.events.map((event) => this.#trim(event)) });
+      exposed.events = [];
+    }
+    try {
+      if (exposed.dirty.delete("deadLetters")) entries.push({ part: "deadLetters", value: (await client.deadLetters()).map((letter) => this.#trim(letter)) });
+      if (exposed.dirty.delete("conflicts")) entries.push({ part: "conflicts", value: (await client.conflicts()).map((conflict) => this.#trim(conflict)) });
+    } catch {
+      return;
+    }
+    exposed.dirty.clear();
+    exposed.seq++;
+    this.#post({ type: "delta", clientId: exposed.id, seq: exposed.seq, entries });
+  }
+
+  async #command(requestId: number, clientId: string, command: Command): Promise<void> {
+    const exposed = this.#exposed.get(clientId);
+    if (!exposed) {
+      this.#post({ type: "reply", requestId, ok: false, error: { code: "not_found", message: `No client ${clientId} on this page` } });
+      return;
+    }
+    try {
+      const result = await run(exposed.client, command);
+      // An expanded value keeps absolute paths in its own markers, so they can be expanded in turn.
+      const trimmed = command.name === "expand" ? trim(result, this.#limits, [...command.path]) : this.#trim(result);
+      this.#post({ type: "reply", requestId, ok: true, result: trimmed });
+    } catch (error) {
+      const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "failed";
+      const message = error instanceof Error ? error.message : String(error);
+      this.#post({ type: "reply", requestId, ok: false, error: { code: code.slice(0, 200) || "failed", message: message.slice(0, 2000) || code } });
+    }
+    this.#schedule();
+  }
+
+  #trim(value: unknown): unknown {
+    return trim(value, this.#limits);
+  }
+
+  #post(message: PageMessage): void {
+    this.#target.postMessage(envelope(message), "*");
+  }
+}
+
+/** One command, through the client's public API only. */
+async function run(client: AnyClient, command: Command): Promise<unknown> {
+  switch (command.name) {
+    case "setOffline":
+      client.setOffline(command.offline);
+      return client.status;
+    case "sync":
+      return client.sync();
+    case "pause":
+      client.pause();
+      return client.status;
+    case "resume":
+      client.resume();
+      return client.status;
+    case "retryDeadLetter":
+      return client.retryDeadLetter(command.opId);
+    case "retryAllDeadLetters":
+      return client.retryAllDeadLetters();
+    case "discardDeadLetter":
+      return client.discardDeadLetter(command.opId);
+    case "resolveConflict":
+      return client.resolveConflict(command.id, command.resolution as Parameters<AnyClient["resolveConflict"]>[1]);
+    case "exportSnapshot":
+      return client.exportSnapshot();
+    case "expand": {
+      const [part, ...rest] = command.path;
+      const source = part === "queue" ? await client.queue() : part === "deadLetters" ? await client.deadLetters() : part === "conflicts" ? await client.conflicts() : undefined;
+      const found = source === undefined ? { found: false as const } : resolvePath(source, rest);
+      if (!found.found) throw Object.assign(new Error("Nothing at that path"), { code: "not_found" });
+      return found.value;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { droppedMessages, exposeToDevtools, type BridgeTarget } from "../../sdk/bridge/devtools";
+import { envelope, MESSAGE_TAG, parsePageMessage, type PageMessage, type PanelMessage } from "../../sdk/bridge/protocol";
+import { waitFor } from "../support/client";
+import { useReferenceServer } from "../support/harness";
+
+const harness = useReferenceServer();
+
+/** Stands in for `window`: records what the page posts and delivers what the content script would. */
+class PageWindow implements BridgeTarget {
+  readonly posted: PageMessage[] = [];
+  readonly #listeners = new Set<(event: MessageEvent) => void>();
+  postMessage(message: unknown): void {
+    const parsed = parsePageMessage((message as { message: unknown }).message);
+    if (!parsed.ok) throw new Error(`the SDK posted an invalid message: ${parsed.detail}`);
+    expect((message as { tag: string }).tag).toBe(MESSAGE_TAG);
+    this.posted.push(parsed.message);
+  }
+  addEventListener(_type: "message", listener: (event: MessageEvent) => void): void {
+    this.#listeners.add(listener);
+  }
+  removeEventListener(_type: "message", listener: (event: MessageEvent) => void): void {
+    this.#listeners.delete(listener);
+  }
+  deliver(data: unknown, source: unknown = this): void {
+    for (const listener of this.#listeners) listener({ data, source } as MessageEvent);
+  }
+  send(message: PanelMessage): void {
+    this.deliver(envelope(message));
+  }
+  of<K extends PageMessage["type"]>(type: K): Extract<PageMessage, { type: K }>[] {
+    return this.posted.filter((message): message is Extract<PageMessage, { type: K }> => message.type === type);
+  }
+}
+
+async function reply(page: PageWindow, requestId: number) {
+  await waitFor(() => page.of("reply").some((message) => message.requestId === requestId), 5000, `reply ${requestId}`);
+  return page.of("reply").find((message) => message.requestId === requestId)!;
+}
+
+describe("the page side of the DevTools bridge", () => {
+  it("costs nothing until a panel connects: nothing is posted", async () => {
+    const page = new PageWindow();
+    const todos = harness.client({ triggers: { onWrite: false } });
+    exposeToDevtools(todos, { target: page });
+    for (let i = 0; i < 20; i++) await todos.save({ id: `t${i}`, title: "x" });
+    await todos.sync();
+    expect(page.posted).toEqual([]);
+  });
+
+  it("on connect: a hello naming every client, then each client's state; then batched deltas", async () => {
+    const page = new PageWindow();
+    const todos = harness.client({ triggers: { onWrite: false } });
+    const notes = harness.client({ triggers: { onWrite: false } });
+    exposeToDevtools(todos, { target: page });
+    exposeToDevtools(notes, { target: page });
+    await todos.save({ id: "a", title: "queued" });
+    page.send({ type: "connect", protocol: 1 });
+    expect(page.of("hello")[0]).toMatchObject({ protocol: 1, clients: [{ name: todos.name }, { name: notes.name }] });
+    await waitFor(() => page.of("snapshot").length === 2, 5000, "both states");
+    const state = page.of("snapshot").find((message) => message.snapshot && (message.snapshot as { name: string }).name === todos.name)!;
+    expect(state.snapshot).toMatchObject({ status: { pending: 1 }, queue: [{ itemId: "a", type: "create" }], deadLetters: [], conflicts: [] });
+
+    for (let i = 0; i < 30; i++) await todos.save({ id: `burst${i}`, title: "x" });
+    await waitFor(() => page.of("delta").some((delta) => delta.entries.some((entry) => entry.part === "queue")), 5000, "a queue delta");
+    const deltas = page.of("delta").filter((delta) => delta.clientId === state.clientId);
+    expect(deltas.length).toBeLessThan(5); // 30 writes, batched per ~100 ms
+    const queued = deltas.flatMap((delta) => delta.entries.flatMap((entry) => (entry.part === "queue" ? entry.changed : [])));
+    expect(queued.length).toBeGreaterThanOrEqual(30);
+    expect(deltas.flatMap((delta) => delta.entries.filter((entry) => entry.part === "events"))).not.toHaveLength(0);
+  });
+
+  it("commands act through the public API and are answered, errors included", async () => {
+    const page = new PageWindow();
+    const todos = harness.client({ triggers: { onWrite: false } });
+    exposeToDevtools(todos, { target: page });
+    page.send({ type: "connect", protocol: 1 });
+    await waitFor(() => page.of("hello").length === 1, 2000, "hello");
+    const clientId = page.of("hello")[0]!.clients[0]!.clientId;
+    page.send({ type: "command", requestId: 1, clientId, command: { name: "setOffline", offline: true } });
+    expect(await reply(page, 1)).toMatchObject({ ok: true, result: { forcedOffline: true, state: "offline" } });
+    expect(todos.status.forcedOffline).toBe(true);
+    page.send({ type: "command", requestId: 2, clientId, command: { name: "retryDeadLetter", opId: "nope" } });
+    expect(await reply(page, 2)).toMatchObject({ ok: false, error: { code: "not_found" } });
+    page.send({ type: "command", requestId: 3, clientId: "ghost#9", command: { name: "sync" } });
+    expect(await reply(page, 3)).toMatchObject({ ok: false, error: { code: "not_found" } });
+    page.send({ type: "command", requestId: 4, clientId, command: { name: "setOffline", offline: false } });
+    await todos.save({ id: "a", title: "x" });
+    page.send({ type: "command", requestId: 5, clientId, command: { name: "sync" } });
+    expect(await reply(page, 5)).toMatchObject({ ok: true, result: { pushed: 1 } });
+    page.send({ type: "command", requestId: 6, clientId, command: { name: "exportSnapshot" } });
+    expect(await reply(page, 6)).toMatchObject({ ok: true, result: { format: "synclens-snapshot" } });
+  });
+
+  it("expand returns what a marker stands for, with absolute paths for the next level", async () => {
+    const page = new PageWindow();
+    const todos = harness.client({ triggers: { onWrite: false } });
+    exposeToDevtools(todos, { target: page, trim: { depth: 3, string: 10, list: 10 } });
+    await todos.save({ id: "a", title: "a very long title indeed" });
+    page.send({ type: "connect", protocol: 1 });
+    await waitFor(() => page.of("snapshot").length === 1, 2000, "state");
+    const clientId = page.of("hello")[0]!.clients[0]!.clientId;
+    page.send({ type: "command", requestId: 1, clientId, command: { name: "expand", path: ["queue", 0, "value"] } });
+    expect(await reply(page, 1)).toMatchObject({ ok: true, result: { id: "a", title: { $synclens: "more", kind: "string", length: 24, path: ["queue", 0, "value", "title"] } } });
+  });
+
+  it("drops and counts malformed messages, ignores other sources and other tools, stops on disconnect", async () => {
+    const page = new PageWindow();
+    const todos = harness.client({ triggers: { onWrite: false } });
+    exposeToDevtools(todos, { target: page });
+    page.deliver({ tag: MESSAGE_TAG, message: { type: "command", requestId: "x" } });
+    page.deliver({ tag: MESSAGE_TAG, message: { type: "rm -rf" } });
+    page.deliver({ tag: MESSAGE_TAG, message: "connect" });
+    page.deliver({ tag: "someone-else", message: { type: "connect", protocol: 1 } });
+    page.deliver(envelope({ type: "connect", protocol: 1 }), { notThePage: true });
+    expect(droppedMessages(page)).toEqual({ malformed: 1, unknown_type: 1, not_an_object: 1 });
+    expect(page.posted).toEqual([]);
+    page.send({ type: "connect", protocol: 1 });
+    await waitFor(() => page.of("snapshot").length === 1, 2000, "state");
+    page.send({ type: "disconnect" });
+    const count = page.posted.length;
+    for (let i = 0; i < 5; i++) await todos.save({ id: `t${i}`, title: "x" });
+    await todos.sync();
+    expect(page.posted).toHaveLength(count);
+  });
+});
