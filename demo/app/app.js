@@ -1,5 +1,6 @@
 // The demo app: a todo list on the SyncLens SDK, imported through the package entry ("synclens").
 import { createSyncClient } from "synclens";
+import { exposeToDevtools } from "synclens/devtools";
 
 const $ = (testId) => document.querySelector(`[data-testid="${testId}"]`);
 const endpoint = `${location.origin}/api/todos`;
@@ -13,6 +14,8 @@ const client = createSyncClient({
 });
 // For the browser tests and for poking around from the console.
 window.synclens = client;
+// Visible to the SyncLens DevTools panel (costs nothing until the panel connects).
+exposeToDevtools(client);
 
 function element(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);

@@ -13,7 +13,7 @@ import type { SyncClient } from "../client";
 import type { SyncLogEvent } from "../event-log";
 import type { PendingOperation, SyncItem } from "../types";
 import { SDK_VERSION } from "../version";
-import { envelope, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DropReason, type PageMessage } from "./protocol";
+import { envelope, isEnvelopeFrom, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DropReason, type PageMessage } from "./protocol";
 import { DEFAULT_TRIM, resolvePath, trim, type TrimLimits } from "./trim";
 
 /** What the bridge needs of `window` (a worker's `self` or a test stand-in will do). */
@@ -80,6 +80,7 @@ class Bridge {
     this.#interval = 1000 / Math.min(60, Math.max(1, options.updatesPerSecond ?? 10));
     this.#limits = options.trim ?? DEFAULT_TRIM;
     target.addEventListener("message", this.#onMessage);
+    this.#post({ type: "announce", protocol: PROTOCOL_VERSION });
   }
 
   add(client: AnyClient): () => void {
@@ -100,8 +101,8 @@ class Bridge {
   readonly #onMessage = (event: MessageEvent): void => {
     if (event.source !== this.#target) return;
     const data: unknown = event.data;
-    // Other tools' messages are none of our business: only ours are parsed (and counted when bad).
-    if (typeof data !== "object" || data === null || (data as { tag?: unknown }).tag !== MESSAGE_TAG) return;
+    // Other tools' messages and our own echoes are none of our business: only the panel's are parsed.
+    if (typeof data !== "object" || data === null || (data as { tag?: unknown }).tag !== MESSAGE_TAG || isEnvelopeFrom(data, "page")) return;
     const parsed = parseEnvelope(data, "panel");
     if (!parsed.ok) {
       this.drops[parsed.reason] = (this.drops[parsed.reason] ?? 0) + 1;

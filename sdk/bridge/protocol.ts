@@ -58,6 +58,8 @@ export type DeltaEntry =
   | { part: "events"; value: unknown[] };
 
 export type PageMessage =
+  /** Posted once, when the page first exposes a client: there is something to inspect here. */
+  | { type: "announce"; protocol: number }
   | { type: "hello"; protocol: number; sdkVersion: string; clients: { clientId: ClientId; name: string }[] }
   | { type: "snapshot"; clientId: ClientId; snapshot: unknown }
   | { type: "delta"; clientId: ClientId; seq: number; entries: DeltaEntry[] }
@@ -87,9 +89,28 @@ export function compatibility(theirs: number): "same" | "older-sdk" | "newer-sdk
   return theirs === PROTOCOL_VERSION ? "same" : theirs < PROTOCOL_VERSION ? "older-sdk" : "newer-sdk";
 }
 
-/** Wraps a message for `window.postMessage`. */
-export function envelope(message: BridgeMessage): { tag: typeof MESSAGE_TAG; message: BridgeMessage } {
-  return { tag: MESSAGE_TAG, message };
+const PAGE_TYPES: ReadonlySet<string> = new Set(["announce", "hello", "snapshot", "delta", "reply", "goodbye"]);
+
+/** Which way a message goes: from the page (the SDK) or from the panel. */
+export type Direction = "page" | "panel";
+
+export interface Envelope {
+  tag: typeof MESSAGE_TAG;
+  from: Direction;
+  message: BridgeMessage;
+}
+
+/**
+ * Wraps a message for `window.postMessage` and ports. `from` lets each side skip its own echoes (a page
+ * receives what it posts to itself) before parsing anything.
+ */
+export function envelope(message: BridgeMessage): Envelope {
+  return { tag: MESSAGE_TAG, from: PAGE_TYPES.has(message.type) ? "page" : "panel", message };
+}
+
+/** Whether `data` is one of our envelopes, sent from `from` (cheap: no parsing). */
+export function isEnvelopeFrom(data: unknown, from: Direction): boolean {
+  return isObject(data) && data["tag"] === MESSAGE_TAG && data["from"] === from;
 }
 
 /**
@@ -112,6 +133,9 @@ export function parseEnvelope(data: unknown, direction: "page" | "panel"): Parse
 export function parsePageMessage(value: unknown): Parsed<PageMessage> {
   if (!isObject(value)) return drop("not_an_object", typeof value);
   switch (value["type"]) {
+    case "announce":
+      if (!isVersion(value["protocol"])) return drop("malformed", "announce");
+      return ok({ type: "announce", protocol: value["protocol"] as number });
     case "hello": {
       const clients = value["clients"];
       if (!isVersion(value["protocol"]) || !isText(value["sdkVersion"], LIMITS.shortText) || !Array.isArray(clients) || clients.length > LIMITS.clients) {

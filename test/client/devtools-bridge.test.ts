@@ -45,7 +45,7 @@ describe("the page side of the DevTools bridge", () => {
     exposeToDevtools(todos, { target: page });
     for (let i = 0; i < 20; i++) await todos.save({ id: `t${i}`, title: "x" });
     await todos.sync();
-    expect(page.posted).toEqual([]);
+    expect(page.posted).toEqual([{ type: "announce", protocol: 1 }]); // once, and nothing else
   });
 
   it("on connect: a hello naming every client, then each client's state; then batched deltas", async () => {
@@ -108,13 +108,14 @@ describe("the page side of the DevTools bridge", () => {
     const page = new PageWindow();
     const todos = harness.client({ triggers: { onWrite: false } });
     exposeToDevtools(todos, { target: page });
-    page.deliver({ tag: MESSAGE_TAG, message: { type: "command", requestId: "x" } });
-    page.deliver({ tag: MESSAGE_TAG, message: { type: "rm -rf" } });
-    page.deliver({ tag: MESSAGE_TAG, message: "connect" });
+    page.deliver({ tag: MESSAGE_TAG, from: "panel", message: { type: "command", requestId: "x" } });
+    page.deliver({ tag: MESSAGE_TAG, from: "panel", message: { type: "rm -rf" } });
+    page.deliver({ tag: MESSAGE_TAG, from: "panel", message: "connect" });
+    page.deliver(envelope({ type: "goodbye", clientId: "c" })); // from "page": an echo, skipped
     page.deliver({ tag: "someone-else", message: { type: "connect", protocol: 1 } });
     page.deliver(envelope({ type: "connect", protocol: 1 }), { notThePage: true });
     expect(droppedMessages(page)).toEqual({ malformed: 1, unknown_type: 1, not_an_object: 1 });
-    expect(page.posted).toEqual([]);
+    expect(page.of("hello")).toEqual([]);
     page.send({ type: "connect", protocol: 1 });
     await waitFor(() => page.of("snapshot").length === 1, 2000, "state");
     page.send({ type: "disconnect" });
