@@ -1,4 +1,4 @@
-import { MESSAGE_TAG, parseEnvelope, type DropReason, type PanelMessage } from "../sdk/bridge/protocol";
+import { envelope, MESSAGE_TAG, parseEnvelope, type DropReason } from "../sdk/bridge/protocol";
 
 /** Something the router can post to: a runtime port, or a stand-in in tests. */
 export interface Endpoint {
@@ -45,7 +45,7 @@ export class Router {
     panels?.delete(panel);
     if (panels && panels.size === 0) {
       this.#panels.delete(tabId);
-      for (const page of this.#pages.get(tabId)?.values() ?? []) page.post({ tag: MESSAGE_TAG, message: { type: "disconnect" } satisfies PanelMessage });
+      for (const page of this.#pages.get(tabId)?.values() ?? []) page.post(envelope({ type: "disconnect" }));
     }
   }
 
@@ -66,9 +66,9 @@ export class Router {
     const frameId = (data as { frameId?: unknown }).frameId;
     const frames = this.#pages.get(tabId);
     if (!frames) return;
-    const envelope = { tag: MESSAGE_TAG, message: parsed.message };
-    if (typeof frameId === "number") frames.get(frameId)?.post(envelope);
-    else for (const page of frames.values()) page.post(envelope);
+    const wrapped = envelope(parsed.message);
+    if (typeof frameId === "number") frames.get(frameId)?.post(wrapped);
+    else for (const page of frames.values()) page.post(wrapped);
   }
 
   #toPanels(tabId: number, data: unknown): void {

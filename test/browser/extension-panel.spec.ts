@@ -44,3 +44,60 @@ test("a tab without a SyncLens client says so", async () => {
     await browser.close();
   }
 });
+
+test("the service worker stopped mid-session: the panel recovers without a reload", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const app = await browser.context.newPage();
+    await app.goto(demo.url);
+    let tabId = 0;
+    await expect.poll(async () => ((tabId = (await routedTabs(browser.worker))[0] ?? 0), tabId)).toBeGreaterThan(0);
+    const panel = await browser.context.newPage();
+    await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tabId}`);
+    await expect(panel.getByTestId("connection")).toHaveText("Connected");
+
+    // What an idle shutdown looks like: the worker's target goes away, and every port with it.
+    const cdp = await browser.context.browser()!.newBrowserCDPSession();
+    const { targetInfos } = (await cdp.send("Target.getTargets")) as { targetInfos: { targetId: string; type: string; url: string }[] };
+    const worker = targetInfos.find((target) => target.type === "service_worker" && target.url.includes(browser.extensionId))!;
+    await cdp.send("Target.closeTarget", { targetId: worker.targetId });
+
+    await app.getByTestId("new-title").fill("After the restart");
+    await app.getByTestId("new-title").press("Enter");
+    const client = panel.locator('[data-testid="client"][data-name="demo-todos"]');
+    await expect(panel.getByTestId("connection")).toHaveText("Connected", { timeout: 15_000 });
+    await expect(client.getByTestId("timeline")).toContainText("write: save", { timeout: 15_000 });
+    await client.getByTestId("offline").click();
+    await expect(app.getByTestId("state")).toHaveText("offline (forced)");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("two tabs, each with a client: each panel shows only its own tab", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const first = await browser.context.newPage();
+    await first.goto(`${demo.url}/test-pages/exposed.html?name=alpha`);
+    await expect.poll(async () => (await routedTabs(browser.worker)).length).toBe(1);
+    const [alphaTab] = await routedTabs(browser.worker);
+    const second = await browser.context.newPage();
+    await second.goto(`${demo.url}/test-pages/exposed.html?name=beta`);
+    await expect.poll(async () => (await routedTabs(browser.worker)).length).toBe(2);
+    const betaTab = (await routedTabs(browser.worker)).find((tab) => tab !== alphaTab)!;
+
+    const panels = [];
+    for (const tab of [alphaTab, betaTab]) {
+      const panel = await browser.context.newPage();
+      await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tab}`);
+      await expect(panel.getByTestId("connection")).toHaveText("Connected");
+      panels.push(panel);
+    }
+    await expect(panels[0]!.getByTestId("client")).toHaveCount(1);
+    await expect(panels[0]!.locator('[data-testid="client"]')).toHaveAttribute("data-name", "alpha");
+    await expect(panels[1]!.getByTestId("client")).toHaveCount(1);
+    await expect(panels[1]!.locator('[data-testid="client"]')).toHaveAttribute("data-name", "beta");
+  } finally {
+    await browser.close();
+  }
+});
