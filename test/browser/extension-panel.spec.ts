@@ -29,6 +29,13 @@ test("the panel (opened as a tab) shows the demo's client live and its commands 
     await client.getByTestId("offline").click();
     await expect(app.getByTestId("state")).toHaveText("idle");
     await expect(client.getByTestId("reply")).toHaveText("setOffline: done");
+
+    // Reloading the inspected page resets the panel cleanly and it reconnects to the new page's client.
+    await app.reload();
+    await expect(app.locator("body")).toHaveAttribute("data-ready", "true");
+    await expect(panel.getByTestId("connection")).toHaveText("Connected");
+    await expect(panel.getByTestId("client")).toHaveCount(1);
+    await expect(panel.locator('[data-testid="client"][data-name="demo-todos"]').getByTestId("state")).toHaveText("idle");
   } finally {
     await browser.close();
   }
