@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { launchWithExtension, routedTabs } from "./extension";
+import { evaluateInTarget, launchWithExtension, routedTabs, targets } from "./extension";
 
 test("the panel (opened as a tab) shows the demo's client live and its commands reach the SDK", async ({ demo }) => {
   const browser = await launchWithExtension();
@@ -104,6 +104,44 @@ test("two tabs, each with a client: each panel shows only its own tab", async ({
     await expect(panels[0]!.locator('[data-testid="client"]')).toHaveAttribute("data-name", "alpha");
     await expect(panels[1]!.getByTestId("client")).toHaveCount(1);
     await expect(panels[1]!.locator('[data-testid="client"]')).toHaveAttribute("data-name", "beta");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("smoke: the real DevTools panel registers, opens on the demo, and reaches its client", async ({ demo }) => {
+  const browser = await launchWithExtension(["--auto-open-devtools-for-tabs"]);
+  try {
+    const app = await browser.context.newPage();
+    await app.goto(demo.url);
+    await expect(app.locator("body")).toHaveAttribute("data-ready", "true");
+    // DevTools' InspectorView is internal to Chromium: this path is kept to this one smoke test.
+    const showPanel = `(async () => {
+      const UI = await import("devtools://devtools/bundled/ui/legacy/legacy.js");
+      const SDK = await import("devtools://devtools/bundled/core/sdk/sdk.js");
+      const url = SDK.TargetManager.TargetManager.instance().primaryPageTarget()?.inspectedURL() ?? "";
+      if (!url.startsWith(${JSON.stringify(demo.url)})) return null;
+      const view = UI.InspectorView.InspectorView.instance();
+      const id = view.tabbedPane.tabIds().find((tab) => tab.endsWith("SyncLens"));
+      if (id) await view.showPanel(id);
+      return id ?? "missing";
+    })()`;
+    let shown: unknown = null;
+    await expect
+      .poll(async () => {
+        for (const target of (await targets(browser.context)).filter((t) => t.url.startsWith("devtools://"))) {
+          shown = (await evaluateInTarget(browser.context, target.targetId, showPanel)) ?? shown;
+        }
+        return shown;
+      })
+      .toMatch(/SyncLens$/);
+    const readPanel = `document.querySelector('[data-testid="connection"]')?.textContent + " | " + [...document.querySelectorAll('[data-testid="client"]')].map((c) => c.dataset.name).join(",")`;
+    await expect
+      .poll(async () => {
+        const frame = (await targets(browser.context)).find((t) => t.url.endsWith("/devtools-panel/index.html"));
+        return frame ? evaluateInTarget(browser.context, frame.targetId, readPanel) : "no panel frame";
+      }, { timeout: 15_000 })
+      .toBe("Connected | demo-todos");
   } finally {
     await browser.close();
   }
