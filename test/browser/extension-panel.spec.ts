@@ -146,3 +146,59 @@ test("smoke: the real DevTools panel registers, opens on the demo, and reaches i
     await browser.close();
   }
 });
+
+test("fuzz: a hostile page posting thousands of malformed and oversized messages breaks nothing and reaches no other tab", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const hostile = await browser.context.newPage();
+    const errors: string[] = [];
+    hostile.on("pageerror", (error) => errors.push(error.message));
+    await hostile.goto(`${demo.url}/test-pages/exposed.html?name=hostile`);
+    await expect.poll(async () => (await routedTabs(browser.worker)).length).toBe(1);
+    const [hostileTab] = await routedTabs(browser.worker);
+    const victim = await browser.context.newPage();
+    await victim.goto(`${demo.url}/test-pages/exposed.html?name=victim`);
+    await expect.poll(async () => (await routedTabs(browser.worker)).length).toBe(2);
+    const victimTab = (await routedTabs(browser.worker)).find((tab) => tab !== hostileTab)!;
+    const panels = await Promise.all(
+      [hostileTab, victimTab].map(async (tab) => {
+        const panel = await browser.context.newPage();
+        await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tab}`);
+        await expect(panel.getByTestId("connection")).toHaveText("Connected");
+        return panel;
+      }),
+    );
+    const [hostilePanel, victimPanel] = [panels[0]!, panels[1]!];
+
+    await hostile.evaluate(() => {
+      let seed = 99;
+      const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const tag = "synclens-devtools";
+      const shapes: unknown[] = [
+        null, 42, "hello", [], {}, { tag }, { tag, from: "page" }, { tag, from: "page", message: null },
+        { tag, from: "page", message: { type: "hello", protocol: 1, sdkVersion: "9", clients: [{ clientId: "x", name: "<img src=x onerror=alert(1)>" }] } },
+        { tag, from: "page", message: { type: "snapshot", clientId: "victim#1", snapshot: { status: { state: "pwned" } } } },
+        { tag, from: "page", message: { type: "delta", clientId: "x", seq: -5, entries: "nope" } },
+        { tag, from: "page", message: { type: "reply", requestId: 1, ok: false, error: { code: 7 } } },
+        { tag, from: "page", message: { type: "snapshot", clientId: "x", snapshot: { blob: "x".repeat(2_000_000) } } },
+        { tag, from: "panel", message: { type: "command", requestId: 1, clientId: "hostile#1", command: { name: "setOffline", offline: true } } },
+      ];
+      for (let i = 0; i < 3000; i++) window.postMessage(shapes[Math.floor(random() * shapes.length)], "*");
+    });
+
+    // The hostile page's own panel still works; its fake "hello" only ever reached its own panel.
+    await hostile.evaluate(() => (window as unknown as { client: { save(item: object): Promise<unknown> } }).client.save({ id: "after", title: "fuzz" }));
+    const hostileClient = hostilePanel.locator('[data-testid="client"][data-name="hostile"]');
+    await expect(hostileClient.getByTestId("timeline")).toContainText("write: save after");
+    await expect(hostilePanel.getByTestId("connection")).toHaveText("Connected");
+    // The victim's panel saw none of it: one client, its own, in its own state.
+    await expect(victimPanel.getByTestId("client")).toHaveCount(1);
+    await expect(victimPanel.locator('[data-testid="client"]')).toHaveAttribute("data-name", "victim");
+    await expect(victimPanel.getByTestId("state")).not.toHaveText("pwned");
+    await expect(victimPanel.locator("img")).toHaveCount(0);
+    await expect(hostilePanel.locator("img")).toHaveCount(0); // a name is text, never markup
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+});
