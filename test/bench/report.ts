@@ -147,5 +147,27 @@ export function formatReport(r: BenchResults): string {
     `whole run ${(r.durationMs / 1000).toFixed(1)} s; every ratio compares figures measured in this same run`,
     "",
   ];
-  return [...header, ...saveSection(r), "", ...breakdownSection(r), ...drainSection(r), "", ...sizeSection(r), ""].join("\n");
+  return [...header, ...saveSection(r), "", ...breakdownSection(r), ...drainSection(r), "", ...bridgeSection(r), "", ...sizeSection(r), ""].join("\n");
+}
+
+function bridgeSection(r: BenchResults): string[] {
+  const b = r.bridge;
+  const none = b.phases.find((p) => p.phase === "none")!;
+  const rows = b.phases.map((p) => [
+    p.phase === "none" ? "no bridge (baseline)" : p.phase === "exposed" ? "bridge installed, no panel" : "panel connected",
+    String(p.saves),
+    (p.taskMs / p.seconds / 10).toFixed(1),
+    ((p.taskMs - none.taskMs) / p.seconds / 10).toFixed(1),
+    (p.messages / p.seconds).toFixed(1),
+    (p.bytes / p.seconds / 1024).toFixed(1),
+  ]);
+  const connected = b.phases.find((p) => p.phase === "connected")!;
+  const exposed = b.phases.find((p) => p.phase === "exposed")!;
+  return [
+    `4. DEVTOOLS BRIDGE (${b.pending.toLocaleString("en-US")} pending operations, ${b.rate} changes/s, main-thread task time from CDP)`,
+    "",
+    ...table(["phase", "saves", "main thread %", "over baseline, % pts", "messages/s", "KiB/s posted"], rows),
+    "",
+    `   Ratio connected / baseline main-thread time: ${(connected.taskMs / none.taskMs).toFixed(2)}x; installed without a panel / baseline: ${(exposed.taskMs / none.taskMs).toFixed(2)}x (messages posted without a panel: ${exposed.messages})`,
+  ];
 }

@@ -16,7 +16,7 @@ import { formatReport } from "./report";
 import { startBenchServer } from "./server";
 import { measureSizes } from "./size";
 import { summarize } from "./stats";
-import type { BenchResults, BreakdownResult, DrainResult, PageEnvironment, SaveDepthResult, SaveRun } from "./types";
+import type { BenchResults, BreakdownResult, BridgePhase, BridgeResult, DrainResult, PageEnvironment, SaveDepthResult, SaveRun } from "./types";
 import type { Page } from "@playwright/test";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -85,6 +85,30 @@ async function drainBenchmark(page: Page, runId: string): Promise<DrainResult> {
   };
 }
 
+const BRIDGE_PENDING = 10_000;
+const BRIDGE_RATE = 500;
+const BRIDGE_SECONDS = 4;
+
+/** The DevTools bridge's main-thread cost: the same workload with no bridge, bridge but no panel, panel connected. */
+async function bridgeBenchmark(page: Page, runId: string): Promise<BridgeResult> {
+  progress(`bridge: prefilling ${BRIDGE_PENDING} pending operations`);
+  const { pending } = await callBench(page, "bridgeSetup", { runId, count: BRIDGE_PENDING });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable");
+  const taskSeconds = async () => ((await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? 0);
+  const phases: BridgePhase[] = [];
+  progress("bridge: warm-up (discarded)");
+  await callBench(page, "bridgeRun", { phase: "none", seconds: 2, rate: BRIDGE_RATE, count: BRIDGE_PENDING });
+  for (const phase of ["none", "exposed", "connected"] as const) {
+    progress(`bridge: ${BRIDGE_RATE} changes/s for ${BRIDGE_SECONDS} s, ${phase}`);
+    const before = await taskSeconds();
+    const run = await callBench(page, "bridgeRun", { phase, seconds: BRIDGE_SECONDS, rate: BRIDGE_RATE, count: BRIDGE_PENDING });
+    phases.push({ phase, saves: run.saves, seconds: run.seconds, messages: run.messages, bytes: run.bytes, taskMs: ((await taskSeconds()) - before) * 1000 });
+  }
+  await cdp.detach();
+  return { pending, rate: BRIDGE_RATE, phases };
+}
+
 function gitCommit(): string | null {
   try {
     const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
@@ -109,6 +133,7 @@ async function main(): Promise<void> {
   let save: SaveDepthResult[];
   let breakdown: BreakdownResult[];
   let drain: DrainResult;
+  let bridge: BridgeResult;
   try {
     progress(`server on ${url}; launching Chromium`);
     browser = await openBenchPage(`${url}/`);
@@ -118,6 +143,7 @@ async function main(): Promise<void> {
     await warmUp(browser.page, runId, keys);
     ({ save, breakdown } = await saveBenchmarks(browser.page, runId, keys));
     drain = await drainBenchmark(browser.page, runId);
+    bridge = await bridgeBenchmark(browser.page, runId);
   } finally {
     await browser?.close();
     await server.close();
@@ -146,6 +172,7 @@ async function main(): Promise<void> {
     save,
     breakdown,
     drain,
+    bridge,
     size,
   };
   const file = resolve(HERE, "results.json");

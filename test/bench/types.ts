@@ -45,6 +45,8 @@ export interface PageEnvironment {
 }
 
 export interface BenchApi {
+  bridgeSetup(args: { runId: string; count: number }): Promise<{ pending: number }>;
+  bridgeRun(args: { phase: BridgePhase["phase"]; seconds: number; rate: number; count: number }): Promise<Omit<BridgePhase, "phase" | "taskMs"> & { pending: number }>;
   saveSuite(args: SaveSuiteArgs): Promise<Record<string, SaveRun>>;
   /** "rawIdb", "sdk", "naive", then the breakdown steps in order. */
   saveVariantKeys(args: null): Promise<string[]>;
@@ -102,6 +104,22 @@ export interface DrainResult {
   fetch: { totalMs: number; opsPerSec: number; requests: number };
 }
 
+export interface BridgePhase {
+  phase: "none" | "exposed" | "connected";
+  saves: number;
+  seconds: number;
+  messages: number;
+  bytes: number;
+  /** Main-thread task time in the page during the phase (CDP Performance.getMetrics TaskDuration). */
+  taskMs: number;
+}
+
+export interface BridgeResult {
+  pending: number;
+  rate: number;
+  phases: BridgePhase[];
+}
+
 export interface BenchResults {
   startedAt: string;
   durationMs: number;
@@ -118,5 +136,6 @@ export interface BenchResults {
   save: SaveDepthResult[];
   breakdown: BreakdownResult[];
   drain: DrainResult;
+  bridge: BridgeResult;
   size: SizeResults;
 }

@@ -1,4 +1,5 @@
 // Exposes the benchmark functions to test/bench/run.ts, which calls them through page.evaluate.
+import { bridgeRun, bridgeSetup } from "./bridge-bench.js";
 import { timerResolutionMs } from "./common.js";
 import { drainFetch } from "./drain-baseline.js";
 import { drainSdk } from "./drain-bench.js";
@@ -9,6 +10,8 @@ window.bench = {
   saveVariantKeys: async () => saveVariantKeys(),
   drainSdk,
   drainFetch,
+  bridgeSetup,
+  bridgeRun,
   environment: async () => ({
     userAgent: navigator.userAgent,
     timerResolutionMs: timerResolutionMs(),
