@@ -62,8 +62,9 @@ function ClientSection({ client, run }: { client: ClientView; run: (command: Com
           {status["forcedOffline"] === true ? "Go online" : "Force offline"}
         </button>{" "}
         <button data-testid="sync" onClick={() => act({ name: "sync" })}>Sync now</button>{" "}
-        <button onClick={() => act({ name: status["paused"] === true ? "resume" : "pause" })}>{status["paused"] === true ? "Resume" : "Pause"}</button>{" "}
+        <button data-testid="pause" onClick={() => act({ name: status["paused"] === true ? "resume" : "pause" })}>{status["paused"] === true ? "Resume" : "Pause"}</button>{" "}
         <button data-testid="retry-all" onClick={() => act({ name: "retryAllDeadLetters" })}>Retry all dead letters</button>{" "}
+        <button data-testid="export" onClick={() => act({ name: "exportSnapshot" })}>Export snapshot</button>{" "}
         <span data-testid="reply">{lastReply}</span>
       </p>
       <h3>Queue</h3>
@@ -79,8 +80,18 @@ function ClientSection({ client, run }: { client: ClientView; run: (command: Com
         {client.deadLetters.map((letter) => (
           <li key={String(letter["opId"])}>
             {String(letter["itemId"])}: {String(letter["reason"])}{" "}
-            <button onClick={() => act({ name: "retryDeadLetter", opId: String(letter["opId"]) })}>Retry</button>{" "}
-            <button onClick={() => act({ name: "discardDeadLetter", opId: String(letter["opId"]) })}>Discard</button>
+            <button data-testid="retry" onClick={() => act({ name: "retryDeadLetter", opId: String(letter["opId"]) })}>Retry</button>{" "}
+            <button data-testid="discard" onClick={() => act({ name: "discardDeadLetter", opId: String(letter["opId"]) })}>Discard</button>
+          </li>
+        ))}
+      </ul>
+      <h3>Conflicts</h3>
+      <ul data-testid="conflicts">
+        {client.conflicts.map((conflict) => (
+          <li key={String(conflict["id"])}>
+            {String(conflict["id"])}: local {JSON.stringify(conflict["local"])} · server {JSON.stringify(conflict["server"])}{" "}
+            <button data-testid="keep-local" onClick={() => act({ name: "resolveConflict", id: String(conflict["id"]), resolution: "local" })}>Keep local</button>{" "}
+            <button data-testid="take-server" onClick={() => act({ name: "resolveConflict", id: String(conflict["id"]), resolution: "server" })}>Take server</button>
           </li>
         ))}
       </ul>

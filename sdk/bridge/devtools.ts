@@ -142,8 +142,15 @@ class Bridge {
       exposed.dirty.add(part);
       this.#schedule();
     };
+    // Lists are re-read when their count moves (a retry, a discard, a resolution), not only when one is added.
+    let counts = { deadLetters: client.status.deadLetters, conflicts: client.status.conflicts };
     const unsubscribe = [
-      client.on("status", mark("status")),
+      client.on("status", (status) => {
+        if (status.deadLetters !== counts.deadLetters) exposed.dirty.add("deadLetters");
+        if (status.conflicts !== counts.conflicts) exposed.dirty.add("conflicts");
+        counts = { deadLetters: status.deadLetters, conflicts: status.conflicts };
+        mark("status")();
+      }),
       client.on("deadletter", mark("deadLetters")),
       client.on("conflict", mark("conflicts")),
       client.on("log", (event) => {

@@ -202,3 +202,67 @@ test("fuzz: a hostile page posting thousands of malformed and oversized messages
     await browser.close();
   }
 });
+
+test("every command from the panel reaches the SDK and its effect shows: sync, pause, resume, dead letters, conflicts, export", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const app = await browser.context.newPage();
+    await app.goto(`${demo.url}/test-pages/exposed.html?name=cmds&conflict=manual`);
+    await expect(app.locator("body")).toHaveAttribute("data-ready", "true");
+    let tabId = 0;
+    await expect.poll(async () => ((tabId = (await routedTabs(browser.worker))[0] ?? 0), tabId)).toBeGreaterThan(0);
+    const panel = await browser.context.newPage();
+    await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tabId}`);
+    const client = panel.locator('[data-testid="client"][data-name="cmds"]');
+    await expect(client.getByTestId("state")).toHaveText("idle");
+    type Page = { client: { save(item: object): Promise<unknown>; sync(): Promise<unknown>; status: { paused: boolean } } };
+
+    // pause / resume / sync
+    await client.getByTestId("pause").click();
+    await expect(client.getByTestId("reply")).toHaveText("pause: done");
+    expect(await app.evaluate(() => (window as unknown as Page).client.status.paused)).toBe(true);
+    await client.getByTestId("pause").click();
+    await expect(client.getByTestId("reply")).toHaveText("resume: done");
+    await client.getByTestId("sync").click();
+    await expect(client.getByTestId("reply")).toHaveText("sync: done");
+
+    // A poison write: 6 MB, refused by the server (413) -> a dead letter; retry puts it back (and it dies again); discard ends it.
+    await app.evaluate(() => (window as unknown as Page).client.save({ id: "poison", title: "x".repeat(6_000_000) }));
+    await expect(client.getByTestId("dead")).toHaveText("1", { timeout: 15_000 });
+    await expect(client.getByTestId("dead-letters")).toContainText("poison: rejected");
+    await client.getByTestId("retry").click();
+    await expect(client.getByTestId("reply")).toHaveText("retryDeadLetter: done");
+    await expect(client.getByTestId("dead")).toHaveText("1", { timeout: 15_000 });
+    await client.getByTestId("retry-all").click();
+    await expect(client.getByTestId("reply")).toHaveText("retryAllDeadLetters: done");
+    await expect(client.getByTestId("dead-letters")).toContainText("poison", { timeout: 15_000 });
+    await client.getByTestId("discard").click();
+    await expect(client.getByTestId("dead")).toHaveText("0");
+    await expect(client.getByTestId("dead-letters").locator("li")).toHaveCount(0);
+
+    // A conflict parked by the manual strategy, resolved from the panel.
+    await app.evaluate(async () => {
+      const page = window as unknown as Page;
+      await page.client.save({ id: "shared", title: "from this tab" });
+      await page.client.sync();
+    });
+    await fetch(`${demo.url}/api/cmds/shared`, { method: "PUT", headers: { "Content-Type": "application/json", "If-Match": '"1"', "Idempotency-Key": "other-device-1" }, body: JSON.stringify({ id: "shared", title: "from another device" }) });
+    await app.evaluate(async () => {
+      const page = window as unknown as Page;
+      await page.client.save({ id: "shared", title: "edited here too" });
+      await page.client.sync();
+    });
+    await expect(client.getByTestId("state")).toHaveText("conflict");
+    await expect(client.getByTestId("conflicts")).toContainText("from another device");
+    await client.getByTestId("take-server").click();
+    await expect(client.getByTestId("reply")).toHaveText("resolveConflict: done");
+    await expect(client.getByTestId("conflicts").locator("li")).toHaveCount(0);
+    expect(await app.evaluate(() => (window as unknown as { client: { get(id: string): Promise<unknown> } }).client.get("shared"))).toEqual({ id: "shared", title: "from another device" });
+
+    // Export
+    await client.getByTestId("export").click();
+    await expect(client.getByTestId("reply")).toHaveText("exportSnapshot: done");
+  } finally {
+    await browser.close();
+  }
+});

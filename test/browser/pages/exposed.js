@@ -2,8 +2,9 @@
 import { createSyncClient } from "/sdk/synclens.bundle.js";
 import { exposeToDevtools } from "/sdk/devtools.js";
 
-const name = new URLSearchParams(location.search).get("name") ?? "exposed";
-const client = createSyncClient({ name, endpoint: `${location.origin}/api/${name}`, triggers: { intervalMs: 0 } });
+const params = new URLSearchParams(location.search);
+const name = params.get("name") ?? "exposed";
+const client = createSyncClient({ name, endpoint: `${location.origin}/api/${name}`, conflict: params.get("conflict") ?? "merge", triggers: { intervalMs: 0 } });
 exposeToDevtools(client);
 window.client = client;
 document.body.dataset.ready = "true";
