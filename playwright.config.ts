@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { CHROME_ARGS, CHROME_PATH } from "./test/support/chromium";
 
 export default defineConfig({
   testDir: "test/browser",
@@ -12,8 +13,8 @@ export default defineConfig({
   use: {
     browserName: "chromium",
     launchOptions: {
-      executablePath: process.env["CHROME_PATH"] ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      executablePath: CHROME_PATH,
+      args: CHROME_ARGS,
     },
     viewport: { width: 1100, height: 800 },
   },

@@ -3,16 +3,8 @@ import { chromium, type BrowserContext, type Page, type Route } from "@playwrigh
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CHROME_ARGS, CHROME_PATH } from "../support/chromium";
 import type { BenchApi } from "./types";
-
-export const CHROME_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 export interface BenchBrowser {
   context: BrowserContext;
@@ -30,7 +22,7 @@ export async function openBenchPage(url: string): Promise<BenchBrowser> {
   };
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
+      executablePath: CHROME_PATH,
       headless: true,
       args: CHROME_ARGS,
     });

@@ -1,18 +1,10 @@
 import { expect, test } from "./fixtures";
-import { evaluateInTarget, launchWithExtension, routedTabs, targets } from "./extension";
+import { evaluateInTarget, launchWithExtension, openAppWithPanel, targets } from "./extension";
 
 test("the panel (opened as a tab) shows the demo's client live and its commands reach the SDK", async ({ demo }) => {
   const browser = await launchWithExtension();
   try {
-    const app = await browser.context.newPage();
-    await app.goto(demo.url);
-    await expect(app.locator("body")).toHaveAttribute("data-ready", "true");
-    let tabId = 0;
-    await expect.poll(async () => ((tabId = (await routedTabs(browser.worker))[0] ?? 0), tabId)).toBeGreaterThan(0);
-
-    const panel = await browser.context.newPage();
-    await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tabId}`);
-    await expect(panel.getByTestId("connection")).toHaveText("Connected");
+    const { app, panel } = await openAppWithPanel(browser, demo.url);
     const client = panel.locator('[data-testid="client"][data-name="demo-todos"]');
     await expect(client.getByTestId("state")).toHaveText("idle");
 
@@ -55,13 +47,7 @@ test("a tab without a SyncLens client says so", async () => {
 test("the service worker stopped mid-session: the panel recovers without a reload", async ({ demo }) => {
   const browser = await launchWithExtension();
   try {
-    const app = await browser.context.newPage();
-    await app.goto(demo.url);
-    let tabId = 0;
-    await expect.poll(async () => ((tabId = (await routedTabs(browser.worker))[0] ?? 0), tabId)).toBeGreaterThan(0);
-    const panel = await browser.context.newPage();
-    await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tabId}`);
-    await expect(panel.getByTestId("connection")).toHaveText("Connected");
+    const { app, panel } = await openAppWithPanel(browser, demo.url);
 
     // What an idle shutdown looks like: the worker's target goes away, and every port with it.
     const cdp = await browser.context.browser()!.newBrowserCDPSession();
@@ -84,26 +70,13 @@ test("the service worker stopped mid-session: the panel recovers without a reloa
 test("two tabs, each with a client: each panel shows only its own tab", async ({ demo }) => {
   const browser = await launchWithExtension();
   try {
-    const first = await browser.context.newPage();
-    await first.goto(`${demo.url}/test-pages/exposed.html?name=alpha`);
-    await expect.poll(async () => (await routedTabs(browser.worker)).length).toBe(1);
-    const [alphaTab] = await routedTabs(browser.worker);
-    const second = await browser.context.newPage();
-    await second.goto(`${demo.url}/test-pages/exposed.html?name=beta`);
-    await expect.poll(async () => (await routedTabs(browser.worker)).length).toBe(2);
-    const betaTab = (await routedTabs(browser.worker)).find((tab) => tab !== alphaTab)!;
-
-    const panels = [];
-    for (const tab of [alphaTab, betaTab]) {
-      const panel = await browser.context.newPage();
-      await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tab}`);
-      await expect(panel.getByTestId("connection")).toHaveText("Connected");
-      panels.push(panel);
-    }
-    await expect(panels[0]!.getByTestId("client")).toHaveCount(1);
-    await expect(panels[0]!.locator('[data-testid="client"]')).toHaveAttribute("data-name", "alpha");
-    await expect(panels[1]!.getByTestId("client")).toHaveCount(1);
-    await expect(panels[1]!.locator('[data-testid="client"]')).toHaveAttribute("data-name", "beta");
+    const alpha = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=alpha`);
+    const beta = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=beta`);
+    expect(alpha.tabId).not.toBe(beta.tabId);
+    await expect(alpha.panel.getByTestId("client")).toHaveCount(1);
+    await expect(alpha.panel.locator('[data-testid="client"]')).toHaveAttribute("data-name", "alpha");
+    await expect(beta.panel.getByTestId("client")).toHaveCount(1);
+    await expect(beta.panel.locator('[data-testid="client"]')).toHaveAttribute("data-name", "beta");
   } finally {
     await browser.close();
   }
@@ -150,25 +123,10 @@ test("smoke: the real DevTools panel registers, opens on the demo, and reaches i
 test("fuzz: a hostile page posting thousands of malformed and oversized messages breaks nothing and reaches no other tab", async ({ demo }) => {
   const browser = await launchWithExtension();
   try {
-    const hostile = await browser.context.newPage();
+    const { app: hostile, panel: hostilePanel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=hostile`);
     const errors: string[] = [];
     hostile.on("pageerror", (error) => errors.push(error.message));
-    await hostile.goto(`${demo.url}/test-pages/exposed.html?name=hostile`);
-    await expect.poll(async () => (await routedTabs(browser.worker)).length).toBe(1);
-    const [hostileTab] = await routedTabs(browser.worker);
-    const victim = await browser.context.newPage();
-    await victim.goto(`${demo.url}/test-pages/exposed.html?name=victim`);
-    await expect.poll(async () => (await routedTabs(browser.worker)).length).toBe(2);
-    const victimTab = (await routedTabs(browser.worker)).find((tab) => tab !== hostileTab)!;
-    const panels = await Promise.all(
-      [hostileTab, victimTab].map(async (tab) => {
-        const panel = await browser.context.newPage();
-        await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tab}`);
-        await expect(panel.getByTestId("connection")).toHaveText("Connected");
-        return panel;
-      }),
-    );
-    const [hostilePanel, victimPanel] = [panels[0]!, panels[1]!];
+    const { panel: victimPanel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=victim`);
 
     await hostile.evaluate(() => {
       let seed = 99;
@@ -206,13 +164,7 @@ test("fuzz: a hostile page posting thousands of malformed and oversized messages
 test("every command from the panel reaches the SDK and its effect shows: sync, pause, resume, dead letters, conflicts, export", async ({ demo }) => {
   const browser = await launchWithExtension();
   try {
-    const app = await browser.context.newPage();
-    await app.goto(`${demo.url}/test-pages/exposed.html?name=cmds&conflict=manual`);
-    await expect(app.locator("body")).toHaveAttribute("data-ready", "true");
-    let tabId = 0;
-    await expect.poll(async () => ((tabId = (await routedTabs(browser.worker))[0] ?? 0), tabId)).toBeGreaterThan(0);
-    const panel = await browser.context.newPage();
-    await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tabId}`);
+    const { app, panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=cmds&conflict=manual`);
     const client = panel.locator('[data-testid="client"][data-name="cmds"]');
     await expect(client.getByTestId("state")).toHaveText("idle");
     type Page = { client: { save(item: object): Promise<unknown>; sync(): Promise<unknown>; status: { paused: boolean } } };

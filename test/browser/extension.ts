@@ -1,28 +1,26 @@
-import { chromium, type BrowserContext, type Worker } from "@playwright/test";
+import { chromium, expect, type BrowserContext, type Page, type Worker } from "@playwright/test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CHROME_ARGS, CHROME_PATH } from "../support/chromium";
 
 const dist = fileURLToPath(new URL("../../dist", import.meta.url));
 
+export interface ExtensionBrowser {
+  context: BrowserContext;
+  extensionId: string;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
 /** Chromium with the built extension loaded (only a persistent context loads extensions). */
-export async function launchWithExtension(extraArgs: string[] = []): Promise<{ context: BrowserContext; extensionId: string; worker: Worker; close(): Promise<void> }> {
+export async function launchWithExtension(extraArgs: string[] = []): Promise<ExtensionBrowser> {
   const profile = mkdtempSync(join(tmpdir(), "synclens-ext-"));
   const context = await chromium.launchPersistentContext(profile, {
     headless: true,
-    executablePath: process.env["CHROME_PATH"] ?? "/usr/bin/chromium",
-    args: [
-      `--disable-extensions-except=${dist}`,
-      `--load-extension=${dist}`,
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      ...extraArgs,
-    ],
+    executablePath: CHROME_PATH,
+    args: [`--disable-extensions-except=${dist}`, `--load-extension=${dist}`, ...CHROME_ARGS, ...extraArgs],
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
   return {
@@ -73,4 +71,20 @@ export async function targets(context: BrowserContext): Promise<{ targetId: stri
   } finally {
     await cdp.detach();
   }
+}
+
+/**
+ * Opens `url` in a new tab, waits until its SyncLens client has reached the service worker, and opens
+ * the panel for that tab as a plain tab (`?tabId=`), connected.
+ */
+export async function openAppWithPanel(browser: ExtensionBrowser, url: string): Promise<{ app: Page; panel: Page; tabId: number }> {
+  const known = new Set(await routedTabs(browser.worker));
+  const app = await browser.context.newPage();
+  await app.goto(url);
+  let tabId = 0;
+  await expect.poll(async () => ((tabId = (await routedTabs(browser.worker)).find((tab) => !known.has(tab)) ?? 0), tabId)).toBeGreaterThan(0);
+  const panel = await browser.context.newPage();
+  await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tabId}`);
+  await expect(panel.getByTestId("connection")).toHaveText("Connected");
+  return { app, panel, tabId };
 }
