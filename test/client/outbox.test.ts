@@ -81,11 +81,12 @@ describe("writes and the outbox", () => {
   });
 
   it("closing mid-request keeps the operation queued, marked as sent, and the next client applies it once", async () => {
-    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 300 });
+    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 1000 });
     const first = client({ triggers: { onWrite: false } });
     await first.save({ id: "a", title: "1" });
     const draining = first.sync();
-    await waitFor(() => first.status.state === "syncing", 2000, "the drain to start");
+    // Mid-request means the server holds it: "syncing" alone is also true during the pull after the push.
+    await waitFor(() => harness.server.faults.injected().delay >= 1, 2000, "the request to reach the server");
     await first.close();
     expect((await draining).skipped).toBe("closed");
     harness.server.faults.set(null);
@@ -158,11 +159,11 @@ describe("exactly once, in order", () => {
   });
 
   it("a write made during a drain is kept and sent next (the seed guide's `remaining` bug)", async () => {
-    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 150 });
+    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 500 });
     const todos = client({ triggers: { onWrite: false } });
     await todos.save({ id: "a", title: "first" });
     const draining = todos.sync();
-    await waitFor(() => todos.status.state === "syncing", 2000, "the drain to start");
+    await waitFor(() => harness.server.faults.injected().delay >= 1, 2000, "the push to reach the server");
     await todos.save({ id: "b", title: "during" });
     await todos.save({ id: "a", title: "after" }); // a's create is in flight: this must queue an update
     harness.server.faults.set(null);

@@ -19,9 +19,9 @@ describe("many tabs over one database", () => {
   it("never drain the same queue at once: the second is told the drain is busy, and nothing is sent twice", async () => {
     const [a, b] = twoTabs();
     for (let i = 0; i < 10; i++) await a.save({ id: `t${i}`, title: `${i}` });
-    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 100 });
+    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 500 });
     const first = a.sync();
-    await waitFor(() => a.status.state === "syncing", 2000, "the first drain");
+    await waitFor(() => harness.server.faults.injected().delay >= 1, 2000, "the first drain's request");
     const second: SyncResult = await b.sync();
     expect(second).toMatchObject({ skipped: "busy", pushed: 0 });
     harness.server.faults.set(null);
@@ -34,7 +34,7 @@ describe("many tabs over one database", () => {
     const [a] = twoTabs();
     await a.save({ id: "x", title: "1" });
     const ghost = await SyncStore.open(a.factory, a.createdWith.name);
-    await ghost.tryLease("dead-tab", Date.now() - LEASE_MS + 100, LEASE_MS);
+    await ghost.tryLease("dead-tab", Date.now() - LEASE_MS + 1000, LEASE_MS); // expires in 1 s
     ghost.close();
     expect(await a.sync()).toMatchObject({ skipped: "busy" });
     await waitFor(async () => (await a.sync()).remaining === 0, 5000, "the lease to expire");
