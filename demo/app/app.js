@@ -5,9 +5,11 @@ import { exposeToDevtools } from "synclens/devtools";
 const $ = (testId) => document.querySelector(`[data-testid="${testId}"]`);
 const endpoint = `${location.origin}/api/todos`;
 
+const conflict = new URLSearchParams(location.search).get("conflict") ?? "merge";
 const client = createSyncClient({
   name: "demo-todos",
   endpoint,
+  conflict,
   pingUrl: `${location.origin}/_ping`,
   backoff: { baseMs: 500, maxMs: 10_000 },
   triggers: { intervalMs: 10_000 },
@@ -31,7 +33,9 @@ async function renderTodos() {
       toggle.addEventListener("change", () => client.save({ ...todo, done: toggle.checked }));
       const remove = element("button", { type: "button", textContent: "Delete", title: `Delete ${todo.title}` });
       remove.addEventListener("click", () => client.delete(todo.id));
-      const li = element("li", { className: todo.done ? "done" : "" }, toggle, element("span", { className: "title", textContent: todo.title }), remove);
+      const elsewhere = element("button", { type: "button", textContent: "Edit elsewhere", title: "Another device edits this todo on the server" });
+      elsewhere.addEventListener("click", () => editOnAnotherDevice(todo.id));
+      const li = element("li", { className: todo.done ? "done" : "" }, toggle, element("span", { className: "title", textContent: todo.title.length > 80 ? `${todo.title.slice(0, 80)}…` : todo.title }), elsewhere, remove);
       li.dataset.id = todo.id;
       return li;
     }),
@@ -91,6 +95,35 @@ $("add-form").addEventListener("submit", async (event) => {
   await client.save({ id: crypto.randomUUID(), title, done: false, createdAt: new Date().toISOString() });
 });
 $("offline").addEventListener("change", (event) => client.setOffline(event.target.checked));
+
+// ---- ways to provoke what the SyncLens panel shows ----
+
+const FAULTS = {
+  off: null,
+  errors: { rate: 0.2, kinds: ["status"], status: 503 },
+  "lost-replies": { rate: 0.2, kinds: ["drop-after"] },
+  slow: { rate: 1, kinds: ["delay"], delayMs: 3000 },
+};
+$("faults").addEventListener("change", (event) =>
+  fetch("/_admin/faults", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(FAULTS[event.target.value] ?? null) }),
+);
+
+$("poison").addEventListener("click", () =>
+  client.save({ id: crypto.randomUUID(), title: "x".repeat(6_000_000), done: false, createdAt: new Date().toISOString() }),
+);
+
+/** Another device changes the todo on the server: the next pull brings a conflict if this tab changed it too. */
+async function editOnAnotherDevice(id) {
+  const reply = await fetch(`${endpoint}/${encodeURIComponent(id)}`, { cache: "no-store" });
+  if (!reply.ok) return;
+  const record = await reply.json();
+  await fetch(`${endpoint}/${encodeURIComponent(id)}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json", "If-Match": `"${record.version}"`, "Idempotency-Key": crypto.randomUUID() },
+    body: JSON.stringify({ ...record.value, title: `${record.value.title} (edited elsewhere)` }),
+  });
+  void renderServer();
+}
 $("sync-now").addEventListener("click", () => client.sync());
 
 client.on("status", (status) => {

@@ -63,3 +63,25 @@ test("the demo's offline switch stops all traffic until it is turned off", async
   await expect(page.getByTestId("pending")).toHaveText("0", { timeout: 10_000 });
   expect(demo.store.list("todos").map((r) => (r.value as { title: string }).title)).toEqual(["Quiet write"]);
 });
+
+test("the demo provokes what the panel shows: server faults, a poison write, an edit from another device", async ({ page, demo }) => {
+  await page.goto(demo.url);
+  await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
+
+  await page.getByTestId("faults").selectOption("errors");
+  await expect.poll(() => demo.faults.get()).toMatchObject({ rate: 0.2, kinds: ["status"], status: 503 });
+  await page.getByTestId("faults").selectOption("off");
+  await expect.poll(() => demo.faults.get()).toBeNull();
+
+  await page.getByTestId("poison").click();
+  await expect(page.getByTestId("dead")).toHaveText("1", { timeout: 15_000 });
+  await expect(page.getByTestId("dead-letters")).toContainText("rejected");
+
+  await page.getByTestId("new-title").fill("Shared");
+  await page.getByTestId("new-title").press("Enter");
+  await expect.poll(() => demo.store.list("todos").some((r) => (r.value as { title: string }).title === "Shared")).toBe(true);
+  await page.getByTestId("todos").locator("li", { hasText: "Shared" }).getByRole("button", { name: "Edit elsewhere" }).click();
+  await expect.poll(() => demo.store.list("todos").find((r) => (r.value as { title: string }).title.startsWith("Shared"))?.version).toBe(2);
+  await page.getByTestId("sync-now").click();
+  await expect(page.getByTestId("todos")).toContainText("Shared (edited elsewhere)");
+});
