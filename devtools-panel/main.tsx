@@ -1,12 +1,25 @@
 import { render } from "preact";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { Command } from "../sdk/bridge/protocol";
 import { PanelConnection, type ClientView, type ConnectionState } from "./connection";
+import "./panel.css";
+import type { ViewProps } from "./views/common";
+import { ConflictsView, DeadLettersView, QueueView, TimelineView } from "./views/lists";
+import { Overview } from "./views/overview";
+
+type DevtoolsGlobal = { chrome?: { devtools?: { inspectedWindow?: { tabId?: number }; panels?: { themeName?: string } } } };
 
 /** The inspected tab: DevTools knows it; the panel opened as a plain tab (tests) reads `?tabId=`. */
 function inspectedTabId(): number {
-  const devtools = (globalThis as { chrome?: { devtools?: { inspectedWindow?: { tabId?: number } } } }).chrome?.devtools;
-  return devtools?.inspectedWindow?.tabId ?? Number(new URLSearchParams(location.search).get("tabId"));
+  return (globalThis as DevtoolsGlobal).chrome?.devtools?.inspectedWindow?.tabId ?? Number(new URLSearchParams(location.search).get("tabId"));
+}
+
+/** DevTools' own theme; as a plain tab, the system's. `?theme=` forces one (screenshots). */
+function isDark(): boolean {
+  const forced = new URLSearchParams(location.search).get("theme");
+  if (forced) return forced === "dark";
+  const themeName = (globalThis as DevtoolsGlobal).chrome?.devtools?.panels?.themeName;
+  return themeName ? themeName === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
 }
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
@@ -17,95 +30,89 @@ const CONNECTION_TEXT: Record<ConnectionState, string> = {
   mismatch: "This page's SDK speaks another protocol version",
 };
 
+const VIEWS = [
+  { id: "overview", label: "Overview", View: Overview },
+  { id: "queue", label: "Queue", View: QueueView },
+  { id: "dead-letters", label: "Dead letters", View: DeadLettersView },
+  { id: "conflicts", label: "Conflicts", View: ConflictsView },
+  { id: "timeline", label: "Timeline", View: TimelineView },
+] as const;
+
 function Panel({ connection }: { connection: PanelConnection }) {
   const [state, setState] = useState(connection.state);
+  const [selected, setSelected] = useState<string | null>(null);
   useEffect(() => {
     const unsubscribe = connection.subscribe(() => setState(connection.state));
     setState(connection.state); // anything that arrived between the first render and this subscription
     return unsubscribe;
   }, [connection]);
+  const clients = [...state.clients.values()];
+  const client = clients.find((c) => c.clientId === selected) ?? clients[0];
   return (
     <main>
       <header>
-        <strong>SyncLens</strong>{" "}
-        <span data-testid="connection" data-state={state.connection}>
+        <strong>SyncLens</strong>
+        <span class="state" data-testid="connection" data-state={state.connection}>
           {CONNECTION_TEXT[state.connection]}
         </span>
-        {state.sdkVersion && <span> · SDK {state.sdkVersion}</span>}
+        {state.sdkVersion && <span class="muted">SDK {state.sdkVersion}</span>}
+        {clients.length > 1 && (
+          <label>
+            client{" "}
+            <select data-testid="client-select" value={client?.clientId} onChange={(event) => setSelected((event.target as HTMLSelectElement).value)}>
+              {clients.map((c) => (
+                <option key={c.clientId} value={c.clientId}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
       </header>
-      {[...state.clients.values()].map((client) => (
-        <ClientSection key={client.clientId} client={client} run={(command) => connection.command(client.clientId, command)} />
-      ))}
+      {client && <ClientSection key={client.clientId} client={client} run={(command) => connection.command(client.clientId, command)} />}
     </main>
   );
 }
 
 function ClientSection({ client, run }: { client: ClientView; run: (command: Command) => Promise<unknown> }) {
+  const [view, setView] = useState<(typeof VIEWS)[number]["id"]>("overview");
   const [lastReply, setLastReply] = useState("");
   const act = (command: Command) =>
-    run(command).then(
+    void run(command).then(
       () => setLastReply(`${command.name}: done`),
       (error: Error) => setLastReply(`${command.name}: ${error.message}`),
     );
-  const status = client.status ?? {};
-  const queue = useMemo(() => [...client.queue.values()].slice(0, 50), [client.queue, client.queue.size, status["pending"]]);
+  const props: ViewProps = { client, act };
+  const current = VIEWS.find((v) => v.id === view)!;
+  const onKey = (event: KeyboardEvent) => {
+    const index = VIEWS.findIndex((v) => v.id === view);
+    const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+    if (!step) return;
+    const next = (index + step + VIEWS.length) % VIEWS.length;
+    setView(VIEWS[next]!.id);
+    ((event.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('[role="tab"]')[next])?.focus();
+  };
   return (
-    <section data-testid="client" data-name={client.name}>
-      <h2>{client.name}</h2>
-      <p data-testid="status">
-        state <b data-testid="state">{String(status["state"] ?? "?")}</b> · pending <b data-testid="pending">{String(status["pending"] ?? "?")}</b> · dead
-        letters <b data-testid="dead">{String(status["deadLetters"] ?? "?")}</b> · conflicts <b>{String(status["conflicts"] ?? "?")}</b> · online{" "}
-        {String(status["online"] ?? "?")} · forced offline <b data-testid="forced">{String(status["forcedOffline"] ?? "?")}</b>
+    <section class="client" data-testid="client" data-name={client.name}>
+      <div role="tablist" aria-label={`${client.name} views`} onKeyDown={onKey}>
+        {VIEWS.map((v) => (
+          <button key={v.id} role="tab" aria-selected={v.id === view} tabIndex={v.id === view ? 0 : -1} data-testid={`tab-${v.id}`} onClick={() => setView(v.id)}>
+            {v.label}
+            {v.id === "dead-letters" && client.deadLetters.length > 0 ? ` (${client.deadLetters.length})` : ""}
+            {v.id === "conflicts" && client.conflicts.length > 0 ? ` (${client.conflicts.length})` : ""}
+          </button>
+        ))}
+      </div>
+      <p class="muted" data-testid="reply">
+        {lastReply}
       </p>
-      <p>
-        <button data-testid="offline" onClick={() => act({ name: "setOffline", offline: status["forcedOffline"] !== true })}>
-          {status["forcedOffline"] === true ? "Go online" : "Force offline"}
-        </button>{" "}
-        <button data-testid="sync" onClick={() => act({ name: "sync" })}>Sync now</button>{" "}
-        <button data-testid="pause" onClick={() => act({ name: status["paused"] === true ? "resume" : "pause" })}>{status["paused"] === true ? "Resume" : "Pause"}</button>{" "}
-        <button data-testid="retry-all" onClick={() => act({ name: "retryAllDeadLetters" })}>Retry all dead letters</button>{" "}
-        <button data-testid="export" onClick={() => act({ name: "exportSnapshot" })}>Export snapshot</button>{" "}
-        <span data-testid="reply">{lastReply}</span>
-      </p>
-      <h3>Queue</h3>
-      <ul data-testid="queue">
-        {queue.map((op) => (
-          <li key={String(op["seq"])}>
-            {String(op["type"])} {String(op["itemId"])} · attempts {String(op["attempts"])}
-          </li>
-        ))}
-      </ul>
-      <h3>Dead letters</h3>
-      <ul data-testid="dead-letters">
-        {client.deadLetters.map((letter) => (
-          <li key={String(letter["opId"])}>
-            {String(letter["itemId"])}: {String(letter["reason"])}{" "}
-            <button data-testid="retry" onClick={() => act({ name: "retryDeadLetter", opId: String(letter["opId"]) })}>Retry</button>{" "}
-            <button data-testid="discard" onClick={() => act({ name: "discardDeadLetter", opId: String(letter["opId"]) })}>Discard</button>
-          </li>
-        ))}
-      </ul>
-      <h3>Conflicts</h3>
-      <ul data-testid="conflicts">
-        {client.conflicts.map((conflict) => (
-          <li key={String(conflict["id"])}>
-            {String(conflict["id"])}: local {JSON.stringify(conflict["local"])} · server {JSON.stringify(conflict["server"])}{" "}
-            <button data-testid="keep-local" onClick={() => act({ name: "resolveConflict", id: String(conflict["id"]), resolution: "local" })}>Keep local</button>{" "}
-            <button data-testid="take-server" onClick={() => act({ name: "resolveConflict", id: String(conflict["id"]), resolution: "server" })}>Take server</button>
-          </li>
-        ))}
-      </ul>
-      <h3>Timeline</h3>
-      <ol data-testid="timeline">
-        {client.events.slice(-20).map((event, index) => (
-          <li key={index}>
-            {String(event["type"])}: {String(event["summary"])}
-          </li>
-        ))}
-      </ol>
+      <div role="tabpanel">
+        <current.View {...props} />
+      </div>
     </section>
   );
 }
 
+document.documentElement.classList.toggle("theme-dark", isDark());
 const connection = new PanelConnection(inspectedTabId());
 render(<Panel connection={connection} />, document.getElementById("app")!);

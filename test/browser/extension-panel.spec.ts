@@ -8,10 +8,20 @@ test("the panel (opened as a tab) shows the demo's client live and its commands 
     const client = panel.locator('[data-testid="client"][data-name="demo-todos"]');
     await expect(client.getByTestId("state")).toHaveText("idle");
 
+    // The views are keyboard-reachable: arrow keys move between tabs, and focus follows.
+    await client.getByTestId("tab-overview").focus();
+    await panel.keyboard.press("ArrowRight");
+    await expect(client.getByTestId("tab-queue")).toHaveAttribute("aria-selected", "true");
+    await expect(client.getByTestId("tab-queue")).toBeFocused();
+    await panel.keyboard.press("ArrowLeft");
+    await expect(client.getByTestId("tab-overview")).toHaveAttribute("aria-selected", "true");
+
     // A write in the app shows up in the panel (delta: timeline and queue counters).
     await app.getByTestId("new-title").fill("From the app");
     await app.getByTestId("new-title").press("Enter");
+    await client.getByTestId("tab-timeline").click();
     await expect(client.getByTestId("timeline")).toContainText("write: save");
+    await client.getByTestId("tab-overview").click();
     await expect(client.getByTestId("pending")).toHaveText("0");
 
     // A command from the panel reaches the SDK, and its effect shows on both sides.
@@ -59,7 +69,9 @@ test("the service worker stopped mid-session: the panel recovers without a reloa
     await app.getByTestId("new-title").press("Enter");
     const client = panel.locator('[data-testid="client"][data-name="demo-todos"]');
     await expect(panel.getByTestId("connection")).toHaveText("Connected", { timeout: 15_000 });
+    await client.getByTestId("tab-timeline").click();
     await expect(client.getByTestId("timeline")).toContainText("write: save", { timeout: 15_000 });
+    await client.getByTestId("tab-overview").click();
     await client.getByTestId("offline").click();
     await expect(app.getByTestId("state")).toHaveText("offline (forced)");
   } finally {
@@ -147,6 +159,7 @@ test("fuzz: a hostile page posting thousands of malformed and oversized messages
     // The hostile page's own panel still works; its fake "hello" only ever reached its own panel.
     await hostile.evaluate(() => (window as unknown as { client: { save(item: object): Promise<unknown> } }).client.save({ id: "after", title: "fuzz" }));
     const hostileClient = hostilePanel.locator('[data-testid="client"][data-name="hostile"]');
+    await hostileClient.getByTestId("tab-timeline").click();
     await expect(hostileClient.getByTestId("timeline")).toContainText("write: save after");
     await expect(hostilePanel.getByTestId("connection")).toHaveText("Connected");
     // The victim's panel saw none of it: one client, its own, in its own state.
@@ -181,16 +194,19 @@ test("every command from the panel reaches the SDK and its effect shows: sync, p
     // A poison write: 6 MB, refused by the server (413) -> a dead letter; retry puts it back (and it dies again); discard ends it.
     await app.evaluate(() => (window as unknown as Page).client.save({ id: "poison", title: "x".repeat(6_000_000) }));
     await expect(client.getByTestId("dead")).toHaveText("1", { timeout: 15_000 });
+    await client.getByTestId("tab-dead-letters").click();
+    await expect(client.getByTestId("tab-dead-letters")).toHaveText("Dead letters (1)");
     await expect(client.getByTestId("dead-letters")).toContainText("poison: rejected");
     await client.getByTestId("retry").click();
     await expect(client.getByTestId("reply")).toHaveText("retryDeadLetter: done");
-    await expect(client.getByTestId("dead")).toHaveText("1", { timeout: 15_000 });
+    await expect(client.getByTestId("dead-letters")).toContainText("poison: rejected", { timeout: 15_000 });
     await client.getByTestId("retry-all").click();
     await expect(client.getByTestId("reply")).toHaveText("retryAllDeadLetters: done");
     await expect(client.getByTestId("dead-letters")).toContainText("poison", { timeout: 15_000 });
     await client.getByTestId("discard").click();
-    await expect(client.getByTestId("dead")).toHaveText("0");
     await expect(client.getByTestId("dead-letters").locator("li")).toHaveCount(0);
+    await client.getByTestId("tab-overview").click();
+    await expect(client.getByTestId("dead")).toHaveText("0");
 
     // A conflict parked by the manual strategy, resolved from the panel.
     await app.evaluate(async () => {
@@ -205,6 +221,7 @@ test("every command from the panel reaches the SDK and its effect shows: sync, p
       await page.client.sync();
     });
     await expect(client.getByTestId("state")).toHaveText("conflict");
+    await client.getByTestId("tab-conflicts").click();
     await expect(client.getByTestId("conflicts")).toContainText("from another device");
     await client.getByTestId("take-server").click();
     await expect(client.getByTestId("reply")).toHaveText("resolveConflict: done");
@@ -212,6 +229,7 @@ test("every command from the panel reaches the SDK and its effect shows: sync, p
     expect(await app.evaluate(() => (window as unknown as { client: { get(id: string): Promise<unknown> } }).client.get("shared"))).toEqual({ id: "shared", title: "from another device" });
 
     // Export
+    await client.getByTestId("tab-overview").click();
     await client.getByTestId("export").click();
     await expect(client.getByTestId("reply")).toHaveText("exportSnapshot: done");
   } finally {
