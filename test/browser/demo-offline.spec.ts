@@ -48,6 +48,9 @@ test("writes made offline survive a reload and all reach the server once back on
 test("the demo's offline switch stops all traffic until it is turned off", async ({ page, demo }) => {
   await page.goto(demo.url);
   await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
+  // The start-up sync (a pull) must be over first: a request already under way is not "traffic while offline".
+  await expect(page.getByTestId("last-sync")).not.toHaveText("never");
+  await expect(page.getByTestId("state")).toHaveText("idle");
   const apiRequests: string[] = [];
   page.on("request", (request) => {
     if (new URL(request.url()).pathname !== "/") apiRequests.push(request.url());
