@@ -236,3 +236,35 @@ test("every command from the panel reaches the SDK and its effect shows: sync, p
     await browser.close();
   }
 });
+
+test("queue and timeline views: search, sort and filters", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { app, panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=views`);
+    const client = panel.locator('[data-testid="client"][data-name="views"]');
+    await app.evaluate(async () => {
+      const page = window as unknown as { client: { setOffline(offline: boolean): void; save(item: object): Promise<unknown>; delete(id: string): Promise<unknown> } };
+      page.client.setOffline(true); // keep them pending
+      for (const id of ["apple", "banana", "cherry"]) await page.client.save({ id, title: id });
+    });
+    await client.getByTestId("tab-queue").click();
+    await expect(client.getByTestId("queue").locator("li")).toHaveCount(3);
+    await client.getByTestId("queue-search").fill("an");
+    await expect(client.getByTestId("queue").locator("li")).toHaveCount(1);
+    await expect(client.getByTestId("queue")).toContainText("create banana");
+    await expect(client.getByTestId("queue-count")).toHaveText("1 of 3 shown");
+    await client.getByTestId("queue-search").fill("");
+    await client.getByTestId("queue-sort").selectOption("attempts");
+    await expect(client.getByTestId("queue").locator("li")).toHaveCount(3);
+
+    await client.getByTestId("tab-timeline").click();
+    await expect(client.getByTestId("timeline")).toContainText("write: save cherry");
+    await client.getByTestId("timeline-write").uncheck();
+    await expect(client.getByTestId("timeline")).not.toContainText("write:");
+    await client.getByTestId("timeline-write").check();
+    await client.getByTestId("timeline-search").fill("banana");
+    await expect(client.getByTestId("timeline").locator("li")).toHaveCount(1);
+  } finally {
+    await browser.close();
+  }
+});
