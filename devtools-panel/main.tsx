@@ -2,6 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { Command } from "../sdk/bridge/protocol";
 import { PanelConnection, type ClientView, type ConnectionState } from "./connection";
+import { downloadSnapshot, readSnapshotFile } from "./snapshot-file";
 import "./panel.css";
 import type { ViewProps } from "./views/common";
 import { ConflictsView, DeadLettersView, QueueView, TimelineView } from "./views/lists";
@@ -41,6 +42,8 @@ const VIEWS = [
 function Panel({ connection }: { connection: PanelConnection }) {
   const [state, setState] = useState(connection.state);
   const [selected, setSelected] = useState<string | null>(null);
+  const [imported, setImported] = useState<{ client: ClientView; exportedAt: string; sdkVersion: string } | null>(null);
+  const [importError, setImportError] = useState("");
   useEffect(() => {
     const unsubscribe = connection.subscribe(() => setState(connection.state));
     setState(connection.state); // anything that arrived between the first render and this subscription
@@ -68,20 +71,48 @@ function Panel({ connection }: { connection: PanelConnection }) {
             </select>
           </label>
         )}
+        <label>
+          Import snapshot{" "}
+          <input
+            data-testid="import"
+            type="file"
+            accept=".json,application/json"
+            onChange={(event) => {
+              const file = (event.target as HTMLInputElement).files?.[0];
+              if (file) readSnapshotFile(file).then((snapshot) => (setImported(snapshot), setImportError("")), (error: Error) => setImportError(error.message));
+            }}
+          />
+        </label>
+        {importError && <span class="bad" data-testid="import-error">{importError}</span>}
       </header>
-      {client && <ClientSection key={client.clientId} client={client} run={(command) => connection.command(client.clientId, command)} />}
+      {imported ? (
+        <>
+          <p class="imported" data-testid="imported">
+            Imported snapshot, read only: {imported.client.name}, exported {imported.exportedAt} by SDK {imported.sdkVersion}{" "}
+            <button data-testid="close-import" onClick={() => setImported(null)}>Back to the live page</button>
+          </p>
+          <ClientSection key={imported.client.clientId} client={imported.client} readOnly run={() => Promise.reject(new Error("read only"))} />
+        </>
+      ) : (
+        client && <ClientSection key={client.clientId} client={client} run={(command) => connection.command(client.clientId, command)} />
+      )}
     </main>
   );
 }
 
-function ClientSection({ client, run }: { client: ClientView; run: (command: Command) => Promise<unknown> }) {
+function ClientSection({ client, run, readOnly = false }: { client: ClientView; run: (command: Command) => Promise<unknown>; readOnly?: boolean }) {
   const [view, setView] = useState<(typeof VIEWS)[number]["id"]>("overview");
   const [lastReply, setLastReply] = useState("");
-  const act = (command: Command) =>
+  const act = (command: Command) => {
+    if (readOnly) return setLastReply("An imported snapshot is read only");
     void run(command).then(
-      () => setLastReply(`${command.name}: done`),
+      (result) => {
+        if (command.name === "exportSnapshot") downloadSnapshot(result, client.name);
+        setLastReply(`${command.name}: done`);
+      },
       (error: Error) => setLastReply(`${command.name}: ${error.message}`),
     );
+  };
   const props: ViewProps = { client, act };
   const current = VIEWS.find((v) => v.id === view)!;
   const onKey = (event: KeyboardEvent) => {
@@ -106,7 +137,7 @@ function ClientSection({ client, run }: { client: ClientView; run: (command: Com
       <p class="muted" data-testid="reply">
         {lastReply}
       </p>
-      <div role="tabpanel">
+      <div role="tabpanel" class={readOnly ? "read-only" : ""}>
         <current.View {...props} />
       </div>
     </section>

@@ -13,7 +13,7 @@ import type { SyncClient } from "../client";
 import type { SyncLogEvent } from "../event-log";
 import type { PendingOperation, SyncItem } from "../types";
 import { SDK_VERSION } from "../version";
-import { envelope, isEnvelopeFrom, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DropReason, type PageMessage } from "./protocol";
+import { envelope, isEnvelopeFrom, LIMITS, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DropReason, type PageMessage } from "./protocol";
 import { DEFAULT_TRIM, resolvePath, trim, type TrimLimits } from "./trim";
 
 /** What the bridge needs of `window` (a worker's `self` or a test stand-in will do). */
@@ -241,8 +241,15 @@ class Bridge {
     }
     try {
       const result = await run(exposed.client, command);
-      // An expanded value keeps absolute paths in its own markers, so they can be expanded in turn.
-      const trimmed = command.name === "expand" ? trim(result, this.#limits, [...command.path]) : this.#trim(result);
+      // An expanded value keeps absolute paths in its own markers, so they can be expanded in turn; an
+      // exported snapshot goes whole (it is already redacted JSON) as long as it fits one message.
+      const trimmed = command.name === "expand" ? trim(result, this.#limits, [...command.path]) : command.name === "exportSnapshot" ? result : this.#trim(result);
+      const size = command.name === "exportSnapshot" ? JSON.stringify(trimmed).length : 0;
+      if (size > LIMITS.messageBytes - 1024) {
+        const message = `The snapshot is ${size} bytes, over the bridge's ${LIMITS.messageBytes}: call client.exportSnapshot({ queueLimit }) in the page`;
+        this.#post({ type: "reply", requestId, ok: false, error: { code: "too_large", message } });
+        return;
+      }
       this.#post({ type: "reply", requestId, ok: true, result: trimmed });
     } catch (error) {
       const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "failed";

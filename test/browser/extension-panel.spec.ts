@@ -1,3 +1,6 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, test } from "./fixtures";
 import { evaluateInTarget, launchWithExtension, openAppWithPanel, targets } from "./extension";
 
@@ -264,6 +267,43 @@ test("queue and timeline views: search, sort and filters", async ({ demo }) => {
     await client.getByTestId("timeline-write").check();
     await client.getByTestId("timeline-search").fill("banana");
     await expect(client.getByTestId("timeline").locator("li")).toHaveCount(1);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("export a snapshot as a .json file, import it back: the same data, read only; a bad file is refused", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { app, panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=exporter`);
+    await app.evaluate(async () => {
+      const page = window as unknown as { client: { setOffline(offline: boolean): void; save(item: object): Promise<unknown> } };
+      page.client.setOffline(true);
+      for (const id of ["one", "two"]) await page.client.save({ id, title: id, password: "hunter2" });
+    });
+    const client = panel.locator('[data-testid="client"][data-name="exporter"]');
+    await expect(client.getByTestId("pending")).toHaveText("2");
+    const download = panel.waitForEvent("download");
+    await client.getByTestId("export").click();
+    const file = await (await download).path();
+    const snapshot = JSON.parse(readFileSync(file, "utf8")) as { format: string; queue: { itemId: string; value: { password: string } }[] };
+    expect(snapshot.format).toBe("synclens-snapshot");
+    expect(snapshot.queue.map((op) => op.itemId)).toEqual(["one", "two"]);
+    expect(snapshot.queue[0]!.value.password).toBe("[redacted]");
+
+    await panel.getByTestId("import").setInputFiles(file);
+    await expect(panel.getByTestId("imported")).toContainText("Imported snapshot, read only: exporter");
+    const imported = panel.locator('[data-testid="client"][data-name="exporter"]');
+    await expect(imported.getByTestId("pending")).toHaveText("2");
+    await imported.getByTestId("tab-queue").click();
+    await expect(imported.getByTestId("queue")).toContainText("create one");
+    await panel.getByTestId("close-import").click();
+    await expect(panel.getByTestId("imported")).toHaveCount(0);
+
+    const bad = join(tmpdir(), `not-a-snapshot-${Date.now()}.json`);
+    writeFileSync(bad, JSON.stringify({ hello: "world" }));
+    await panel.getByTestId("import").setInputFiles(bad);
+    await expect(panel.getByTestId("import-error")).toContainText("is not a SyncLens snapshot");
   } finally {
     await browser.close();
   }

@@ -1,0 +1,56 @@
+/**
+ * Snapshot files: exporting one from a client for a bug report, and reading one back to inspect it
+ * without the app. An imported file is untrusted input like anything from a page: checked, bounded,
+ * shown as text only.
+ */
+import type { ClientView } from "./connection";
+
+const MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+export function downloadSnapshot(snapshot: unknown, clientName: string): void {
+  const blob = new Blob([JSON.stringify(snapshot, null, 2)], { type: "application/json" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = `synclens-${clientName.replace(/[^\w.-]+/g, "_")}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+/** Reads an exported snapshot into a read-only client view; throws a message a person can act on. */
+export async function readSnapshotFile(file: File): Promise<{ client: ClientView; exportedAt: string; sdkVersion: string }> {
+  if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is ${file.size} bytes; snapshots over ${MAX_FILE_BYTES} are not read`);
+  let data: unknown;
+  try {
+    data = JSON.parse(await file.text());
+  } catch {
+    throw new Error(`${file.name} is not JSON`);
+  }
+  const snapshot = asObject(data);
+  if (!snapshot || snapshot["format"] !== "synclens-snapshot") throw new Error(`${file.name} is not a SyncLens snapshot`);
+  if (snapshot["version"] !== 1) throw new Error(`${file.name} is snapshot version ${String(snapshot["version"])}; this panel reads version 1`);
+  const client = asObject(snapshot["client"]) ?? {};
+  const name = typeof client["name"] === "string" ? client["name"].slice(0, 100) : "imported";
+  return {
+    exportedAt: typeof snapshot["exportedAt"] === "string" ? snapshot["exportedAt"] : "unknown time",
+    sdkVersion: typeof snapshot["sdkVersion"] === "string" ? snapshot["sdkVersion"] : "unknown",
+    client: {
+      clientId: `imported:${name}`,
+      frameId: 0,
+      name,
+      status: asObject(snapshot["status"]),
+      metrics: asObject(snapshot["metrics"]),
+      queue: new Map(asList(snapshot["queue"]).map((op) => [Number(op["seq"]), op])),
+      deadLetters: asList(snapshot["deadLetters"]),
+      conflicts: asList(snapshot["conflicts"]),
+      events: asList(snapshot["events"]),
+    },
+  };
+}
+
+function asObject(value: unknown): Record<string, unknown> | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+function asList(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.map(asObject).filter((entry): entry is Record<string, unknown> => entry !== null) : [];
+}
