@@ -59,6 +59,10 @@ export function DeadLettersView({ client, act }: ViewProps) {
         {client.deadLetters.map((letter) => (
           <li key={text(letter["opId"])}>
             {text(letter["itemId"])}: {text(letter["reason"])}
+            <span class="muted" data-testid="letter-attempts">
+              attempts {text(letter["attempts"])}
+              {Array.isArray(letter["errors"]) && letter["errors"].length > 0 ? ` · ${text((letter["errors"].at(-1) as Record<string, unknown>)["message"])}` : ""}
+            </span>
             <button data-testid="retry" onClick={() => act({ name: "retryDeadLetter", opId: text(letter["opId"]) })}>Retry</button>
             <button data-testid="discard" onClick={() => act({ name: "discardDeadLetter", opId: text(letter["opId"]) })}>Discard</button>
           </li>

@@ -200,13 +200,17 @@ test("every command from the panel reaches the SDK and its effect shows: sync, p
     await client.getByTestId("tab-dead-letters").click();
     await expect(client.getByTestId("tab-dead-letters")).toHaveText("Dead letters (1)");
     await expect(client.getByTestId("dead-letters")).toContainText("poison: rejected");
+    await expect(client.getByTestId("letter-attempts")).toContainText("attempts 1");
     await client.getByTestId("retry").click();
     await expect(client.getByTestId("reply")).toHaveText("retryDeadLetter: done");
-    await expect(client.getByTestId("dead-letters")).toContainText("poison: rejected", { timeout: 15_000 });
+    // Back in the queue, sent again, refused again: a dead letter once more, one attempt later.
+    await expect(client.getByTestId("letter-attempts")).toContainText("attempts 2", { timeout: 15_000 });
     await client.getByTestId("retry-all").click();
     await expect(client.getByTestId("reply")).toHaveText("retryAllDeadLetters: done");
-    await expect(client.getByTestId("dead-letters")).toContainText("poison", { timeout: 15_000 });
+    await expect(client.getByTestId("letter-attempts")).toContainText("attempts 3", { timeout: 15_000 });
+    await expect(client.getByTestId("letter-attempts")).toContainText("HTTP 413");
     await client.getByTestId("discard").click();
+    await expect(client.getByTestId("reply")).toHaveText("discardDeadLetter: done");
     await expect(client.getByTestId("dead-letters").locator("li")).toHaveCount(0);
     await client.getByTestId("tab-overview").click();
     await expect(client.getByTestId("dead")).toHaveText("0");
