@@ -14,11 +14,13 @@ export class MetricsRecorder {
   #drains = 0;
   readonly #latencies: number[] = [];
   #latencyCursor = 0;
+  #latencySumMs = 0;
 
   request(bytes: number, rawBytes: number, latencyMs: number): void {
     this.#requests++;
     this.#bytesSent += bytes;
     this.#bytesBeforeCompression += rawBytes;
+    this.#latencySumMs += latencyMs;
     if (this.#latencies.length < LATENCY_SAMPLES) this.#latencies.push(latencyMs);
     else this.#latencies[this.#latencyCursor] = latencyMs;
     this.#latencyCursor = (this.#latencyCursor + 1) % LATENCY_SAMPLES;
@@ -52,6 +54,8 @@ export class MetricsRecorder {
         p50: percentile(sorted, 0.5),
         p95: percentile(sorted, 0.95),
         samples: sorted.length,
+        count: this.#requests,
+        sumMs: this.#latencySumMs,
       },
       queueDepth,
       oldestPendingAgeMs: oldestPendingAt === null ? null : Math.max(0, now - oldestPendingAt),

@@ -92,7 +92,11 @@ export interface SyncMetrics {
   retries: number;
   deadLettered: number;
   requests: number;
-  latencyMs: { average: number; p50: number; p95: number; samples: number };
+  /**
+   * `average`, `p50` and `p95` cover the last `samples` (at most 1,000) requests; `count` and `sumMs` are
+   * cumulative, so a mean over any interval is Δ`sumMs` / Δ`count`.
+   */
+  latencyMs: { average: number; p50: number; p95: number; samples: number; count: number; sumMs: number };
   queueDepth: number;
   oldestPendingAgeMs: number | null;
   /** Request body bytes on the wire, after gzip. */

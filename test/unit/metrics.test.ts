@@ -20,6 +20,9 @@ describe("metrics", () => {
     const snapshot = recorder.snapshot(4, 1000, 3000);
     expect(snapshot.latencyMs.samples).toBe(1000);
     expect(snapshot.latencyMs.p95).toBe(10);
+    // The cumulative pair still counts the 500 slow requests the window has forgotten.
+    expect(snapshot.latencyMs.count).toBe(1500);
+    expect(snapshot.latencyMs.sumMs).toBe(500 * 1000 + 1000 * 10);
     expect(snapshot.bytesSent).toBe(15_000);
     expect(snapshot.bytesBeforeCompression).toBe(30_000);
     expect(snapshot.successRate).toBe(0.75);
