@@ -77,8 +77,11 @@ export interface SyncClient<T extends SyncItem> {
    */
   resolveConflict(id: string, resolution: Resolution<T>): Promise<void>;
   on<K extends keyof SyncEvents<T>>(event: K, listener: (payload: SyncEvents<T>[K]) => void): () => void;
-  /** Pending operations, oldest first (the first `limit` of them when given). */
-  queue(options?: { limit?: number }): Promise<PendingOperation<T>[]>;
+  /**
+   * Pending operations, oldest first: the first `limit` of them when given, and only those whose `seq` is
+   * greater than `after` when given (so a long queue can be read page by page).
+   */
+  queue(options?: { limit?: number; after?: number }): Promise<PendingOperation<T>[]>;
   deadLetters(): Promise<DeadLetter<T>[]>;
   /** Puts a dead letter back in its original place in the queue. Throws `not_found` for an unknown opId. */
   retryDeadLetter(opId: string): Promise<void>;
@@ -237,10 +240,12 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     return (await this.#store.listItems()) as T[];
   }
 
-  async queue({ limit }: { limit?: number } = {}): Promise<PendingOperation<T>[]> {
+  async queue({ limit, after }: { limit?: number; after?: number } = {}): Promise<PendingOperation<T>[]> {
     this.#assertOpen();
+    if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) throw new SyncLensError("invalid_argument", "queue({ limit }) must be a positive integer");
+    if (after !== undefined && !Number.isFinite(after)) throw new SyncLensError("invalid_argument", "queue({ after }) must be a finite number");
     await this.ready;
-    return (await this.#store.pending(limit)) as PendingOperation<T>[];
+    return (await this.#store.pending(limit, after)) as PendingOperation<T>[];
   }
 
   async deadLetters(): Promise<DeadLetter<T>[]> {

@@ -6,6 +6,8 @@ export type SyncLensErrorCode =
   | "invalid_item"
   | "invalid_id"
   | "invalid_options"
+  /** An argument other than an item or id, e.g. a negative `limit`. */
+  | "invalid_argument"
   | "queue_full"
   | "storage"
   | "quota_exceeded"

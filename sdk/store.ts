@@ -242,8 +242,8 @@ export class SyncStore {
     return (await this.pending(1))[0]?.createdAt ?? null;
   }
 
-  async pending(limit?: number): Promise<PendingOperation[]> {
-    return guard("read the outbox", () => this.#db.getAll("outbox", null, limit));
+  async pending(limit?: number, after?: number): Promise<PendingOperation[]> {
+    return guard("read the outbox", () => this.#db.getAll("outbox", after === undefined ? null : IDBKeyRange.lowerBound(after, true), limit));
   }
 
   async deadLetters(): Promise<DeadLetter[]> {

@@ -11,7 +11,8 @@
  */
 import type { SyncClient } from "../client";
 import type { SyncLogEvent } from "../event-log";
-import type { PendingOperation, SyncItem } from "../types";
+import type { Conflict } from "../conflicts";
+import type { DeadLetter, PendingOperation, SyncItem } from "../types";
 import { SDK_VERSION } from "../version";
 import { envelope, isEnvelopeFrom, LIMITS, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DropReason, type PageMessage } from "./protocol";
 import { DEFAULT_TRIM, resolvePath, trim, type TrimLimits } from "./trim";
@@ -202,8 +203,17 @@ class Bridge {
     exposed.dirty.clear();
     try {
       const [queue, deadLetters, conflicts] = await Promise.all([client.queue({ limit: INITIAL_QUEUE }), client.deadLetters(), client.conflicts()]);
-      const snapshot = { name: client.name, status: client.status, metrics: client.metrics(), queue, deadLetters, conflicts, events: client.timeline() };
-      this.#post({ type: "snapshot", clientId: exposed.id, snapshot: this.#trim(snapshot) as Record<string, unknown> });
+      const snapshot = {
+        name: client.name,
+        status: this.#trim(client.status),
+        metrics: this.#trim(client.metrics()),
+        // The panel pages the rest of the queue in with `queue` commands.
+        queue: fitBytes(queue.map((op) => this.#trimOp(op)), LIMITS.queueBytes),
+        deadLetters: deadLetters.map((letter) => this.#trimLetter(letter)),
+        conflicts: conflicts.map((conflict) => this.#trimConflict(conflict)),
+        events: client.timeline().slice(-LIMITS.deltaEntries).map((event) => this.#trim(event)),
+      };
+      this.#post({ type: "snapshot", clientId: exposed.id, snapshot });
     } catch {
       // The client closed meanwhile: its goodbye follows.
     }
@@ -212,25 +222,35 @@ class Bridge {
   async #sendDelta(exposed: Exposed): Promise<void> {
     const { client } = exposed;
     const entries: DeltaEntry[] = [{ part: "status", value: this.#trim(client.status) }, { part: "metrics", value: this.#trim(client.metrics()) }];
-    if (exposed.queue.size + exposed.removed.size > 0) {
-      const ops = [...exposed.queue.values()];
-      entries.push({ part: "queue", added: [], changed: ops.map((op) => this.#trim(op)), removed: [...exposed.removed] });
-      exposed.queue.clear();
-      exposed.removed.clear();
-    }
+    const changed = [...exposed.queue.values()].map((op) => this.#trimOp(op));
+    const removed = [...exposed.removed];
+    exposed.queue.clear();
+    exposed.removed.clear();
     if (exposed.events.length > 0) {
-      entries.push({ part: "events", value: exposed.events.map((event) => this.#trim(event)) });
+      entries.push({ part: "events", value: exposed.events.slice(-LIMITS.deltaEntries).map((event) => this.#trim(event)) });
       exposed.events = [];
     }
     try {
-      if (exposed.dirty.delete("deadLetters")) entries.push({ part: "deadLetters", value: (await client.deadLetters()).map((letter) => this.#trim(letter)) });
-      if (exposed.dirty.delete("conflicts")) entries.push({ part: "conflicts", value: (await client.conflicts()).map((conflict) => this.#trim(conflict)) });
+      if (exposed.dirty.delete("deadLetters")) entries.push({ part: "deadLetters", value: (await client.deadLetters()).map((letter) => this.#trimLetter(letter)) });
+      if (exposed.dirty.delete("conflicts")) entries.push({ part: "conflicts", value: (await client.conflicts()).map((conflict) => this.#trimConflict(conflict)) });
     } catch {
       return;
     }
     exposed.dirty.clear();
-    exposed.seq++;
-    this.#post({ type: "delta", clientId: exposed.id, seq: exposed.seq, entries });
+    // A burst of writes can change more operations than one message may carry: the queue part goes in
+    // as many deltas as it takes, removals first (they are small), each within the entry and byte limits.
+    let queueEntry: DeltaEntry | undefined = removed.length + changed.length > 0 ? { part: "queue", added: [], changed: [], removed: removed.splice(0, LIMITS.deltaEntries) } : undefined;
+    do {
+      if (queueEntry?.part === "queue") {
+        const room = LIMITS.deltaEntries - queueEntry.removed.length;
+        queueEntry.changed = room > 0 ? fitBytes(changed.slice(0, room), LIMITS.queueBytes) : [];
+        changed.splice(0, queueEntry.changed.length);
+        entries.push(queueEntry);
+      }
+      exposed.seq++;
+      this.#post({ type: "delta", clientId: exposed.id, seq: exposed.seq, entries: entries.splice(0) });
+      queueEntry = removed.length + changed.length > 0 ? { part: "queue", added: [], changed: [], removed: removed.splice(0, LIMITS.deltaEntries) } : undefined;
+    } while (queueEntry);
   }
 
   async #command(requestId: number, clientId: string, command: Command): Promise<void> {
@@ -243,7 +263,14 @@ class Bridge {
       const result = await run(exposed.client, command);
       // An expanded value keeps absolute paths in its own markers, so they can be expanded in turn; an
       // exported snapshot goes whole (it is already redacted JSON) as long as it fits one message.
-      const trimmed = command.name === "expand" ? trim(result, this.#limits, [...command.path]) : command.name === "exportSnapshot" ? result : this.#trim(result);
+      const trimmed =
+        command.name === "expand"
+          ? trim(result, this.#limits, [...command.path])
+          : command.name === "exportSnapshot"
+            ? result
+            : command.name === "queue"
+              ? fitBytes((result as PendingOperation[]).map((op) => this.#trimOp(op)), LIMITS.queueBytes)
+              : this.#trim(result);
       const size = command.name === "exportSnapshot" ? JSON.stringify(trimmed).length : 0;
       if (size > LIMITS.messageBytes - 1024) {
         const message = `The snapshot is ${size} bytes, over the bridge's ${LIMITS.messageBytes}: call client.exportSnapshot({ queueLimit }) in the page`;
@@ -263,9 +290,32 @@ class Bridge {
     return trim(value, this.#limits);
   }
 
+  // Markers inside list entries carry paths by identity (seq, item id), not by index: see `expand`.
+  #trimOp(op: PendingOperation): unknown {
+    return trim(op, this.#limits, ["queue", op.seq]);
+  }
+
+  #trimLetter(letter: DeadLetter): unknown {
+    return trim(letter, this.#limits, ["deadLetters", letter.seq]);
+  }
+
+  #trimConflict(conflict: Conflict): unknown {
+    return trim(conflict, this.#limits, ["conflicts", conflict.id]);
+  }
+
   #post(message: PageMessage): void {
     this.#target.postMessage(envelope(message), "*");
   }
+}
+
+/** The longest prefix of `values` whose JSON fits `maxBytes` (at least one value, so paging moves on). */
+function fitBytes(values: unknown[], maxBytes: number): unknown[] {
+  let bytes = 0;
+  for (let index = 0; index < values.length; index++) {
+    bytes += JSON.stringify(values[index]).length + 1;
+    if (bytes > maxBytes && index > 0) return values.slice(0, index);
+  }
+  return values;
 }
 
 /** One command, through the client's public API only. */
@@ -292,9 +342,18 @@ async function run(client: AnyClient, command: Command): Promise<unknown> {
       return client.resolveConflict(command.id, command.resolution as Parameters<AnyClient["resolveConflict"]>[1]);
     case "exportSnapshot":
       return client.exportSnapshot();
+    case "queue":
+      return client.queue({ after: command.after, limit: command.limit });
     case "expand": {
-      const [part, ...rest] = command.path;
-      const source = part === "queue" ? await client.queue() : part === "deadLetters" ? await client.deadLetters() : part === "conflicts" ? await client.conflicts() : undefined;
+      const [part, key, ...rest] = command.path;
+      const source =
+        part === "queue" && typeof key === "number"
+          ? (await client.queue({ after: key - 1, limit: 1 })).find((op) => op.seq === key)
+          : part === "deadLetters"
+            ? (await client.deadLetters()).find((letter) => letter.seq === key)
+            : part === "conflicts"
+              ? (await client.conflicts()).find((conflict) => conflict.id === key)
+              : undefined;
       const found = source === undefined ? { found: false as const } : resolvePath(source, rest);
       if (!found.found) throw Object.assign(new Error("Nothing at that path"), { code: "not_found" });
       return found.value;

@@ -28,6 +28,13 @@ export const LIMITS = {
   shortText: 200,
   /** Longer strings: messages, summaries. */
   text: 2000,
+  /** Operations asked for by one `queue` command. */
+  queuePage: 1000,
+  /**
+   * Bytes of trimmed operations per message (state, delta or queue page): under `messageBytes`, so a
+   * queue of large items arrives over several messages instead of one that every hop would drop.
+   */
+  queueBytes: 512 * 1024,
 } as const;
 
 export type ClientId = string;
@@ -43,7 +50,15 @@ export type Command =
   | { name: "discardDeadLetter"; opId: string }
   | { name: "resolveConflict"; id: string; resolution: "local" | "server" | { value: unknown } }
   | { name: "exportSnapshot" }
-  /** Asks for the full value behind a trim marker. */
+  /**
+   * The next page of the queue: operations with `seq` > `after`, at most `limit` (≤ `LIMITS.queuePage`),
+   * fewer when they would not fit `LIMITS.queueBytes`. An empty page means the end.
+   */
+  | { name: "queue"; after: number; limit: number }
+  /**
+   * Asks for the full value behind a trim marker. Paths start at a part and an identity, so they stay
+   * valid while the lists move: `["queue", seq, ...]`, `["deadLetters", seq, ...]`, `["conflicts", id, ...]`.
+   */
   | { name: "expand"; path: readonly (string | number)[] };
 
 export type CommandName = Command["name"];
@@ -219,6 +234,10 @@ function parseCommand(value: unknown): Command | undefined {
       if (!isText(value["id"], LIMITS.ids)) return undefined;
       if (resolution === "local" || resolution === "server") return { name: "resolveConflict", id: value["id"], resolution };
       return isObject(resolution) && "value" in resolution ? { name: "resolveConflict", id: value["id"], resolution: { value: resolution["value"] } } : undefined;
+    }
+    case "queue": {
+      const { after, limit } = value;
+      return isCount(after) && isCount(limit) && (limit as number) >= 1 && (limit as number) <= LIMITS.queuePage ? { name: "queue", after: after as number, limit: limit as number } : undefined;
     }
     case "expand": {
       const path = value["path"];

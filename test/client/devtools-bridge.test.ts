@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { droppedMessages, exposeToDevtools, type BridgeTarget } from "../../sdk/bridge/devtools";
-import { envelope, MESSAGE_TAG, parsePageMessage, type PageMessage, type PanelMessage } from "../../sdk/bridge/protocol";
+import { envelope, LIMITS, MESSAGE_TAG, parsePageMessage, type PageMessage, type PanelMessage } from "../../sdk/bridge/protocol";
 import { waitFor } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 
@@ -92,16 +92,61 @@ describe("the page side of the DevTools bridge", () => {
     expect(await reply(page, 6)).toMatchObject({ ok: true, result: { format: "synclens-snapshot" } });
   });
 
-  it("expand returns what a marker stands for, with absolute paths for the next level", async () => {
+  it("expand returns what a marker stands for, by the operation's seq, with absolute paths for the next level", async () => {
     const page = new PageWindow();
     const todos = harness.client({ triggers: { onWrite: false } });
     exposeToDevtools(todos, { target: page, trim: { depth: 3, string: 10, list: 10 } });
+    await todos.save({ id: "first", title: "short" });
     await todos.save({ id: "a", title: "a very long title indeed" });
     page.send({ type: "connect", protocol: 1 });
     await waitFor(() => page.of("snapshot").length === 1, 2000, "state");
     const clientId = page.of("hello")[0]!.clients[0]!.clientId;
-    page.send({ type: "command", requestId: 1, clientId, command: { name: "expand", path: ["queue", 0, "value"] } });
-    expect(await reply(page, 1)).toMatchObject({ ok: true, result: { id: "a", title: { $synclens: "more", kind: "string", length: 24, path: ["queue", 0, "value", "title"] } } });
+    const [, op] = await todos.queue();
+    const shown = (page.of("snapshot")[0]!.snapshot as { queue: { value: { title: unknown } }[] }).queue[1]!;
+    expect(shown.value.title).toMatchObject({ $synclens: "more", path: ["queue", op!.seq, "value", "title"] });
+    // The first operation leaves the queue: a path by index would now point at the wrong one.
+    await todos.sync();
+    await todos.save({ id: "a", title: "a very long title indeed" });
+    const [current] = await todos.queue();
+    page.send({ type: "command", requestId: 1, clientId, command: { name: "expand", path: ["queue", current!.seq, "value"] } });
+    expect(await reply(page, 1)).toMatchObject({ ok: true, result: { id: "a", title: { $synclens: "more", kind: "string", length: 24, path: ["queue", current!.seq, "value", "title"] } } });
+    page.send({ type: "command", requestId: 2, clientId, command: { name: "expand", path: ["queue", op!.seq, "value"] } });
+    expect(await reply(page, 2)).toMatchObject({ ok: false, error: { code: "not_found" } });
+  });
+
+  it("sends a long queue whole: the first 1,000 in the state, the rest by queue pages, bursts split across deltas", async () => {
+    const page = new PageWindow();
+    const todos = harness.client({ triggers: { onWrite: false } });
+    exposeToDevtools(todos, { target: page });
+    for (let i = 0; i < 1200; i++) await todos.save({ id: `t${i}`, title: "x" });
+    page.send({ type: "connect", protocol: 1 });
+    await waitFor(() => page.of("snapshot").length === 1, 5000, "state");
+    const clientId = page.of("hello")[0]!.clients[0]!.clientId;
+    const first = (page.of("snapshot")[0]!.snapshot as { queue: { seq: number }[] }).queue;
+    expect(first).toHaveLength(1000);
+    page.send({ type: "command", requestId: 1, clientId, command: { name: "queue", after: first.at(-1)!.seq, limit: 1000 } });
+    const rest = (await reply(page, 1)) as { ok: true; result: { itemId: string }[] };
+    expect(rest.result.map((op) => op.itemId)).toEqual(Array.from({ length: 200 }, (_, i) => `t${1000 + i}`));
+
+    // 1,200 new operations between two flushes: more than one delta may carry, so several go, each valid
+    // (PageWindow parses every message as a panel would), and together they carry every operation.
+    await Promise.all(Array.from({ length: 1200 }, (_, i) => todos.save({ id: `u${i}`, title: "y" })));
+    await waitFor(() => new Set(page.of("delta").flatMap((delta) => delta.entries.flatMap((entry) => (entry.part === "queue" ? entry.changed : [])).map((op) => (op as { itemId: string }).itemId))).size >= 1200, 10_000, "every new operation");
+    expect(page.of("delta").length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("pages the queue by bytes when its items are large", async () => {
+    const page = new PageWindow();
+    const todos = harness.client({ triggers: { onWrite: false } });
+    exposeToDevtools(todos, { target: page });
+    const fields = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, "z".repeat(290)]));
+    for (let i = 0; i < 120; i++) await todos.save({ id: `big${i}`, ...fields });
+    page.send({ type: "connect", protocol: 1 });
+    await waitFor(() => page.of("snapshot").length === 1, 5000, "state");
+    const first = (page.of("snapshot")[0]!.snapshot as { queue: { seq: number }[] }).queue;
+    expect(JSON.stringify(first).length).toBeLessThanOrEqual(LIMITS.queueBytes);
+    expect(first.length).toBeGreaterThan(10);
+    expect(first.length).toBeLessThan(120);
   });
 
   it("drops and counts malformed messages, ignores other sources and other tools, stops on disconnect", async () => {

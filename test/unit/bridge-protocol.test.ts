@@ -20,6 +20,7 @@ describe("bridge protocol validators", () => {
       { type: "command", requestId: 2, clientId: "c1", command: { name: "resolveConflict", id: "a", resolution: { value: { id: "a" } } } },
       { type: "command", requestId: 3, clientId: "c1", command: { name: "expand", path: ["queue", 3, "value"] } },
       { type: "command", requestId: 4, clientId: "c1", command: { name: "discardDeadLetter", opId: "o1" } },
+      { type: "command", requestId: 5, clientId: "c1", command: { name: "queue", after: 1000, limit: LIMITS.queuePage } },
     ];
     for (const message of panel) expect(parsePanelMessage(message)).toEqual({ ok: true, message });
   });
@@ -42,6 +43,8 @@ describe("bridge protocol validators", () => {
     ["setOffline without a boolean", { type: "command", requestId: 1, clientId: "c", command: { name: "setOffline", offline: "yes" } }],
     ["a bad resolution", { type: "command", requestId: 1, clientId: "c", command: { name: "resolveConflict", id: "a", resolution: "both" } }],
     ["a fractional request id", { type: "command", requestId: 1.5, clientId: "c", command: { name: "sync" } }],
+    ["a queue page over the limit", { type: "command", requestId: 1, clientId: "c", command: { name: "queue", after: 0, limit: LIMITS.queuePage + 1 } }],
+    ["a queue page after a negative seq", { type: "command", requestId: 1, clientId: "c", command: { name: "queue", after: -1, limit: 10 } }],
     ["an expand path of objects", { type: "command", requestId: 1, clientId: "c", command: { name: "expand", path: [{}] } }],
   ])("drop %s from the panel", (_name, message) => {
     expect(parsePanelMessage(message)).toMatchObject({ ok: false, reason: "malformed" });
