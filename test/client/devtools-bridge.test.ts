@@ -140,7 +140,7 @@ describe("the page side of the DevTools bridge", () => {
     const todos = harness.client({ triggers: { onWrite: false } });
     exposeToDevtools(todos, { target: page });
     const fields = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, "z".repeat(290)]));
-    for (let i = 0; i < 120; i++) await todos.save({ id: `big${i}`, ...fields });
+    for (let i = 0; i < 120; i++) await todos.save({ id: `big${i}`, title: "big", ...fields });
     page.send({ type: "connect", protocol: 1 });
     await waitFor(() => page.of("snapshot").length === 1, 5000, "state");
     const first = (page.of("snapshot")[0]!.snapshot as { queue: { seq: number }[] }).queue;
