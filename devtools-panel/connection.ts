@@ -4,6 +4,7 @@
  * the service worker restarts and asks for fresh state. Knows nothing of the UI: `subscribe` for changes.
  */
 import browser, { type Runtime } from "webextension-polyfill";
+import { MetricsHistory } from "./metrics-history";
 import { compatibility, envelope, MESSAGE_TAG, parsePageMessage, PROTOCOL_VERSION, type Command, type DeltaEntry } from "../sdk/bridge/protocol";
 
 export type ConnectionState = "connecting" | "connected" | "no-client" | "reconnecting" | "mismatch";
@@ -15,9 +16,18 @@ export interface ClientView {
   status: Record<string, unknown> | null;
   metrics: Record<string, unknown> | null;
   queue: Map<number, Record<string, unknown>>;
+  /** Goes up whenever `queue` changes, so views can memoise what they derive from it. */
+  queueVersion: number;
+  /** True while the rest of a long queue is still being paged in after a snapshot. */
+  queueLoading: boolean;
   deadLetters: Record<string, unknown>[];
   conflicts: Record<string, unknown>[];
   events: Record<string, unknown>[];
+  /** Queue depth, throughput and latency over the last minutes, for the Overview's charts. */
+  history: MetricsHistory;
+  /** Bookkeeping of `#pageQueue`. */
+  pagingGeneration: number;
+  removedWhilePaging: Set<number>;
 }
 
 export interface PanelState {
@@ -27,6 +37,7 @@ export interface PanelState {
 }
 
 const MAX_EVENTS = 500;
+const QUEUE_PAGE = 1000;
 
 export class PanelConnection {
   state: PanelState = { connection: "connecting", sdkVersion: null, clients: new Map() };
@@ -113,14 +124,19 @@ export class PanelConnection {
         client.status = asObject(snapshot["status"]);
         client.metrics = asObject(snapshot["metrics"]);
         client.queue = new Map(asList(snapshot["queue"]).map((op) => [Number(op["seq"]), op]));
+        client.queueVersion++;
+        void this.#pageQueue(client);
         client.deadLetters = asList(snapshot["deadLetters"]);
         client.conflicts = asList(snapshot["conflicts"]);
         client.events = asList(snapshot["events"]).slice(-MAX_EVENTS);
+        client.history.record(Date.now(), client.status, client.metrics);
         break;
       }
       case "delta": {
         const client = this.state.clients.get(message.clientId);
-        if (client) for (const entry of message.entries) applyDelta(client, entry);
+        if (!client) return;
+        for (const entry of message.entries) applyDelta(client, entry);
+        if (message.entries.some((entry) => entry.part === "status" || entry.part === "metrics")) client.history.record(Date.now(), client.status, client.metrics);
         break;
       }
       case "reply": {
@@ -135,6 +151,36 @@ export class PanelConnection {
         break;
     }
     this.#emit();
+  }
+
+  /**
+   * A snapshot carries the head of the queue; the rest comes page by page. Deltas keep arriving meanwhile:
+   * an operation removed by one of them must not come back from a page read before the removal.
+   */
+  async #pageQueue(client: ClientView): Promise<void> {
+    const generation = ++client.pagingGeneration;
+    client.removedWhilePaging.clear();
+    let after = Math.max(0, ...client.queue.keys());
+    const pending = () => Number(client.status?.["pending"] ?? 0);
+    client.queueLoading = client.queue.size < pending();
+    while (client.queueLoading) {
+      let page: Record<string, unknown>[];
+      try {
+        page = asList(await this.command(client.clientId, { name: "queue", after, limit: QUEUE_PAGE }));
+      } catch {
+        page = [];
+      }
+      if (generation !== client.pagingGeneration) return; // a newer snapshot started over
+      for (const op of page) {
+        const seq = Number(op["seq"]);
+        after = Math.max(after, seq);
+        if (!client.removedWhilePaging.has(seq) && !client.queue.has(seq)) client.queue.set(seq, op);
+      }
+      client.queueVersion++;
+      client.queueLoading = page.length > 0 && client.queue.size < pending();
+      this.#emit();
+    }
+    client.removedWhilePaging.clear();
   }
 
   #set(patch: Partial<PanelState>): void {
@@ -157,8 +203,12 @@ function applyDelta(client: ClientView, entry: DeltaEntry): void {
       client.metrics = asObject(entry.value);
       break;
     case "queue":
-      for (const seq of entry.removed) client.queue.delete(seq);
+      for (const seq of entry.removed) {
+        client.queue.delete(seq);
+        if (client.queueLoading) client.removedWhilePaging.add(seq);
+      }
       for (const op of [...entry.added, ...entry.changed].map(asObject)) if (op) client.queue.set(Number(op["seq"]), op);
+      client.queueVersion++;
       break;
     case "deadLetters":
       client.deadLetters = entry.value.map(asObject).filter((value): value is Record<string, unknown> => value !== null);
@@ -172,14 +222,16 @@ function applyDelta(client: ClientView, entry: DeltaEntry): void {
   }
 }
 
-function emptyClient(clientId: string, frameId: number, name: string): ClientView {
-  return { clientId, frameId, name, status: null, metrics: null, queue: new Map(), deadLetters: [], conflicts: [], events: [] };
+export function emptyClient(clientId: string, frameId: number, name: string): ClientView {
+  return { clientId, frameId, name, status: null, metrics: null, queue: new Map(), queueVersion: 0, queueLoading: false, pagingGeneration: 0, removedWhilePaging: new Set(), deadLetters: [], conflicts: [], events: [], history: new MetricsHistory() };
 }
 
-function asObject(value: unknown): Record<string, unknown> | null {
+/** `value` if it is a plain object (anything from the page may be anything). */
+export function asObject(value: unknown): Record<string, unknown> | null {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
-function asList(value: unknown): Record<string, unknown>[] {
+/** The plain objects in `value` if it is a list. */
+export function asList(value: unknown): Record<string, unknown>[] {
   return Array.isArray(value) ? value.map(asObject).filter((entry): entry is Record<string, unknown> => entry !== null) : [];
 }

@@ -5,8 +5,11 @@ import { PanelConnection, type ClientView, type ConnectionState } from "./connec
 import { downloadSnapshot, readSnapshotFile } from "./snapshot-file";
 import "./panel.css";
 import type { ViewProps } from "./views/common";
-import { ConflictsView, DeadLettersView, QueueView, TimelineView } from "./views/lists";
+import { ConflictsView } from "./views/conflicts";
+import { DeadLettersView } from "./views/dead-letters";
 import { Overview } from "./views/overview";
+import { QueueView } from "./views/queue";
+import { TimelineView } from "./views/timeline";
 
 type DevtoolsGlobal = { chrome?: { devtools?: { inspectedWindow?: { tabId?: number }; panels?: { themeName?: string } } } };
 
@@ -71,15 +74,17 @@ function Panel({ connection }: { connection: PanelConnection }) {
             </select>
           </label>
         )}
-        <label>
-          Import snapshot{" "}
+        <label class="file-button">
+          Import snapshot…
           <input
             data-testid="import"
             type="file"
             accept=".json,application/json"
             onChange={(event) => {
-              const file = (event.target as HTMLInputElement).files?.[0];
+              const input = event.target as HTMLInputElement;
+              const file = input.files?.[0];
               if (file) readSnapshotFile(file).then((snapshot) => (setImported(snapshot), setImportError("")), (error: Error) => setImportError(error.message));
+              input.value = ""; // the same file again is a new import
             }}
           />
         </label>
@@ -113,7 +118,8 @@ function ClientSection({ client, run, readOnly = false }: { client: ClientView; 
       (error: Error) => setLastReply(`${command.name}: ${error.message}`),
     );
   };
-  const props: ViewProps = { client, act };
+  const request = (command: Command) => (readOnly ? Promise.reject(new Error("An imported snapshot is read only")) : run(command));
+  const props: ViewProps = { client, act, request, readOnly };
   const current = VIEWS.find((v) => v.id === view)!;
   const onKey = (event: KeyboardEvent) => {
     const index = VIEWS.findIndex((v) => v.id === view);
@@ -125,18 +131,20 @@ function ClientSection({ client, run, readOnly = false }: { client: ClientView; 
   };
   return (
     <section class="client" data-testid="client" data-name={client.name}>
-      <div role="tablist" aria-label={`${client.name} views`} onKeyDown={onKey}>
-        {VIEWS.map((v) => (
-          <button key={v.id} role="tab" aria-selected={v.id === view} tabIndex={v.id === view ? 0 : -1} data-testid={`tab-${v.id}`} onClick={() => setView(v.id)}>
-            {v.label}
-            {v.id === "dead-letters" && client.deadLetters.length > 0 ? ` (${client.deadLetters.length})` : ""}
-            {v.id === "conflicts" && client.conflicts.length > 0 ? ` (${client.conflicts.length})` : ""}
-          </button>
-        ))}
+      <div class="toolbar">
+        <div role="tablist" aria-label={`${client.name} views`} onKeyDown={onKey}>
+          {VIEWS.map((v) => (
+            <button key={v.id} role="tab" aria-selected={v.id === view} tabIndex={v.id === view ? 0 : -1} data-testid={`tab-${v.id}`} onClick={() => setView(v.id)}>
+              {v.label}
+              {v.id === "dead-letters" && client.deadLetters.length > 0 ? ` (${client.deadLetters.length})` : ""}
+              {v.id === "conflicts" && client.conflicts.length > 0 ? ` (${client.conflicts.length})` : ""}
+            </button>
+          ))}
+        </div>
+        <p class="muted" role="status" data-testid="reply">
+          {lastReply}
+        </p>
       </div>
-      <p class="muted" data-testid="reply">
-        {lastReply}
-      </p>
       <div role="tabpanel" class={readOnly ? "read-only" : ""}>
         <current.View {...props} />
       </div>

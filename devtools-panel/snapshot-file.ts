@@ -3,7 +3,7 @@
  * without the app. An imported file is untrusted input like anything from a page: checked, bounded,
  * shown as text only.
  */
-import type { ClientView } from "./connection";
+import { asList, asObject, emptyClient, type ClientView } from "./connection";
 
 const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
@@ -34,9 +34,7 @@ export async function readSnapshotFile(file: File): Promise<{ client: ClientView
     exportedAt: typeof snapshot["exportedAt"] === "string" ? snapshot["exportedAt"] : "unknown time",
     sdkVersion: typeof snapshot["sdkVersion"] === "string" ? snapshot["sdkVersion"] : "unknown",
     client: {
-      clientId: `imported:${name}`,
-      frameId: 0,
-      name,
+      ...emptyClient(`imported:${name}`, 0, name),
       status: asObject(snapshot["status"]),
       metrics: asObject(snapshot["metrics"]),
       queue: new Map(asList(snapshot["queue"]).map((op) => [Number(op["seq"]), op])),
@@ -45,12 +43,4 @@ export async function readSnapshotFile(file: File): Promise<{ client: ClientView
       events: asList(snapshot["events"]),
     },
   };
-}
-
-function asObject(value: unknown): Record<string, unknown> | null {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-}
-
-function asList(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.map(asObject).filter((entry): entry is Record<string, unknown> => entry !== null) : [];
 }

@@ -1,13 +1,41 @@
+import { useEffect, useState } from "preact/hooks";
 import type { Command } from "../../sdk/bridge/protocol";
 import type { ClientView } from "../connection";
 
 export interface ViewProps {
   client: ClientView;
+  /** Runs a command; its outcome shows in the panel's reply line. */
   act: (command: Command) => void;
+  /** Runs a command for its result (expand, pages); rejects on an imported snapshot. */
+  request: (command: Command) => Promise<unknown>;
+  readOnly: boolean;
 }
 
 /** A value from the page, as text: everything the page sends is untrusted and never markup. */
 export function text(value: unknown): string {
   if (value === undefined || value === null) return "–";
   return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The current time, refreshed every `everyMs` while the component is shown (countdowns, ages, charts). */
+export function useNow(everyMs = 1000): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
+
+/** "3 s", "4 min", "2 h": a duration at a glance. */
+export function duration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  return `${Math.floor(seconds / 3600)} h`;
+}
+
+/** A page timestamp as local time, or "–". */
+export function clock(at: unknown): string {
+  return typeof at === "number" && Number.isFinite(at) ? new Date(at).toLocaleTimeString() : "–";
 }

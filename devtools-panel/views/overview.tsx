@@ -1,19 +1,23 @@
-import { text, type ViewProps } from "./common";
+import { OverviewCharts } from "./charts";
+import { text, useNow, type ViewProps } from "./common";
 
-/** State and headline numbers of one client. */
-export function Overview({ client, act }: ViewProps) {
+/** State, headline numbers, charts of the last minutes and the controls of one client. */
+export function Overview({ client, act, readOnly }: ViewProps) {
+  const now = useNow();
   const status = client.status ?? {};
   const metrics = client.metrics ?? {};
   const latency = (metrics["latencyMs"] ?? {}) as Record<string, unknown>;
   const ms = (value: unknown) => (typeof value === "number" ? `${Math.round(value)} ms` : "–");
   const sent = Number(metrics["bytesSent"] ?? 0);
   const raw = Number(metrics["bytesBeforeCompression"] ?? 0);
-  const cards: [string, string, boolean?][] = [
-    ["state", text(status["state"]), status["state"] === "error" || status["state"] === "conflict"],
-    ["online", status["forcedOffline"] === true ? "forced offline" : text(status["online"])],
-    ["pending", text(status["pending"])],
-    ["dead letters", text(status["deadLetters"]), Number(status["deadLetters"]) > 0],
-    ["conflicts", text(status["conflicts"]), Number(status["conflicts"]) > 0],
+  const paused = status["authPaused"] === true ? " (auth paused)" : status["paused"] === true ? " (paused)" : "";
+  // [label, value, bad, test id]
+  const cards: [string, string, boolean?, string?][] = [
+    ["state", `${text(status["state"])}${paused}`, status["state"] === "error" || status["state"] === "conflict" || paused !== "", "state"],
+    ["network", status["forcedOffline"] === true ? "forced offline" : status["online"] === true ? "online" : status["online"] === false ? "unreachable" : "–", status["online"] === false, "network"],
+    ["pending", text(status["pending"]), false, "pending"],
+    ["dead letters", text(status["deadLetters"]), Number(status["deadLetters"]) > 0, "dead"],
+    ["conflicts", text(status["conflicts"]), Number(status["conflicts"]) > 0, "conflict-count"],
     ["last sync", typeof status["lastSyncAt"] === "number" ? new Date(status["lastSyncAt"]).toLocaleTimeString() : "never"],
     ["success rate", typeof metrics["successRate"] === "number" ? `${Math.round(metrics["successRate"] * 100)}%` : "–"],
     ["latency p50 / p95", `${ms(latency["p50"])} / ${ms(latency["p95"])}`],
@@ -23,19 +27,18 @@ export function Overview({ client, act }: ViewProps) {
   const error = status["lastError"] as Record<string, unknown> | null | undefined;
   return (
     <div data-testid="overview">
-      <p data-testid="status">
-        state <b data-testid="state">{text(status["state"])}</b> · pending <b data-testid="pending">{text(status["pending"])}</b> · dead letters{" "}
-        <b data-testid="dead">{text(status["deadLetters"])}</b> · forced offline <b data-testid="forced">{text(status["forcedOffline"])}</b>
-      </p>
       <div class="cards">
-        {cards.map(([label, value, bad]) => (
+        {cards.map(([label, value, bad, testId]) => (
           <div class="card" key={label}>
             <div class="label">{label}</div>
-            <div class={bad ? "value bad" : "value"}>{value}</div>
+            <div class={bad ? "value bad" : "value"} data-testid={testId}>
+              {value}
+            </div>
           </div>
         ))}
       </div>
       {error && <p class="muted">last error: {text(error["message"] ?? error)}</p>}
+      {!readOnly && <OverviewCharts history={client.history} now={Math.max(now, Date.now())} />}
       <div class="bar">
         <button data-testid="offline" onClick={() => act({ name: "setOffline", offline: status["forcedOffline"] !== true })}>
           {status["forcedOffline"] === true ? "Go online" : "Force offline"}
