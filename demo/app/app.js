@@ -25,10 +25,31 @@ function element(tag, props = {}, ...children) {
   return node;
 }
 
-async function renderTodos() {
+/** Runs `render` now, or once more right after the run in progress: a burst of changes costs two renders, not one each. */
+function coalesced(render) {
+  let running = null;
+  let again = false;
+  return function schedule() {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = render().finally(() => {
+      running = null;
+      if (again) (again = false), schedule();
+    });
+    return running;
+  };
+}
+
+const SHOWN = 200;
+
+const renderTodos = coalesced(async () => {
   const todos = (await client.list()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const more = todos.length > SHOWN ? [element("li", { className: "more", textContent: `… and ${todos.length - SHOWN} older todos` })] : [];
   $("todos").replaceChildren(
-    ...todos.map((todo) => {
+    ...more,
+    ...todos.slice(-SHOWN).map((todo) => {
       const toggle = element("input", { type: "checkbox", checked: todo.done, title: "done" });
       toggle.addEventListener("change", () => client.save({ ...todo, done: toggle.checked }));
       const remove = element("button", { type: "button", textContent: "Delete", title: `Delete ${todo.title}` });
@@ -40,9 +61,9 @@ async function renderTodos() {
       return li;
     }),
   );
-}
+});
 
-async function renderServer() {
+const renderServer = coalesced(async () => {
   if (client.status.forcedOffline) return;
   try {
     const reply = await fetch(endpoint, { cache: "no-store" });
@@ -59,9 +80,9 @@ async function renderServer() {
   } catch {
     // Unreachable: the status line already says so.
   }
-}
+});
 
-async function renderDeadLetters() {
+const renderDeadLetters = coalesced(async () => {
   const letters = await client.deadLetters();
   $("dead-letters").replaceChildren(
     ...letters.map((letter) => {
@@ -73,7 +94,7 @@ async function renderDeadLetters() {
       return element("li", {}, element("span", { textContent: `${letter.type} ${letter.itemId}: ${letter.reason}` }), retry, discard, element("code", { textContent: last ? last.message : "" }));
     }),
   );
-}
+});
 
 function renderStatus(status) {
   const badge = $("state");
@@ -108,6 +129,10 @@ $("faults").addEventListener("change", (event) =>
   fetch("/_admin/faults", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(FAULTS[event.target.value] ?? null) }),
 );
 
+$("bulk").addEventListener("click", () =>
+  Promise.all(Array.from({ length: 1000 }, (_, i) => client.save({ id: crypto.randomUUID(), title: `Bulk todo ${i + 1}`, done: false, createdAt: new Date().toISOString() }))),
+);
+
 $("poison").addEventListener("click", () =>
   client.save({ id: crypto.randomUUID(), title: "x".repeat(6_000_000), done: false, createdAt: new Date().toISOString() }),
 );
@@ -122,16 +147,16 @@ async function editOnAnotherDevice(id) {
     headers: { "Content-Type": "application/json", "If-Match": `"${record.version}"`, "Idempotency-Key": crypto.randomUUID() },
     body: JSON.stringify({ ...record.value, title: `${record.value.title} (edited elsewhere)` }),
   });
-  void renderServer();
+  renderServer();
 }
 $("sync-now").addEventListener("click", () => client.sync());
 
 client.on("status", (status) => {
   renderStatus(status);
-  void renderDeadLetters();
+  renderDeadLetters();
 });
-client.on("change", () => void renderTodos());
-client.on("synced", () => void renderServer());
+client.on("change", renderTodos);
+client.on("synced", renderServer);
 
 await client.ready;
 renderStatus(client.status);
