@@ -265,15 +265,18 @@ class Bridge {
       // exported snapshot goes whole (it is already redacted JSON) as long as it fits one message.
       const trimmed =
         command.name === "expand"
-          ? trim(result, this.#limits, [...command.path])
+          ? trim(result, expandLimits(this.#limits), [...command.path])
           : command.name === "exportSnapshot"
             ? result
             : command.name === "queue"
               ? fitBytes((result as PendingOperation[]).map((op) => this.#trimOp(op)), LIMITS.queueBytes)
               : this.#trim(result);
-      const size = command.name === "exportSnapshot" ? JSON.stringify(trimmed).length : 0;
+      const size = command.name === "exportSnapshot" || command.name === "expand" ? JSON.stringify(trimmed).length : 0;
       if (size > LIMITS.messageBytes - 1024) {
-        const message = `The snapshot is ${size} bytes, over the bridge's ${LIMITS.messageBytes}: call client.exportSnapshot({ queueLimit }) in the page`;
+        const message =
+          command.name === "expand"
+            ? `That value is ${size} bytes as JSON, over the bridge's ${LIMITS.messageBytes}: read it in the page`
+            : `The snapshot is ${size} bytes, over the bridge's ${LIMITS.messageBytes}: call client.exportSnapshot({ queueLimit }) in the page`;
         this.#post({ type: "reply", requestId, ok: false, error: { code: "too_large", message } });
         return;
       }
@@ -306,6 +309,14 @@ class Bridge {
   #post(message: PageMessage): void {
     this.#target.postMessage(envelope(message), "*");
   }
+}
+
+/**
+ * What an `expand` answers with: strings and lists far longer than in a state message (the developer asked
+ * for this one value), the same depth, so nested values come back as markers of their own.
+ */
+function expandLimits(limits: TrimLimits): TrimLimits {
+  return { depth: limits.depth, string: Math.max(limits.string, 100_000), list: Math.max(limits.list, 1000) };
 }
 
 /** The longest prefix of `values` whose JSON fits `maxBytes` (at least one value, so paging moves on). */

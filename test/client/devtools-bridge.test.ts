@@ -92,7 +92,7 @@ describe("the page side of the DevTools bridge", () => {
     expect(await reply(page, 6)).toMatchObject({ ok: true, result: { format: "synclens-snapshot" } });
   });
 
-  it("expand returns what a marker stands for, by the operation's seq, with absolute paths for the next level", async () => {
+  it("expand returns what a marker stands for, by the operation's seq, whole strings, absolute paths for deeper levels", async () => {
     const page = new PageWindow();
     const todos = harness.client({ triggers: { onWrite: false } });
     exposeToDevtools(todos, { target: page, trim: { depth: 3, string: 10, list: 10 } });
@@ -106,10 +106,10 @@ describe("the page side of the DevTools bridge", () => {
     expect(shown.value.title).toMatchObject({ $synclens: "more", path: ["queue", op!.seq, "value", "title"] });
     // The first operation leaves the queue: a path by index would now point at the wrong one.
     await todos.sync();
-    await todos.save({ id: "a", title: "a very long title indeed" });
+    await todos.save({ id: "a", title: "a very long title indeed", deep: { a: { b: { c: 1 } } } } as never);
     const [current] = await todos.queue();
     page.send({ type: "command", requestId: 1, clientId, command: { name: "expand", path: ["queue", current!.seq, "value"] } });
-    expect(await reply(page, 1)).toMatchObject({ ok: true, result: { id: "a", title: { $synclens: "more", kind: "string", length: 24, path: ["queue", current!.seq, "value", "title"] } } });
+    expect(await reply(page, 1)).toMatchObject({ ok: true, result: { id: "a", title: "a very long title indeed", deep: { a: { b: { $synclens: "more", kind: "object", path: ["queue", current!.seq, "value", "deep", "a", "b"] } } } } });
     page.send({ type: "command", requestId: 2, clientId, command: { name: "expand", path: ["queue", op!.seq, "value"] } });
     expect(await reply(page, 2)).toMatchObject({ ok: false, error: { code: "not_found" } });
   });
