@@ -31,6 +31,8 @@ interface Bucket {
   index: number;
   /** Queue depth at the end of the bucket, or null while none is known. */
   depth: number | null;
+  /** The highest depth seen in the bucket: a queue that filled and drained within a second still shows. */
+  peak: number | null;
   acknowledged: number;
   latencySumMs: number;
   latencyCount: number;
@@ -70,7 +72,10 @@ export class MetricsHistory {
     const index = Math.max(Math.floor(now / BUCKET_MS), this.#lastIndex ?? -Infinity);
     const bucket = this.#bucket(index);
     const depth = finite(status?.["pending"]);
-    if (depth !== null) bucket.depth = this.#lastDepth = depth;
+    if (depth !== null) {
+      bucket.depth = this.#lastDepth = depth;
+      bucket.peak = Math.max(bucket.peak ?? depth, depth);
+    }
     if (metrics) this.#recordMetrics(index, bucket, metrics);
   }
 
@@ -85,14 +90,15 @@ export class MetricsHistory {
     for (let index = first; index <= end; index++) {
       const slot = this.#slots[slotOf(index)];
       const bucket = slot?.index === index ? slot : null;
+      queueDepth.push(bucket?.peak ?? bucket?.depth ?? depth);
       depth = bucket?.depth ?? depth;
-      queueDepth.push(depth);
       throughput.push(this.#firstMetricsIndex !== null && index >= this.#firstMetricsIndex ? (bucket?.acknowledged ?? 0) : null);
       latencyMs.push(!bucket ? null : bucket.latencyCount > 0 ? bucket.latencySumMs / bucket.latencyCount : bucket.latencyP50);
     }
     // The bucket in progress undercounts a rate: quote the last complete second while there is one.
     const rate = { ...summarize(throughput), current: throughput.at(-2) ?? throughput.at(-1) ?? null };
-    return { start: first * BUCKET_MS, queueDepth: summarize(queueDepth), throughput: rate, latencyMs: summarize(latencyMs) };
+    // The chart plots each second's peak; "current" is the depth now.
+    return { start: first * BUCKET_MS, queueDepth: { ...summarize(queueDepth), current: depth }, throughput: rate, latencyMs: summarize(latencyMs) };
   }
 
   #bucket(index: number): Bucket {
@@ -100,7 +106,7 @@ export class MetricsHistory {
     const old = this.#slots[slot];
     if (old?.index === index) return old;
     if (old && old.depth !== null && (!this.#evicted || old.index > this.#evicted.index)) this.#evicted = { index: old.index, depth: old.depth };
-    const bucket: Bucket = { index, depth: this.#lastDepth, acknowledged: 0, latencySumMs: 0, latencyCount: 0, latencyP50: null };
+    const bucket: Bucket = { index, depth: this.#lastDepth, peak: this.#lastDepth, acknowledged: 0, latencySumMs: 0, latencyCount: 0, latencyP50: null };
     this.#slots[slot] = bucket;
     this.#lastIndex = index;
     return bucket;

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { OPERATION_STATUSES, queueRows, type QueueFilter, type QueueRow, type QueueSort } from "../queue-rows";
 import { useVirtualizer } from "../use-virtualizer";
 import { clock, duration, text, useNow, type ViewProps } from "./common";
@@ -14,6 +14,8 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
   const [selectedSeq, setSelectedSeq] = useState<number | null>(null);
   const [lastSeen, setLastSeen] = useState<QueueRow | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
+  const detail = useRef<HTMLElement>(null);
+  useEffect(() => detail.current?.scrollTo(0, 0), [selectedSeq]);
   const held = useMemo(
     () => new Set([...client.deadLetters.map((letter) => String(letter["itemId"])), ...client.conflicts.map((conflict) => String(conflict["id"]))]),
     [client.deadLetters, client.conflicts],
@@ -133,7 +135,7 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
             </div>
           </div>
         </div>
-        <aside class="detail" data-testid="queue-detail" aria-label="Operation detail">
+        <aside class="detail" ref={detail} data-testid="queue-detail" aria-label="Operation detail">
           {selected ? <OperationDetail row={selected} gone={selectedIndex < 0 && !client.queue.has(selected.seq)} request={readOnly ? undefined : request} now={now} /> : <p class="muted">Select an operation (click, or focus the list and use the arrow keys) to see its payload and error history.</p>}
         </aside>
       </div>

@@ -92,7 +92,7 @@ test("queue view: 10,000 pending operations, virtualised, with filters, sort, ke
 
     // Narrow DevTools: the detail pane moves under the list.
     await panel.setViewportSize({ width: 400, height: 700 });
-    await client.getByTestId("queue-search").fill("long-notes");
+    await client.getByTestId("queue-search").fill("item-0042");
     await rows.first().click();
     await screenshot(panel, "queue-narrow");
     const list = await client.getByTestId("queue").boundingBox();

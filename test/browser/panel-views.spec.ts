@@ -19,25 +19,41 @@ function todoOf(app: Page, id: string): Promise<Todo | undefined> {
 }
 
 test("overview: headline numbers and charts of queue depth, throughput and latency; light and dark", async ({ demo }) => {
+  test.setTimeout(90_000);
   const browser = await launchWithExtension();
   try {
     const { app, panel, tabId } = await openAppWithPanel(browser, demo.url);
     await panel.setViewportSize(PANEL_SIZE);
     const client = panel.getByTestId("client");
-    // Some traffic through a flaky server: one request in five fails with 503 and is retried.
+    // Steady traffic through a flaky server (one request in five fails with 503 and is retried)...
     await app.getByTestId("faults").selectOption("errors");
-    for (const title of ["Water the plants", "Book the dentist", "Renew passport", "Fix the bike", "Call the plumber"]) await addTodo(app, title);
+    for (const title of ["Water the plants", "Book the dentist", "Renew passport"]) await addTodo(app, title);
+    await app.evaluate(async () => {
+      const { synclens } = window as unknown as DemoWindow;
+      for (let tick = 0; tick < 24; tick++) {
+        for (let i = 0; i < 3; i++) void synclens.save({ id: crypto.randomUUID(), title: `Steady ${tick}.${i}`, done: false, createdAt: new Date().toISOString() });
+        await new Promise((resolve) => setTimeout(resolve, 250)); // the workload's pace, not a wait for a condition
+      }
+    });
+    // ...then 1,000 writes while forced offline from the panel, drained once back online.
+    await client.getByTestId("offline").click();
+    await expect(client.getByTestId("network")).toHaveText("forced offline");
     await app.getByTestId("bulk").click();
-    await expect(client.getByTestId("pending")).toHaveText("0", { timeout: 30_000 });
-    await expect.poll(async () => Number(await client.getByTestId("chart-throughput").getAttribute("data-points"))).toBeGreaterThan(0);
-    await expect.poll(async () => Number(await client.getByTestId("chart-latency").getAttribute("data-points"))).toBeGreaterThan(0);
-    await expect(client.getByTestId("chart-queue")).toHaveAttribute("aria-label", /queue depth, last \d+ s: current 0 ops/);
+    await expect(client.getByTestId("pending")).toHaveText(/^1\d{3}$/);
+    await client.getByTestId("offline").click();
+    await expect(client.getByTestId("pending")).toHaveText("0", { timeout: 60_000 });
+    await expect(app.getByTestId("server-todos").locator("li")).toHaveCount(1075, { timeout: 15_000 });
+    await expect.poll(async () => Number(await client.getByTestId("chart-throughput").getAttribute("data-points"))).toBeGreaterThan(5);
+    await expect.poll(async () => Number(await client.getByTestId("chart-latency").getAttribute("data-points"))).toBeGreaterThan(3);
+    await expect(client.getByTestId("chart-queue")).toHaveAttribute("aria-label", /queue depth, last \d+ s: current 0 ops, max 1,0\d\d ops/);
     await expect(client.locator(".card", { hasText: "bytes sent" })).not.toContainText("–");
     await screenshot(panel, "overview");
 
     // Pause shows in the app and back; a dark DevTools gets the dark theme.
     await client.getByTestId("pause").click();
     await expect(app.getByTestId("state")).toHaveText("paused");
+    await expect(client.getByTestId("state")).toHaveText(/\(paused\)/);
+    await expect(client.getByTestId("pause")).toHaveText("Resume");
     await client.getByTestId("pause").click();
     await expect(app.getByTestId("state")).not.toHaveText("paused");
     await panel.goto(panel.url().replace(`tabId=${tabId}`, `tabId=${tabId}&theme=dark`));
@@ -45,7 +61,7 @@ test("overview: headline numbers and charts of queue depth, throughput and laten
     await expect(panel.locator("html")).toHaveClass(/theme-dark/);
     expect(await panel.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(32, 33, 36)");
     await panel.getByTestId("tab-timeline").click();
-    await expect(panel.getByTestId("timeline")).toContainText("write");
+    await expect(panel.getByTestId("timeline")).toContainText("reply");
     await screenshot(panel, "timeline-dark");
   } finally {
     await browser.close();

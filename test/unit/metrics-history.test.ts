@@ -22,16 +22,27 @@ describe("MetricsHistory", () => {
     expect(new MetricsHistory().series(at(10)).queueDepth).toEqual({ values: Array(WINDOW_BUCKETS).fill(null), current: null, max: null });
   });
 
-  it("keeps the last depth of each bucket and carries it forward across buckets without updates", () => {
+  it("plots each second's peak depth, carries the last depth forward across seconds without updates", () => {
     const history = new MetricsHistory();
     history.record(at(0), status(5), null);
     history.record(at(0.9), status(8), null);
     history.record(at(3.2), status(2), null);
     history.record(at(3.4), null, metrics(0)); // metrics alone leave the depth as it was
     const series = history.series(at(5));
-    expect(tail(series.queueDepth.values, 7)).toEqual([null, 8, 8, 8, 2, 2, 2]);
+    // Second 3 starts at 8 and ends at 2: its peak is 8.
+    expect(tail(series.queueDepth.values, 7)).toEqual([null, 8, 8, 8, 8, 2, 2]);
     expect(series.queueDepth.current).toBe(2);
     expect(series.queueDepth.max).toBe(8);
+  });
+
+  it("a queue that fills and drains within one second still shows its peak", () => {
+    const history = new MetricsHistory();
+    history.record(at(0), status(0), null);
+    history.record(at(1.1), status(1000), null);
+    history.record(at(1.8), status(0), null);
+    const series = history.series(at(3));
+    expect(tail(series.queueDepth.values, 4)).toEqual([0, 1000, 0, 0]);
+    expect(series.queueDepth.current).toBe(0);
   });
 
   it("carries a depth recorded before the window into it", () => {
