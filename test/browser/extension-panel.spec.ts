@@ -293,6 +293,7 @@ test("export a snapshot as a .json file, import it back: the same data, read onl
     await expect(imported.getByTestId("pending")).toHaveText("2");
     await imported.getByTestId("tab-queue").click();
     await expect(imported.getByTestId("queue-row")).toHaveCount(2);
+    await expect(imported.getByTestId("queue-count")).toHaveText("2 of 2 shown");
     await expect(imported.getByTestId("queue-row").first()).toContainText("one");
     await imported.getByTestId("queue-row").first().click();
     await expect(imported.getByTestId("queue-detail")).toContainText('"[redacted]"');

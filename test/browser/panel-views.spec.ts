@@ -110,10 +110,11 @@ test("conflicts: base, local and server side by side; resolved field by field an
     const client = panel.getByTestId("client");
     const milk = await addTodo(app, "Buy milk");
     const mom = await addTodo(app, "Call mom");
-    await expect(app.getByTestId("server-todos")).toContainText("Call mom (v1)");
+    const car = await addTodo(app, "Wash the car");
+    await expect(app.getByTestId("server-todos")).toContainText("Wash the car (v1)");
     // Another device edits both on the server; this tab edits them too, offline from that change.
-    for (const id of [milk, mom]) await app.locator(`[data-testid="todos"] li[data-id="${id}"]`).getByRole("button", { name: "Edit elsewhere" }).click();
-    await expect(app.getByTestId("server-todos")).toContainText("Call mom (edited elsewhere) (v2)");
+    for (const id of [milk, mom, car]) await app.locator(`[data-testid="todos"] li[data-id="${id}"]`).getByRole("button", { name: "Edit elsewhere" }).click();
+    await expect(app.getByTestId("server-todos")).toContainText("Wash the car (edited elsewhere) (v2)");
     await app.evaluate(async (ids) => {
       const { synclens } = window as unknown as DemoWindow;
       for (const id of ids) {
@@ -121,8 +122,8 @@ test("conflicts: base, local and server side by side; resolved field by field an
         await synclens.save({ ...todo, title: `${todo.title} and bread`, done: true });
       }
       await synclens.sync();
-    }, [milk, mom]);
-    await expect(client.getByTestId("tab-conflicts")).toHaveText("Conflicts (2)");
+    }, [milk, mom, car]);
+    await expect(client.getByTestId("tab-conflicts")).toHaveText("Conflicts (3)");
     await client.getByTestId("tab-conflicts").click();
     const milkCard = client.locator(`[data-testid="conflict"][data-id="${milk}"]`);
     await expect(milkCard.locator('[data-field="title"]')).toHaveAttribute("data-state", "both");
@@ -130,6 +131,11 @@ test("conflicts: base, local and server side by side; resolved field by field an
     await expect(milkCard.locator('[data-field="createdAt"]')).toHaveAttribute("data-state", "same");
     await expect(milkCard.locator('[data-field="title"]')).toContainText("Buy milk (edited elsewhere)");
     await screenshot(panel, "conflicts");
+
+    // Keep local: this tab's version wins whole.
+    await client.locator(`[data-testid="conflict"][data-id="${car}"]`).getByTestId("keep-local").click();
+    await expect(client.getByTestId("tab-conflicts")).toHaveText("Conflicts (2)");
+    await expect.poll(() => todoOf(app, car)).toMatchObject({ title: "Wash the car and bread", done: true });
 
     // Field by field: the server's title, this tab's done.
     await milkCard.getByLabel("title: use server").check();
@@ -155,6 +161,36 @@ test("conflicts: base, local and server side by side; resolved field by field an
     // The resolutions travel on: the server ends with them.
     await expect(app.getByTestId("server-todos")).toContainText("Call mom on Sunday (v3)", { timeout: 15_000 });
     await expect(app.getByTestId("server-todos")).toContainText("Buy milk (edited elsewhere) (v3)");
+    await expect(app.getByTestId("server-todos")).toContainText("Wash the car and bread (v3)");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("controls: a page with two clients gets a client selector; each client's own data and commands", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { app, panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=notes&second=photos`);
+    type Pair = { client: { setOffline(offline: boolean): void; save(item: object): Promise<unknown> }; second: { setOffline(offline: boolean): void; save(item: object): Promise<unknown> } };
+    await app.evaluate(async () => {
+      const page = window as unknown as Pair;
+      page.second.setOffline(true);
+      for (const id of ["beach", "forest"]) await page.second.save({ id, title: id });
+    });
+    const select = panel.getByTestId("client-select");
+    await expect(select.locator("option")).toHaveText(["notes", "photos"]);
+    await expect(panel.getByTestId("client")).toHaveAttribute("data-name", "notes");
+    await expect(panel.getByTestId("pending")).toHaveText("0");
+    await select.selectOption({ label: "photos" });
+    await expect(panel.getByTestId("client")).toHaveAttribute("data-name", "photos");
+    await expect(panel.getByTestId("pending")).toHaveText("2");
+    await expect(panel.getByTestId("network")).toHaveText("forced offline");
+    // A command goes to the selected client only.
+    await panel.getByTestId("offline").click();
+    await expect(panel.getByTestId("pending")).toHaveText("0");
+    await panel.getByTestId("sync").click();
+    await expect(panel.getByTestId("reply")).toHaveText("sync: done");
+    expect(await app.evaluate(() => fetch("/api/photos").then((reply) => reply.json()).then((body: { items: { id: string }[] }) => body.items.map((item) => item.id).sort()))).toEqual(["beach", "forest"]);
   } finally {
     await browser.close();
   }

@@ -1,4 +1,4 @@
-// A page with one SyncLens client, named by ?name=, exposed to the DevTools panel.
+// A page with a SyncLens client, named by ?name=, exposed to the DevTools panel (and ?second=, another).
 import { createSyncClient } from "/sdk/synclens.bundle.js";
 import { exposeToDevtools } from "/sdk/devtools.js";
 
@@ -7,4 +7,11 @@ const name = params.get("name") ?? "exposed";
 const client = createSyncClient({ name, endpoint: `${location.origin}/api/${name}`, conflict: params.get("conflict") ?? "merge", triggers: { intervalMs: 0 } });
 exposeToDevtools(client);
 window.client = client;
+
+// ?second=<name>: a second client on the same page, for the panel's client selector.
+const second = params.get("second");
+if (second) {
+  window.second = createSyncClient({ name: second, endpoint: `${location.origin}/api/${second}`, triggers: { intervalMs: 0 } });
+  exposeToDevtools(window.second);
+}
 document.body.dataset.ready = "true";
