@@ -27,7 +27,7 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
     count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
+    overscan: 20,
     getItemKey: (index) => rows[index]?.seq ?? index,
   });
   const selectedIndex = selectedSeq === null ? -1 : rows.findIndex((row) => row.seq === selectedSeq);

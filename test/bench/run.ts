@@ -3,6 +3,7 @@
  * 1. save() latency/throughput in headless Chromium at queue depths 0, 1k, 10k vs raw idb and a naive JSON queue;
  * 2. drain rate of 10k queued writes via sync() vs plain fetch of the same batches;
  * 3. size of the shipped bundle (dist/sdk/synclens.bundle.js, idb included) vs idb alone.
+ * 5. the DevTools panel's Queue view with 10,000 operations vs a naive DOM list (panel.ts; alone: BENCH_ONLY=panel).
  * Prints a report to stdout (progress goes to stderr) and writes test/bench/results.json.
  * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`.
  */
@@ -12,6 +13,7 @@ import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { callBench, openBenchPage, type BenchBrowser } from "./browser";
+import { formatPanelSection, panelBenchmark, runPanelOnly } from "./panel";
 import { formatReport } from "./report";
 import { startBenchServer } from "./server";
 import { measureSizes } from "./size";
@@ -120,6 +122,7 @@ function gitCommit(): string | null {
 }
 
 async function main(): Promise<void> {
+  if (process.env["BENCH_ONLY"] === "panel") return runPanelOnly(ROOT, resolve(HERE, "results.json"), progress);
   const started = Date.now();
   const runId = started.toString(36);
 
@@ -148,8 +151,9 @@ async function main(): Promise<void> {
     await browser?.close();
     await server.close();
   }
+  const panel = await panelBenchmark(ROOT, progress);
 
-  const results: BenchResults = {
+  const results: BenchResults & { panel: typeof panel } = {
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     environment: {
@@ -174,10 +178,11 @@ async function main(): Promise<void> {
     drain,
     bridge,
     size,
+    panel,
   };
   const file = resolve(HERE, "results.json");
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(formatReport(results));
+  process.stdout.write(`${formatReport(results)}\n${formatPanelSection(panel)}`);
   progress(`wrote ${file}`);
 }
 
