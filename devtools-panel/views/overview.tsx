@@ -22,7 +22,7 @@ export function Overview({ client, act, readOnly }: ViewProps) {
     ["success rate", typeof metrics["successRate"] === "number" ? `${Math.round(metrics["successRate"] * 100)}%` : "–"],
     ["latency p50 / p95", `${ms(latency["p50"])} / ${ms(latency["p95"])}`],
     ["bytes sent", `${sent.toLocaleString("en-US")} B`],
-    ["compression", raw > 0 && sent > 0 ? `${(raw / sent).toFixed(1)}× (${Math.max(0, Math.round((1 - sent / raw) * 100))}% saved)` : "–"],
+    ["compression", raw > 0 && sent > 0 ? `${(raw / sent).toFixed(1)}×, −${Math.max(0, Math.round((1 - sent / raw) * 100))}%` : "–"],
   ];
   const error = status["lastError"] as Record<string, unknown> | null | undefined;
   return (
