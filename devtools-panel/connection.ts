@@ -33,6 +33,8 @@ export interface ClientView {
 export interface PanelState {
   connection: ConnectionState;
   sdkVersion: string | null;
+  /** The page's protocol version, when it is not this panel's (`connection: "mismatch"`). */
+  pageProtocol: number | null;
   clients: Map<string, ClientView>;
 }
 
@@ -40,7 +42,7 @@ const MAX_EVENTS = 500;
 const QUEUE_PAGE = 1000;
 
 export class PanelConnection {
-  state: PanelState = { connection: "connecting", sdkVersion: null, clients: new Map() };
+  state: PanelState = { connection: "connecting", sdkVersion: null, pageProtocol: null, clients: new Map() };
   readonly #tabId: number;
   readonly #listeners = new Set<() => void>();
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
@@ -108,7 +110,7 @@ export class PanelConnection {
         break;
       case "hello": {
         if (compatibility(message.protocol) !== "same") {
-          this.#set({ connection: "mismatch", sdkVersion: message.sdkVersion });
+          this.#set({ connection: "mismatch", sdkVersion: message.sdkVersion, pageProtocol: message.protocol });
           return;
         }
         for (const { clientId, name } of message.clients) {

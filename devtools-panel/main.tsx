@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import type { Command } from "../sdk/bridge/protocol";
+import { compatibility, PROTOCOL_VERSION, type Command } from "../sdk/bridge/protocol";
 import { PanelConnection, type ClientView, type ConnectionState } from "./connection";
 import { downloadSnapshot, readSnapshotFile } from "./snapshot-file";
 import "./panel.css";
@@ -34,6 +34,14 @@ const CONNECTION_TEXT: Record<ConnectionState, string> = {
   mismatch: "This page's SDK speaks another protocol version",
 };
 
+/** What to do about a protocol mismatch depends on which side is behind. */
+function mismatchAdvice(pageProtocol: number | null): string {
+  if (pageProtocol === null) return "";
+  return compatibility(pageProtocol) === "newer-sdk"
+    ? ` (${pageProtocol}; this panel speaks ${PROTOCOL_VERSION}): update the SyncLens extension`
+    : ` (${pageProtocol}; this panel speaks ${PROTOCOL_VERSION}): update the app's synclens package`;
+}
+
 const VIEWS = [
   { id: "overview", label: "Overview", View: Overview },
   { id: "queue", label: "Queue", View: QueueView },
@@ -61,6 +69,7 @@ function Panel({ connection }: { connection: PanelConnection }) {
         <span class="state" data-testid="connection" data-state={state.connection}>
           {CONNECTION_TEXT[state.connection]}
         </span>
+        {state.connection === "mismatch" && <span data-testid="mismatch-advice">{mismatchAdvice(state.pageProtocol)}</span>}
         {state.sdkVersion && <span class="muted">SDK {state.sdkVersion}</span>}
         {clients.length > 1 && (
           <label>

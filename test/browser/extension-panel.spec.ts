@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "./fixtures";
-import { evaluateInTarget, launchWithExtension, openAppWithPanel, targets } from "./extension";
+import { evaluateInTarget, launchWithExtension, openAppWithPanel, openPanel, openRoutedTab, targets } from "./extension";
 
 test("the panel (opened as a tab) shows the demo's client live and its commands reach the SDK", async ({ demo }) => {
   const browser = await launchWithExtension();
@@ -52,6 +52,20 @@ test("a tab without a SyncLens client says so", async () => {
     const panel = await browser.context.newPage();
     await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=987654`);
     await expect(panel.getByTestId("connection")).toHaveText("No SyncLens client on this page");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a page whose SDK speaks a newer protocol: the panel says so and what to update, instead of guessing", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { tabId } = await openRoutedTab(browser, `${demo.url}/test-pages/future-sdk.html`);
+    const panel = await openPanel(browser, tabId);
+    await expect(panel.getByTestId("connection")).toHaveText("This page's SDK speaks another protocol version");
+    await expect(panel.getByTestId("mismatch-advice")).toHaveText(" (2; this panel speaks 1): update the SyncLens extension");
+    await expect(panel.getByText("SDK 9.0.0")).toBeVisible();
+    await expect(panel.getByTestId("client")).toHaveCount(0);
   } finally {
     await browser.close();
   }

@@ -73,18 +73,30 @@ export async function targets(context: BrowserContext): Promise<{ targetId: stri
   }
 }
 
-/**
- * Opens `url` in a new tab, waits until its SyncLens client has reached the service worker, and opens
- * the panel for that tab as a plain tab (`?tabId=`), connected.
- */
-export async function openAppWithPanel(browser: ExtensionBrowser, url: string): Promise<{ app: Page; panel: Page; tabId: number }> {
+/** Opens `url` in a new tab and waits until its page has reached the service worker; returns the tab's id. */
+export async function openRoutedTab(browser: ExtensionBrowser, url: string): Promise<{ app: Page; tabId: number }> {
   const known = new Set(await routedTabs(browser.worker));
   const app = await browser.context.newPage();
   await app.goto(url);
   let tabId = 0;
   await expect.poll(async () => ((tabId = (await routedTabs(browser.worker)).find((tab) => !known.has(tab)) ?? 0), tabId)).toBeGreaterThan(0);
+  return { app, tabId };
+}
+
+/** The panel for `tabId`, opened as a plain tab (`?tabId=`). */
+export async function openPanel(browser: ExtensionBrowser, tabId: number): Promise<Page> {
   const panel = await browser.context.newPage();
   await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel/index.html?tabId=${tabId}`);
+  return panel;
+}
+
+/**
+ * Opens `url` in a new tab, waits until its SyncLens client has reached the service worker, and opens
+ * the panel for that tab as a plain tab, connected.
+ */
+export async function openAppWithPanel(browser: ExtensionBrowser, url: string): Promise<{ app: Page; panel: Page; tabId: number }> {
+  const { app, tabId } = await openRoutedTab(browser, url);
+  const panel = await openPanel(browser, tabId);
   await expect(panel.getByTestId("connection")).toHaveText("Connected");
   return { app, panel, tabId };
 }
