@@ -49,6 +49,9 @@ test("overview: headline numbers and charts of queue depth, throughput and laten
     await expect(client.locator(".card", { hasText: "bytes sent" })).not.toContainText("–");
     await screenshot(panel, "overview");
 
+    // Sync now runs a drain and a pull in the page and answers with its counts.
+    await client.getByTestId("sync").click();
+    await expect(client.getByTestId("reply")).toHaveText("sync: done");
     // Pause shows in the app and back; a dark DevTools gets the dark theme.
     await client.getByTestId("pause").click();
     await expect(app.getByTestId("state")).toHaveText("paused");
