@@ -39,13 +39,15 @@ export interface PanelState {
 }
 
 const MAX_EVENTS = 500;
+/** A command the page has not answered by then (it navigated, or its SDK dropped the command) fails. */
+const COMMAND_TIMEOUT_MS = 30_000;
 const QUEUE_PAGE = 1000;
 
 export class PanelConnection {
   state: PanelState = { connection: "connecting", sdkVersion: null, pageProtocol: null, clients: new Map() };
   readonly #tabId: number;
   readonly #listeners = new Set<() => void>();
-  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }>();
   #port: Runtime.Port | undefined;
   #requestId = 0;
   #closed = false;
@@ -64,7 +66,8 @@ export class PanelConnection {
     const client = this.state.clients.get(clientId);
     const requestId = ++this.#requestId;
     return new Promise((resolve, reject) => {
-      this.#pending.set(requestId, { resolve, reject });
+      const timer = setTimeout(() => this.#settle(requestId, new Error(`No answer from the page in ${COMMAND_TIMEOUT_MS / 1000} s`)), COMMAND_TIMEOUT_MS);
+      this.#pending.set(requestId, { resolve, reject, timer });
       this.#port?.postMessage({ ...envelope({ type: "command", requestId, clientId, command }), frameId: client?.frameId });
     });
   }
@@ -80,6 +83,8 @@ export class PanelConnection {
     port.onMessage.addListener((data: unknown) => this.#receive(data));
     port.onDisconnect.addListener(() => {
       if (this.#closed) return;
+      // Replies to commands sent over this port will never come.
+      for (const requestId of [...this.#pending.keys()]) this.#settle(requestId, new Error("The connection to the page was lost; try again"));
       this.#set({ connection: "reconnecting" });
       setTimeout(() => this.#open(), 100);
     });
@@ -141,13 +146,10 @@ export class PanelConnection {
         if (message.entries.some((entry) => entry.part === "status" || entry.part === "metrics")) client.history.record(Date.now(), client.status, client.metrics);
         break;
       }
-      case "reply": {
-        const waiting = this.#pending.get(message.requestId);
-        this.#pending.delete(message.requestId);
-        if (message.ok) waiting?.resolve(message.result);
-        else waiting?.reject(Object.assign(new Error(message.error.message), { code: message.error.code }));
+      case "reply":
+        if (message.ok) this.#settle(message.requestId, null, message.result);
+        else this.#settle(message.requestId, Object.assign(new Error(message.error.message), { code: message.error.code }));
         return;
-      }
       case "goodbye":
         this.state.clients.delete(message.clientId);
         break;
@@ -183,6 +185,15 @@ export class PanelConnection {
       this.#emit();
     }
     client.removedWhilePaging.clear();
+  }
+
+  #settle(requestId: number, error: Error | null, result?: unknown): void {
+    const waiting = this.#pending.get(requestId);
+    if (!waiting) return;
+    this.#pending.delete(requestId);
+    clearTimeout(waiting.timer);
+    if (error) waiting.reject(error);
+    else waiting.resolve(result);
   }
 
   #set(patch: Partial<PanelState>): void {
