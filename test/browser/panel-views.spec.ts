@@ -117,7 +117,8 @@ test("conflicts: base, local and server side by side; resolved field by field an
     await expect(app.getByTestId("server-todos")).toContainText("Wash the car (v1)");
     // Another device edits both on the server; this tab edits them too, offline from that change.
     for (const id of [milk, mom, car]) await app.locator(`[data-testid="todos"] li[data-id="${id}"]`).getByRole("button", { name: "Edit elsewhere" }).click();
-    await expect(app.getByTestId("server-todos")).toContainText("Wash the car (edited elsewhere) (v2)");
+    // Each click is its own GET and PUT: wait for all three edits, not only the last one started.
+    for (const title of ["Buy milk", "Call mom", "Wash the car"]) await expect(app.getByTestId("server-todos")).toContainText(`${title} (edited elsewhere) (v2)`);
     await app.evaluate(async (ids) => {
       const { synclens } = window as unknown as DemoWindow;
       for (const id of ids) {
