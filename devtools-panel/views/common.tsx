@@ -17,6 +17,17 @@ export function text(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** A set of keys in state, and a function that adds a key or takes it out again. */
+export function useToggleSet(): [ReadonlySet<string>, (key: string) => void] {
+  const [keys, setKeys] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (key: string) => {
+    const next = new Set(keys);
+    if (!next.delete(key)) next.add(key);
+    setKeys(next);
+  };
+  return [keys, toggle];
+}
+
 /** The current time, refreshed every `everyMs` while the component is shown (countdowns, ages, charts). */
 export function useNow(everyMs = 1000): number {
   const [now, setNow] = useState(Date.now);

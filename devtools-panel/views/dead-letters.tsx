@@ -1,5 +1,4 @@
-import { useState } from "preact/hooks";
-import { clock, text, type ViewProps } from "./common";
+import { clock, text, useToggleSet, type ViewProps } from "./common";
 import { ErrorHistory } from "./error-history";
 import { JsonTree } from "./json-tree";
 
@@ -11,12 +10,7 @@ const REASONS: Record<string, string> = {
 
 /** Operations the outbox gave up on: why, what the server answered, every failed attempt; retry or discard. */
 export function DeadLettersView({ client, act, request, readOnly }: ViewProps) {
-  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
-  const toggle = (opId: string) => {
-    const next = new Set(open);
-    if (!next.delete(opId)) next.add(opId);
-    setOpen(next);
-  };
+  const [open, toggle] = useToggleSet();
   return (
     <div>
       <div class="bar">

@@ -35,6 +35,8 @@ export function JsonTree({ value, request, open = 1, label }: JsonTreeProps) {
     if (!request) return;
     const key = JSON.stringify(path);
     request({ name: "expand", path }).then(
+      // The page trims even an expanded value (a string over 100,000 characters): kept without its path,
+      // that marker shows as it is instead of offering to load itself again.
       (full) => setLoaded((previous) => new Map(previous).set(key, isMarker(full) && JSON.stringify(full["path"]) === key ? { ...full, path: null } : full)),
       (error: Error) => setFailures((previous) => new Map(previous).set(key, error.message)),
     );
@@ -54,8 +56,7 @@ function Node({ value, name, depth, openDepth }: { value: unknown; name?: string
   if (isMarker(value)) {
     const path = Array.isArray(value["path"]) ? (value["path"] as Path) : null;
     const full = path ? tree.loaded.get(JSON.stringify(path)) : undefined;
-    // The page trims even an expanded value (a string over 100,000 characters): show that, do not loop.
-    if (full !== undefined && full !== value) return <Node value={full} name={name} depth={depth} openDepth={depth + 1} />;
+    if (full !== undefined) return <Node value={full} name={name} depth={depth} openDepth={depth + 1} />;
     const loadButton = path && full === undefined && value["$synclens"] === "more" && (
       <button class="link" data-testid="json-load" onClick={() => tree.load(path)}>
         load all

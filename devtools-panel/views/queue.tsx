@@ -33,11 +33,12 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
   const selectedIndex = selectedSeq === null ? -1 : rows.findIndex((row) => row.seq === selectedSeq);
   const selected = selectedIndex >= 0 ? rows[selectedIndex]! : selectedSeq !== null && lastSeen?.seq === selectedSeq ? lastSeen : null;
   const select = (index: number) => {
-    const row = rows[Math.max(0, Math.min(rows.length - 1, index))];
+    const clamped = Math.max(0, Math.min(rows.length - 1, index));
+    const row = rows[clamped];
     if (!row) return;
     setSelectedSeq(row.seq);
     setLastSeen(row);
-    virtualizer.scrollToIndex(rows.indexOf(row), { align: "auto" });
+    virtualizer.scrollToIndex(clamped, { align: "auto" });
   };
   const onKey = (event: KeyboardEvent) => {
     const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? ROW_HEIGHT) / ROW_HEIGHT) - 1);

@@ -1,19 +1,14 @@
 import { useState } from "preact/hooks";
-import { clock, text, type ViewProps } from "./common";
+import { clock, text, useToggleSet, type ViewProps } from "./common";
 
 const EVENT_TYPES = ["write", "send", "reply", "retry", "deadletter", "conflict", "resolved", "pull", "status"] as const;
 
-/** The client's event log, newest last, filtered by type and text. */
+/** The client's event log, newest first, filtered by type and text. */
 export function TimelineView({ client }: ViewProps) {
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const [hidden, toggle] = useToggleSet();
   const [search, setSearch] = useState("");
   const needle = search.trim().toLowerCase();
   const events = client.events.filter((event) => !hidden.has(text(event["type"])) && (!needle || text(event["summary"]).toLowerCase().includes(needle)));
-  const toggle = (type: string) => {
-    const next = new Set(hidden);
-    if (!next.delete(type)) next.add(type);
-    setHidden(next);
-  };
   return (
     <div>
       <div class="bar">

@@ -238,19 +238,12 @@ class Bridge {
     }
     exposed.dirty.clear();
     // A burst of writes can change more operations than one message may carry: the queue part goes in
-    // as many deltas as it takes, removals first (they are small), each within the entry and byte limits.
-    let queueEntry: DeltaEntry | undefined = removed.length + changed.length > 0 ? { part: "queue", added: [], changed: [], removed: removed.splice(0, LIMITS.deltaEntries) } : undefined;
-    do {
-      if (queueEntry?.part === "queue") {
-        const room = LIMITS.deltaEntries - queueEntry.removed.length;
-        queueEntry.changed = room > 0 ? fitBytes(changed.slice(0, room), LIMITS.queueBytes) : [];
-        changed.splice(0, queueEntry.changed.length);
-        entries.push(queueEntry);
-      }
+    // as many deltas as it takes, the first one with everything else.
+    const [first, ...rest] = queueEntries(removed, changed);
+    for (const part of [[...entries, ...(first ? [first] : [])], ...rest.map((entry) => [entry])]) {
       exposed.seq++;
-      this.#post({ type: "delta", clientId: exposed.id, seq: exposed.seq, entries: entries.splice(0) });
-      queueEntry = removed.length + changed.length > 0 ? { part: "queue", added: [], changed: [], removed: removed.splice(0, LIMITS.deltaEntries) } : undefined;
-    } while (queueEntry);
+      this.#post({ type: "delta", clientId: exposed.id, seq: exposed.seq, entries: part });
+    }
   }
 
   async #command(requestId: number, clientId: string, command: Command): Promise<void> {
@@ -317,6 +310,21 @@ class Bridge {
  */
 function expandLimits(limits: TrimLimits): TrimLimits {
   return { depth: limits.depth, string: Math.max(limits.string, 100_000), list: Math.max(limits.list, 1000) };
+}
+
+/** Queue changes split into entries within the delta limits: removals first (they are small), then changes by count and bytes. */
+function queueEntries(removed: number[], changed: unknown[]): DeltaEntry[] {
+  const entries: DeltaEntry[] = [];
+  let r = 0;
+  let c = 0;
+  while (r < removed.length || c < changed.length) {
+    const ids = removed.slice(r, (r += LIMITS.deltaEntries));
+    const room = LIMITS.deltaEntries - ids.length;
+    const ops = room > 0 ? fitBytes(changed.slice(c, c + room), LIMITS.queueBytes) : [];
+    c += ops.length;
+    entries.push({ part: "queue", added: [], changed: ops, removed: ids });
+  }
+  return entries;
 }
 
 /** The longest prefix of `values` whose JSON fits `maxBytes` (at least one value, so paging moves on). */
