@@ -48,6 +48,19 @@ function saveSection(r: BenchResults): string[] {
     "   Ratios (latency ratios: >1 means the first is slower; throughput ratios: time per op, same sense)",
     ...table(["depth", "SDK/raw p50", "SDK/raw p95", "SDK/raw thru", "naive/SDK p50", "naive/SDK p95", "naive/SDK thru"], ratioRows).map((l) => `   ${l}`),
     "",
+    "   SDK/raw paired by round (each round ran both back to back; median over rounds, [min-max])",
+    ...table(
+      ["depth", "rounds", "p50", "p50 range", "thru", "thru range"],
+      r.save.map((d) => [
+        int(d.depth),
+        String(d.paired.rounds),
+        times(d.paired.p50.median),
+        `${times(d.paired.p50.min)}-${times(d.paired.p50.max)}`,
+        times(d.paired.thru.median),
+        `${times(d.paired.thru.min)}-${times(d.paired.thru.max)}`,
+      ]),
+    ).map((l) => `   ${l}`),
+    "",
   );
   const first = r.save[0];
   const last = r.save[r.save.length - 1];
@@ -136,6 +149,11 @@ function sizeSection(r: BenchResults): string[] {
     `   Target ≤ ${targetLabel} gzipped, idb included: ${verdict} (${int(s.bundle.gzipBytes)} B = ${kib(s.bundle.gzipBytes)})`,
     `   For reference: ${s.esm.path} (idb external, deliberately unminified: apps' bundlers minify it): ${int(s.esm.bytes)} B raw`,
   ];
+}
+
+/** Only the save() sections (section 1 and 1b), for `BENCH_ONLY=save`. */
+export function formatSaveReport(r: Pick<BenchResults, "save" | "breakdown" | "settings" | "environment">): string {
+  return [...saveSection(r as BenchResults), "", ...breakdownSection(r as BenchResults)].join("\n");
 }
 
 export function formatReport(r: BenchResults): string {

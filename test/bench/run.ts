@@ -5,7 +5,7 @@
  * 3. size of the shipped bundle (dist/sdk/synclens.bundle.js, idb included) vs idb alone.
  * 5. the DevTools panel's Queue view with 10,000 operations vs a naive DOM list (panel.ts; alone: BENCH_ONLY=panel).
  * Prints a report to stdout (progress goes to stderr) and writes test/bench/results.json.
- * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`.
+ * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`; `BENCH_ONLY=save` runs section 1 alone.
  */
 import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
@@ -14,10 +14,10 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { callBench, openBenchPage, type BenchBrowser } from "./browser";
 import { formatPanelSection, panelBenchmark, runPanelOnly } from "./panel";
-import { formatReport } from "./report";
+import { formatReport, formatSaveReport } from "./report";
 import { startBenchServer } from "./server";
 import { measureSizes } from "./size";
-import { summarize } from "./stats";
+import { pairedRatios, summarize } from "./stats";
 import type { BenchResults, BreakdownResult, BridgePhase, BridgeResult, DrainResult, PageEnvironment, SaveDepthResult, SaveRun } from "./types";
 import type { Page } from "@playwright/test";
 
@@ -25,10 +25,10 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
 
 const DEPTHS = [0, 1_000, 10_000];
-const SAVE_OPS = 500;
+const SAVE_OPS = 1_000;
 const WARMUP = 50;
 /** Timed ops are split into this many interleaved rounds per variant. */
-const ROUNDS = 10;
+const ROUNDS = 20;
 /** The naive queue rewrites the whole queue per op: fewer ops at 10k keep the run short (still 100 samples). */
 const NAIVE_OPS: Record<number, number> = { 0: 500, 1_000: 500, 10_000: 100 };
 const DRAIN_COUNT = 10_000;
@@ -68,6 +68,7 @@ async function saveBenchmarks(page: Page, runId: string, keys: string[]): Promis
       sdk: sdkSummary,
       naive: summarize(naive),
       prefillMs: { rawIdb: raw.prefillMs, sdk: sdk.prefillMs, naive: naive.prefillMs },
+      paired: pairedRatios(sdk, raw, ROUNDS),
     });
     breakdown.push({ depth, steps: steps.map((variant) => ({ variant, summary: summarize(pick(runs, variant)) })), sdk: sdkSummary });
   }
@@ -121,8 +122,29 @@ function gitCommit(): string | null {
   }
 }
 
+/** Section 1 alone (`BENCH_ONLY=save`): printed, not written to results.json. */
+async function runSaveOnly(): Promise<void> {
+  const runId = Date.now().toString(36);
+  const { server, url } = await startBenchServer(ROOT);
+  let browser: BenchBrowser | undefined;
+  try {
+    browser = await openBenchPage(`${url}/`);
+    const env = await callBench(browser.page, "environment", null);
+    const keys = await callBench(browser.page, "saveVariantKeys", null);
+    await warmUp(browser.page, runId, keys);
+    const { save, breakdown } = await saveBenchmarks(browser.page, runId, keys);
+    const environment = { node: process.versions.node, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, chromium: `Chromium ${browser.version}`, timerResolutionMs: env.timerResolutionMs, crossOriginIsolated: env.crossOriginIsolated, gitCommit: gitCommit() };
+    const settings = { saveOps: SAVE_OPS, naiveSaveOps: Object.fromEntries(DEPTHS.map((d) => [String(d), NAIVE_OPS[d] ?? SAVE_OPS])), warmup: WARMUP, rounds: ROUNDS, depths: DEPTHS, drainCount: DRAIN_COUNT };
+    process.stdout.write(`${formatSaveReport({ save, breakdown, settings, environment })}\n`);
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+}
+
 async function main(): Promise<void> {
   if (process.env["BENCH_ONLY"] === "panel") return runPanelOnly(ROOT, resolve(HERE, "results.json"), progress);
+  if (process.env["BENCH_ONLY"] === "save") return runSaveOnly();
   const started = Date.now();
   const runId = started.toString(36);
 

@@ -89,6 +89,18 @@ export interface SaveDepthResult {
   rawIdb: LatencySummary;
   naive: LatencySummary;
   prefillMs: Record<SaveVariant, number>;
+  /**
+   * SDK vs raw idb compared round by round (the two ran back to back in each round, so they saw the same
+   * machine state), then the median over the rounds: steadier than comparing whole-run figures on a busy
+   * machine. `thru` compares the time per op of each round.
+   */
+  paired: PairedRatios;
+}
+
+export interface PairedRatios {
+  rounds: number;
+  p50: { median: number; min: number; max: number };
+  thru: { median: number; min: number; max: number };
 }
 
 export interface BreakdownResult {

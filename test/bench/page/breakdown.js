@@ -28,19 +28,23 @@ export const BREAKDOWN_STEPS = {
     await tx.objectStore("outbox").add(operation(item));
     await tx.done;
   },
-  /** + the reads save() awaits first: the item's newest pending op via the index, its server version. */
-  "+ index cursor & version get first": async (db, item) => {
+  /** + the reads save() needs (the item's pending ops via the index, its server version), awaited before writing. */
+  "+ reads, awaited before the writes": async (db, item) => {
     const tx = db.transaction(STORES, "readwrite");
     const outbox = tx.objectStore("outbox");
-    const [last] = await Promise.all([
-      outbox.index("itemId").openCursor(IDBKeyRange.only(item.id), "prev"),
-      tx.objectStore("versions").get(item.id),
-    ]);
-    if (last) throw new Error("the bench writes new items only");
-    const itemWrite = tx.objectStore("items").put(item);
-    await outbox.add(operation(item));
-    await itemWrite;
-    await tx.done;
+    const [pending] = await Promise.all([outbox.index("itemId").getAll(IDBKeyRange.only(item.id)), tx.objectStore("versions").get(item.id)]);
+    if (pending.length) throw new Error("the bench writes new items only");
+    await Promise.all([tx.objectStore("items").put(item), outbox.add(operation(item)), tx.done]);
+  },
+  /** The same reads queued ahead of the writes and checked after them (save()'s predict-then-verify). */
+  "same, reads checked after the writes": async (db, item) => {
+    const tx = db.transaction(STORES, "readwrite");
+    const outbox = tx.objectStore("outbox");
+    const reads = Promise.all([outbox.index("itemId").getAll(IDBKeyRange.only(item.id)), tx.objectStore("versions").get(item.id)]);
+    const writes = Promise.all([tx.objectStore("items").put(item), outbox.add(operation(item)), tx.done]);
+    const [pending] = await reads;
+    if (pending.length) throw new Error("the bench writes new items only");
+    await writes;
   },
 };
 
