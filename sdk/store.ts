@@ -57,6 +57,26 @@ type StoreName = "items" | "versions" | "outbox" | "deadLetters" | "meta" | "con
 
 export const MAX_ERROR_HISTORY = 10;
 
+/** Items whose last state `write()` remembers for its prediction; past this, the oldest are forgotten. */
+const MAX_HINTS = 10_000;
+
+/** What a store last saw of an item: its newest pending operation (without the value) and whether the server has it. */
+interface ItemHint {
+  last?: Omit<PendingOperation, "value">;
+  known: boolean;
+}
+
+/** The prediction for an id this store has not seen: a new item. */
+const UNSEEN: ItemHint = { known: false };
+
+export interface WriteContext {
+  now: number;
+  newOpId: () => string;
+  isFrozen: (seq: number) => boolean;
+  maxQueueSize: number;
+  pending: number;
+}
+
 /** The effect of one local write on the outbox, for the client's in-memory counters. */
 export interface WriteEffect {
   /** +1 appended, 0 rewritten in place, -1 an unsent create vanished with its delete. */
@@ -109,6 +129,7 @@ export class SyncStore {
   /** Whether item changes are also recorded as intents for an app store (see `intents()`). */
   readonly #mirrored: boolean;
   #intentToken = Date.now();
+  readonly #hints = new Map<string, ItemHint>();
 
   private constructor(db: Db, mirrored: boolean) {
     this.#db = db;
@@ -150,50 +171,84 @@ export class SyncStore {
   /**
    * Writes the item (or deletes it) and records the outbox operation, in one transaction.
    * `isFrozen` tells whether a pending operation is being sent right now (in-memory knowledge).
+   *
+   * The outcome depends on the item's newest pending operation and on whether the server knows the item.
+   * Waiting for those reads before writing costs a round trip to the IndexedDB backend, so the write is
+   * first made as predicted from what this store last saw of the item (a never-seen id: nothing pending,
+   * unknown to the server), with the reads queued ahead of it in the same transaction. If they disagree
+   * (another tab or a drain changed the item), the transaction is aborted, which undoes it whole, and the
+   * write is made again from the reads.
    */
-  async write(
-    kind: WriteKind,
-    id: string,
-    value: SyncItem | undefined,
-    ctx: { now: number; newOpId: () => string; isFrozen: (seq: number) => boolean; maxQueueSize: number; pending: number },
-  ): Promise<WriteEffect> {
+  async write(kind: WriteKind, id: string, value: SyncItem | undefined, ctx: WriteContext): Promise<WriteEffect> {
     return guard(kind === "save" ? "save the item" : "delete the item", async () => {
-      const tx = this.#db.transaction(this.#withIntents(["items", "versions", "outbox"]), "readwrite");
-      const outbox = tx.objectStore("outbox");
-      const [lastCursor, known] = await Promise.all([
-        outbox.index("itemId").openCursor(IDBKeyRange.only(id), "prev"),
-        tx.objectStore("versions").get(id),
-      ]);
-      const last = lastCursor?.value;
-      const decision = coalesce(
-        last && { type: last.type, frozen: last.attempts > 0 || ctx.isFrozen(last.seq) },
-        kind,
-        known !== undefined,
-      );
-      if (decision.action === "append" && ctx.pending >= ctx.maxQueueSize) {
-        tx.done.catch(() => undefined);
-        tx.abort();
-        throw new QueueFullError(ctx.maxQueueSize);
-      }
-      const itemWrite = this.#putItem(tx, id, kind === "save" ? value : null);
-      let effect: WriteEffect;
-      if (decision.action === "drop" && lastCursor) {
-        await lastCursor.delete();
-        effect = { queueDelta: -1, head: false, base: known, dropped: lastCursor.value.seq };
-      } else if (decision.action === "replace" && last) {
-        const op = withValue({ ...last, type: decision.type, updatedAt: ctx.now }, decision.type, value);
-        await lastCursor.update(op);
-        effect = { queueDelta: 0, op, head: await isHead(tx, op), base: known };
-      } else {
-        const type = decision.action === "append" ? decision.type : "create";
-        const draft = withValue(newOperation(id, type, ctx.now, ctx.newOpId()), type, value);
-        const seq = await outbox.add(draft as PendingOperation);
-        effect = { queueDelta: 1, op: { ...draft, seq }, head: last === undefined, base: known };
-      }
-      await itemWrite;
-      await tx.done;
-      return effect;
+      const predicted = (await this.#writeOnce(kind, id, value, ctx, this.#hints.get(id) ?? UNSEEN)) ?? (await this.#writeOnce(kind, id, value, ctx));
+      return predicted!;
     });
+  }
+
+  /** One attempt at `write()`; with `predicted`, returns undefined (having written nothing) when it was wrong. */
+  async #writeOnce(kind: WriteKind, id: string, value: SyncItem | undefined, ctx: WriteContext, predicted?: ItemHint): Promise<WriteEffect | undefined> {
+    const tx = this.#db.transaction(this.#withIntents(["items", "versions", "outbox"]), "readwrite");
+    const outbox = tx.objectStore("outbox");
+    const reads = Promise.all([outbox.index("itemId").getAll(IDBKeyRange.only(id)), tx.objectStore("versions").get(id)]);
+    const writes: Promise<unknown>[] = [tx.done];
+    const undo = async (): Promise<undefined> => {
+      tx.abort();
+      await Promise.all([reads, ...writes]).catch(() => undefined);
+      return undefined;
+    };
+    let basis = predicted;
+    if (!basis) {
+      const [ops, known] = await reads;
+      basis = { last: ops[ops.length - 1], known: known !== undefined };
+    }
+    const { last } = basis;
+    const decision = coalesce(last && { type: last.type, frozen: last.attempts > 0 || ctx.isFrozen(last.seq) }, kind, basis.known);
+    if (decision.action === "append" && ctx.pending >= ctx.maxQueueSize) {
+      await undo();
+      if (predicted) return undefined;
+      throw new QueueFullError(ctx.maxQueueSize);
+    }
+    writes.push(this.#putItem(tx, id, kind === "save" ? value : null));
+    let op: PendingOperation | undefined;
+    if (decision.action === "drop") {
+      writes.push(outbox.delete(last!.seq));
+    } else if (decision.action === "replace") {
+      op = withValue({ ...last!, type: decision.type, updatedAt: ctx.now }, decision.type, value) as PendingOperation;
+      writes.push(outbox.put(op));
+    } else {
+      const draft = withValue(newOperation(id, decision.type, ctx.now, ctx.newOpId()), decision.type, value);
+      writes.push(outbox.add(draft as PendingOperation).then((seq) => (op = { ...draft, seq })));
+    }
+    const [ops, base] = await reads;
+    const actual = ops[ops.length - 1];
+    if (predicted && !(sameOperation(actual, predicted.last) && (base !== undefined) === predicted.known)) return undo();
+    await Promise.all(writes);
+    const effect: WriteEffect =
+      decision.action === "drop"
+        ? { queueDelta: -1, head: false, base, dropped: last!.seq }
+        : { queueDelta: decision.action === "append" ? 1 : 0, op: op!, head: (ops[0]?.seq ?? op!.seq) === op!.seq, base };
+    this.#hint(id, { last: op ?? ops[ops.length - 2], known: base !== undefined });
+    return effect;
+  }
+
+  /**
+   * A drain rewrote or removed `op`: if it is the item's newest pending operation as remembered, remember
+   * `next` in its place (`known`: whether the server now has the item, when that changed).
+   */
+  #hintReplaced(op: PendingOperation, next: PendingOperation | undefined, known?: boolean): void {
+    const hint = this.#hints.get(op.itemId);
+    if (hint?.last?.seq === op.seq) this.#hint(op.itemId, { last: next, known: known ?? hint.known });
+    else if (hint && known !== undefined) hint.known = known;
+  }
+
+  /** Remembers what this store last saw of an item, for the next write's prediction (see `write()`). */
+  #hint(id: string, hint: ItemHint | undefined): void {
+    this.#hints.delete(id);
+    if (!hint) return;
+    if (this.#hints.size >= MAX_HINTS) this.#hints.delete(this.#hints.keys().next().value!);
+    const { last } = hint;
+    this.#hints.set(id, { known: hint.known, ...(last ? { last: withoutValue(last) } : {}) });
   }
 
   /**
@@ -287,6 +342,7 @@ export class SyncStore {
           }
           const taken = { ...op, attempts: op.attempts + 1, lastAttemptAt: now };
           writes.push(outbox.put(taken));
+          this.#hintReplaced(op, taken);
           ops.push(taken);
           if (ops.length >= limit) break scan;
         }
@@ -324,6 +380,7 @@ export class SyncStore {
             writes.push(outbox.delete(op.seq));
             // Never move a version backwards, whatever order replies are settled in.
             const stored = known[acked.indexOf(action)];
+            this.#hintReplaced(op, undefined, !action.deleted);
             if (action.deleted) writes.push(versions.delete(op.itemId));
             else if (!stored || stored.version < action.version) {
               writes.push(versions.put(synced(op.itemId, action.version, action.value ?? op.value, action.updatedAt)));
@@ -345,6 +402,7 @@ export class SyncStore {
               detectedAt: now,
             };
             writes.push(tx.objectStore("conflicts").put(conflict), outbox.put({ ...op, nextAttemptAt: now }));
+            this.#hints.delete(op.itemId);
             result.conflicts.push(conflict);
             break;
           }
@@ -356,6 +414,7 @@ export class SyncStore {
               errors: pushError(op.errors, action.error),
             };
             writes.push(outbox.put(retried));
+            this.#hintReplaced(op, retried);
             result.retried.push(retried);
             break;
           }
@@ -368,6 +427,7 @@ export class SyncStore {
               ...(action.reply ? { reply: action.reply } : {}),
             };
             writes.push(outbox.delete(op.seq), tx.objectStore("deadLetters").put(letter));
+            this.#hintReplaced(op, undefined);
             result.dead.push(letter);
             break;
           }
@@ -375,6 +435,7 @@ export class SyncStore {
             // Not a failure of this operation (credentials refused, client closing). The attempt mark
             // stays: the request may have reached the server, so the operation must not be rewritten.
             writes.push(outbox.put({ ...op, nextAttemptAt: now }));
+            this.#hintReplaced(op, { ...op, nextAttemptAt: now });
             break;
         }
       }
@@ -415,6 +476,7 @@ export class SyncStore {
         const head = heads[index];
         if (!head && !parked) {
           writes.push(this.#putItem(tx, change.id, change.value));
+          this.#hint(change.id, { known: !change.deleted });
           writes.push(change.deleted ? versions.delete(change.id) : versions.put(synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));
           result.applied.push(change);
           return [];
@@ -468,6 +530,7 @@ export class SyncStore {
       const value = resolution === "local" ? conflict.local : resolution === "server" ? conflict.server : resolution.value;
       const outbox = tx.objectStore("outbox");
       const stale = await outbox.index("itemId").getAllKeys(IDBKeyRange.only(id));
+      this.#hints.delete(id);
       const writes: Promise<unknown>[] = stale.map((seq) => outbox.delete(seq));
       writes.push(tx.objectStore("conflicts").delete(id));
       writes.push(this.#putItem(tx, id, value));
@@ -534,6 +597,7 @@ export class SyncStore {
       for (const letter of letters) {
         const { deadAt: _deadAt, reason: _reason, reply: _reply, ...op } = letter;
         await tx.objectStore("outbox").put({ ...op, failures: 0, nextAttemptAt: now });
+        this.#hints.delete(op.itemId);
         await dead.delete(letter.seq);
       }
       await tx.done;
@@ -561,9 +625,14 @@ function withValue<O extends Omit<PendingOperation, "seq">>(op: O, type: Operati
   return (type === "delete" || value === undefined ? rest : { ...rest, value }) as O;
 }
 
-async function isHead(tx: IDBPTransaction<SyncLensSchema, StoreName[], "readwrite">, op: PendingOperation): Promise<boolean> {
-  const first = await tx.objectStore("outbox").index("itemId").openKeyCursor(IDBKeyRange.only(op.itemId));
-  return first?.primaryKey === op.seq;
+function withoutValue({ value: _value, ...meta }: Omit<PendingOperation, "value"> & { value?: unknown }): Omit<PendingOperation, "value"> {
+  return meta;
+}
+
+/** Whether a stored operation is the one predicted: same key, same write, same attempts (the value is not compared). */
+function sameOperation(actual: PendingOperation | undefined, predicted: Omit<PendingOperation, "value"> | undefined): boolean {
+  if (!actual || !predicted) return actual === predicted;
+  return actual.seq === predicted.seq && actual.opId === predicted.opId && actual.type === predicted.type && actual.updatedAt === predicted.updatedAt && actual.attempts === predicted.attempts;
 }
 
 function synced(id: string, version: number, value: SyncItem | undefined, updatedAt: string | undefined): ServerVersion {

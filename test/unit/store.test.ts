@@ -65,6 +65,56 @@ describe("SyncStore.write", () => {
   });
 });
 
+describe("SyncStore.write when another tab changed the item (its prediction is wrong)", () => {
+  it("does not rewrite an operation another tab took for sending", async () => {
+    const here = await SyncStore.open(factory, "t");
+    const there = await SyncStore.open(factory, "t");
+    await here.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
+    expect((await there.takeReady(2000, 10, none)).ops).toHaveLength(1);
+    const effect = await here.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
+    expect(effect).toMatchObject({ queueDelta: 1, head: false, op: { type: "update" } });
+    expect((await here.pending()).map((op) => [op.type, op.attempts, op.value])).toEqual([
+      ["create", 1, { id: "a", v: 1 }],
+      ["update", 0, { id: "a", v: 2 }],
+    ]);
+  });
+
+  it("sends an update, not a create, for an item the server has that this tab never wrote", async () => {
+    const here = await SyncStore.open(factory, "t");
+    const there = await SyncStore.open(factory, "t");
+    await there.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
+    const { ops } = await there.takeReady(2000, 10, none);
+    await there.settle([{ kind: "ack", op: ops[0]!, version: 1, deleted: false }], 3000);
+    const effect = await here.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
+    expect(effect).toMatchObject({ queueDelta: 1, head: true, op: { type: "update" }, base: { version: 1 } });
+    expect((await here.pending()).map((op) => op.type)).toEqual(["update"]);
+  });
+
+  it("coalesces with an operation another tab queued, leaving nothing of the wrong guess behind", async () => {
+    const here = await SyncStore.open(factory, "t");
+    const there = await SyncStore.open(factory, "t");
+    await there.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
+    const effect = await here.write("delete", "a", undefined, ctx());
+    expect(effect).toMatchObject({ queueDelta: -1 });
+    expect(await here.pending()).toEqual([]);
+    expect(await here.getItem("a")).toBeUndefined();
+    // Seen once, the item is predicted right from now on.
+    await here.write("save", "a", { id: "a", v: 3 } as SyncItem, ctx());
+    await here.write("save", "a", { id: "a", v: 4 } as SyncItem, ctx());
+    expect((await there.pending()).map((op) => [op.type, op.value])).toEqual([["create", { id: "a", v: 4 }]]);
+  });
+
+  it("still refuses a write that would grow a full queue when the guess was a rewrite", async () => {
+    const here = await SyncStore.open(factory, "t");
+    const there = await SyncStore.open(factory, "t");
+    await here.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
+    await there.takeReady(2000, 10, none);
+    await expect(here.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx({ maxQueueSize: 1, pending: 1 }))).rejects.toBeInstanceOf(QueueFullError);
+    expect(await here.getItem("a")).toEqual({ id: "a", v: 1 });
+    expect(await here.pending()).toHaveLength(1);
+  });
+});
+
 describe("SyncStore.takeReady", () => {
   it("takes only the first operation of each item, in queue order, without blocking other items", async () => {
     const store = await SyncStore.open(factory, "t");
