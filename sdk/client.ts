@@ -154,7 +154,7 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   #wakeAt = Infinity;
   #intervalTimer: ReturnType<typeof setInterval> | undefined;
   #kickScheduled = false;
-  #lastStatusKey = "";
+  #lastStatus: SyncStatus | undefined;
   #lastState: SyncState = "idle";
 
   readonly #options: ResolvedOptions<T>;
@@ -893,11 +893,11 @@ class Client<T extends SyncItem> implements SyncClient<T> {
 
   #emitStatus(): void {
     const status = this.status;
-    const key = JSON.stringify({ ...status, lastError: status.lastError?.message ?? null });
-    if (key === this.#lastStatusKey) return;
+    const last = this.#lastStatus;
+    if (last && (Object.keys(status) as (keyof SyncStatus)[]).every((key) => status[key] === last[key])) return;
     if (status.state !== this.#lastState) this.#record("status", `${this.#lastState} -> ${status.state}`);
     this.#lastState = status.state;
-    this.#lastStatusKey = key;
+    this.#lastStatus = status;
     this.#events.emit("status", status);
   }
 

@@ -39,10 +39,11 @@ export const browserEnvironment: EnvironmentSignals = {
 };
 
 /**
- * A random (v4) UUID. Built from `crypto.getRandomValues`, which pages, workers and Node all have, unlike
- * `crypto.randomUUID`, which insecure (plain http) pages lack.
+ * A random (v4) UUID: `crypto.randomUUID` where present, else built from `crypto.getRandomValues`, which
+ * insecure (plain http) pages still have.
  */
 export function newOperationId(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[6] = (bytes[6]! & 0x0f) | 0x40;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
