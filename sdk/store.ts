@@ -181,8 +181,8 @@ export class SyncStore {
    */
   async write(kind: WriteKind, id: string, value: SyncItem | undefined, ctx: WriteContext): Promise<WriteEffect> {
     return guard(kind === "save" ? "save the item" : "delete the item", async () => {
-      const predicted = (await this.#writeOnce(kind, id, value, ctx, this.#hints.get(id) ?? UNSEEN)) ?? (await this.#writeOnce(kind, id, value, ctx));
-      return predicted!;
+      // Without a prediction, #writeOnce always returns an effect or throws.
+      return ((await this.#writeOnce(kind, id, value, ctx, this.#hints.get(id) ?? UNSEEN)) ?? (await this.#writeOnce(kind, id, value, ctx)))!;
     });
   }
 
@@ -431,12 +431,14 @@ export class SyncStore {
             result.dead.push(letter);
             break;
           }
-          case "release":
+          case "release": {
             // Not a failure of this operation (credentials refused, client closing). The attempt mark
             // stays: the request may have reached the server, so the operation must not be rewritten.
-            writes.push(outbox.put({ ...op, nextAttemptAt: now }));
-            this.#hintReplaced(op, { ...op, nextAttemptAt: now });
+            const released = { ...op, nextAttemptAt: now };
+            writes.push(outbox.put(released));
+            this.#hintReplaced(op, released);
             break;
+          }
         }
       }
       const first = await outbox.openCursor();

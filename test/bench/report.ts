@@ -20,7 +20,10 @@ function table(header: string[], rows: string[][]): string[] {
 
 const latencyRow = (label: string, s: LatencySummary): string[] => [label, String(s.n), ms(s.p50Ms), ms(s.p95Ms), ms(s.meanMs), ms(s.maxMs), int(s.opsPerSec)];
 
-function saveSection(r: BenchResults): string[] {
+/** What sections 1 and 1b are made from. */
+type SaveReportInput = Pick<BenchResults, "save" | "breakdown" | "settings" | "environment">;
+
+function saveSection(r: SaveReportInput): string[] {
   const out = [
     "1. save() LATENCY AND THROUGHPUT (sequential awaited writes of new items; variants interleaved per depth)",
     `   ${r.settings.warmup} warm-up + ${r.settings.saveOps} timed ops per variant in ${r.settings.rounds} rotating rounds (naive queue: ${Object.entries(r.settings.naiveSaveOps)
@@ -78,7 +81,7 @@ function saveSection(r: BenchResults): string[] {
   return out;
 }
 
-function breakdownSection(r: BenchResults): string[] {
+function breakdownSection(r: SaveReportInput): string[] {
   if (r.breakdown.length === 0) return [];
   const out = [
     "1b. WHERE save() TIME GOES (its IndexedDB pattern rebuilt with idb in the SDK's schema, same depth, timed",
@@ -152,8 +155,8 @@ function sizeSection(r: BenchResults): string[] {
 }
 
 /** Only the save() sections (section 1 and 1b), for `BENCH_ONLY=save`. */
-export function formatSaveReport(r: Pick<BenchResults, "save" | "breakdown" | "settings" | "environment">): string {
-  return [...saveSection(r as BenchResults), "", ...breakdownSection(r as BenchResults)].join("\n");
+export function formatSaveReport(r: SaveReportInput): string {
+  return [...saveSection(r), "", ...breakdownSection(r)].join("\n");
 }
 
 export function formatReport(r: BenchResults): string {

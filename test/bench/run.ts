@@ -122,6 +122,29 @@ function gitCommit(): string | null {
   }
 }
 
+function environment(chromium: string, page: PageEnvironment): BenchResults["environment"] {
+  return {
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    chromium: `Chromium ${chromium}`,
+    timerResolutionMs: page.timerResolutionMs,
+    crossOriginIsolated: page.crossOriginIsolated,
+    gitCommit: gitCommit(),
+  };
+}
+
+function settings(): BenchResults["settings"] {
+  return {
+    saveOps: SAVE_OPS,
+    naiveSaveOps: Object.fromEntries(DEPTHS.map((d) => [String(d), NAIVE_OPS[d] ?? SAVE_OPS])),
+    warmup: WARMUP,
+    rounds: ROUNDS,
+    depths: DEPTHS,
+    drainCount: DRAIN_COUNT,
+  };
+}
+
 /** Section 1 alone (`BENCH_ONLY=save`): printed, not written to results.json. */
 async function runSaveOnly(): Promise<void> {
   const runId = Date.now().toString(36);
@@ -133,9 +156,7 @@ async function runSaveOnly(): Promise<void> {
     const keys = await callBench(browser.page, "saveVariantKeys", null);
     await warmUp(browser.page, runId, keys);
     const { save, breakdown } = await saveBenchmarks(browser.page, runId, keys);
-    const environment = { node: process.versions.node, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, chromium: `Chromium ${browser.version}`, timerResolutionMs: env.timerResolutionMs, crossOriginIsolated: env.crossOriginIsolated, gitCommit: gitCommit() };
-    const settings = { saveOps: SAVE_OPS, naiveSaveOps: Object.fromEntries(DEPTHS.map((d) => [String(d), NAIVE_OPS[d] ?? SAVE_OPS])), warmup: WARMUP, rounds: ROUNDS, depths: DEPTHS, drainCount: DRAIN_COUNT };
-    process.stdout.write(`${formatSaveReport({ save, breakdown, settings, environment })}\n`);
+    process.stdout.write(`${formatSaveReport({ save, breakdown, settings: settings(), environment: environment(browser.version, env) })}\n`);
   } finally {
     await browser?.close();
     await server.close();
@@ -178,23 +199,8 @@ async function main(): Promise<void> {
   const results: BenchResults & { panel: typeof panel } = {
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
-    environment: {
-      node: process.versions.node,
-      platform: `${process.platform}-${process.arch}`,
-      cpus: cpus().length,
-      chromium: `Chromium ${chromium}`,
-      timerResolutionMs: env.timerResolutionMs,
-      crossOriginIsolated: env.crossOriginIsolated,
-      gitCommit: gitCommit(),
-    },
-    settings: {
-      saveOps: SAVE_OPS,
-      naiveSaveOps: Object.fromEntries(DEPTHS.map((d) => [String(d), NAIVE_OPS[d] ?? SAVE_OPS])),
-      warmup: WARMUP,
-      rounds: ROUNDS,
-      depths: DEPTHS,
-      drainCount: DRAIN_COUNT,
-    },
+    environment: environment(chromium, env),
+    settings: settings(),
     save,
     breakdown,
     drain,
