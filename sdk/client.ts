@@ -1,22 +1,20 @@
 import { backoffDelay } from "./backoff";
 import { Connectivity } from "./connectivity";
 import { classify, type SendOutcome } from "./classify";
-import { resolveBuiltIn, type Conflict, type ConflictStrategy, type Resolution } from "./conflicts";
+import type { Conflict } from "./conflicts";
 import { createDrainLock, type DrainLock } from "./drain-lock";
 import { Emitter } from "./emitter";
-import { EventLog, type SyncLogEvent } from "./event-log";
-import { describeOptions, redactPayloads, type SyncSnapshot } from "./snapshot";
-import { SDK_VERSION } from "./version";
+import type { SyncLogEvent } from "./event-log";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
-import { ClientClosedError, StorageError, SyncLensError, SyncRequestError } from "./errors";
+import { ClientClosedError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
-import { resolveOptions, type ReadPolicy, type ResolvedOptions, type SyncClientOptions } from "./options";
+import { resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options";
 import { SyncStore, type ReadyBatch, type SettleAction, type WriteEffect } from "./store";
 import { openTabChannel, type TabChannel, type TabMessage } from "./tab-channel";
 import { HttpTransport, toWireOp, type HeadersInput } from "./transport";
 import { UnloadHeads } from "./unload-heads";
 import type {
-  AttemptError,
+  CoreSyncEvents,
   DeadLetter,
   PendingOperation,
   SyncEvents,
@@ -28,22 +26,14 @@ import type {
   SyncStatus,
 } from "./types";
 import { acceptedRecord, attemptError, serverCurrent } from "./replies";
-import { assertValidId, assertValidItem, assertValidResolution } from "./validate";
+import { assertValidId, assertValidItem } from "./validate";
 
-/** Per-call options of `get()` and `list()`. */
-export interface ReadOptions {
-  /** Overrides the client's `read` policy for this call. */
-  read?: ReadPolicy;
-}
-
-/** Per-call options of `sync()`. */
-export interface SyncCallOptions<T extends SyncItem> {
-  /** The conflict strategy for conflicts found during this call (a drain already running keeps its own). */
-  conflict?: ConflictStrategy<T>;
-}
-
-/** The SyncLens client: a local store of `T` items whose writes drain to the server through a durable outbox. */
-export interface SyncClient<T extends SyncItem> {
+/**
+ * The core SyncLens client (`synclens/core`): a local store of `T` items whose writes drain to the
+ * server through a durable outbox. The full client (`synclens`) adds pulling, conflict handling, read
+ * policies, an app item store, the timeline and snapshots.
+ */
+export interface CoreSyncClient<T extends SyncItem> {
   readonly name: string;
   /** Resolves when the local database is open and the queue state is loaded; rejects with a `StorageError`. */
   readonly ready: Promise<void>;
@@ -53,30 +43,12 @@ export interface SyncClient<T extends SyncItem> {
   save(item: T): Promise<T>;
   /** Deletes the item locally and queues the delete, in one transaction. */
   delete(id: string): Promise<void>;
-  /** The local copy, after a refresh from the server if the read policy asks for one (see `read`). */
-  get(id: string, options?: ReadOptions): Promise<T | undefined>;
-  list(options?: ReadOptions): Promise<T[]>;
-  /**
-   * Pushes the outbox, then pulls the server's changes page by page (joining a drain already running).
-   * Never rejects for network or server faults.
-   */
-  sync(options?: SyncCallOptions<T>): Promise<SyncResult>;
-  /** The last `eventLogSize` timeline entries (writes, sends, replies, retries, conflicts, status), oldest first. */
-  timeline(): SyncLogEvent[];
-  /**
-   * The client's state for a bug report: options (no secrets), status, metrics, queue (at most
-   * `queueLimit` operations, default 1000), dead letters, conflicts and the timeline, with item payloads
-   * and server bodies passed through `redact`. Schema: docs/snapshot.md.
-   */
-  exportSnapshot(options?: { queueLimit?: number }): Promise<SyncSnapshot>;
-  /** Conflicts waiting for a resolution (with the `manual` strategy, or a custom one that threw). */
-  conflicts(): Promise<Conflict<T>[]>;
-  /**
-   * Ends a parked conflict: keep the local value, take the server's, or use a new value (null deletes).
-   * The item's operations then move on. Throws `not_found` for an item without a parked conflict.
-   */
-  resolveConflict(id: string, resolution: Resolution<T>): Promise<void>;
-  on<K extends keyof SyncEvents<T>>(event: K, listener: (payload: SyncEvents<T>[K]) => void): () => void;
+  /** The local copy. */
+  get(id: string): Promise<T | undefined>;
+  list(): Promise<T[]>;
+  /** Pushes the outbox (joining a drain already running). Never rejects for network or server faults. */
+  sync(): Promise<SyncResult>;
+  on<K extends keyof CoreSyncEvents<T>>(event: K, listener: (payload: CoreSyncEvents<T>[K]) => void): () => void;
   /**
    * Pending operations, oldest first: the first `limit` of them when given, and only those whose `seq` is
    * greater than `after` when given (so a long queue can be read page by page).
@@ -102,54 +74,60 @@ export interface SyncClient<T extends SyncItem> {
   close(): Promise<void>;
 }
 
-/** Creates a client. Throws `InvalidOptionsError` synchronously for bad options. */
-export function createSyncClient<T extends SyncItem>(options: SyncClientOptions<T>): SyncClient<T> {
+/**
+ * Creates a core client. A version conflict (409) is dead-lettered with reason `conflict` and the
+ * server's reply kept; the full client resolves it instead. Throws `InvalidOptionsError` synchronously
+ * for bad options.
+ */
+export function createSyncClient<T extends SyncItem>(options: CoreSyncClientOptions): CoreSyncClient<T> {
   return new Client<T>(resolveOptions(options), options.environment ?? browserEnvironment);
 }
 
 /** How soon to try again when another tab or worker holds the drain. */
 const BUSY_RETRY_MS = 1000;
 
-class Client<T extends SyncItem> implements SyncClient<T> {
+/**
+ * The core client. Its protected members are the surface the full client (full-client.ts) extends:
+ * the hooks below are empty here, so that the core carries none of the optional features' code.
+ * `Context` is what a `sync()` call hands to the drain it starts (the full client: a conflict strategy).
+ */
+export class Client<T extends SyncItem, Context = never> implements CoreSyncClient<T> {
   readonly name: string;
   readonly ready: Promise<void>;
 
   // Set by #open() before `ready` resolves; every use awaits `ready` first.
-  #store!: SyncStore;
+  protected store!: SyncStore;
   #lock!: DrainLock;
-  #tabs: TabChannel | undefined;
+  protected tabs: TabChannel | undefined;
   #countsRefreshScheduled = false;
-  #copying: Promise<void> = Promise.resolve();
-  readonly #transport: HttpTransport;
-  readonly #events = new Emitter<SyncEvents<T>>();
+  protected readonly transport: HttpTransport;
+  protected readonly events = new Emitter<SyncEvents<T>>();
   readonly #recorder = new MetricsRecorder();
-  readonly #log: EventLog;
-  readonly #closing = new AbortController();
+  protected readonly closing = new AbortController();
   #unsubscribe: () => void = () => undefined;
 
-  #pending = 0;
+  protected pending = 0;
   #oldestPendingAt: number | null = null;
   #deadCount = 0;
-  #conflictCount = 0;
-  /** The strategy of the running drain (a `sync({ conflict })` override, else the client's). */
-  #strategy: ConflictStrategy<T> | undefined;
+  protected conflictCount = 0;
   /** Items held by a dead letter: their later operations wait (per-item order). Value: letters per item. */
   readonly #deadItems = new Map<string, number>();
   /** Operations being sent: the drain skips them, and writes must not rewrite them. */
   readonly #inFlight = new Set<number>();
   /** Operations fired at pagehide whose attempt mark is not stored yet: writes must not rewrite them. */
   readonly #flushed = new Set<number>();
-  readonly #unloadHeads = new UnloadHeads();
+  protected readonly unloadHeads = new UnloadHeads();
 
-  readonly #connectivity: Connectivity;
+  protected readonly connectivity: Connectivity;
   #forcedOffline = false;
   #paused = false;
-  #authPaused = false;
+  protected authPaused = false;
   #closed = false;
   #lastSyncAt: number | null = null;
-  #lastError: SyncLensError | null = null;
+  protected lastError: SyncLensError | null = null;
   #draining: Promise<SyncResult> | null = null;
-  #rerun = false;
+  /** Set when the queue changed during a drain: the drain runs another round before it ends. */
+  protected rerun = false;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
   #wakeAt = Infinity;
   #intervalTimer: ReturnType<typeof setInterval> | undefined;
@@ -157,25 +135,24 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   #lastStatus: SyncStatus | undefined;
   #lastState: SyncState = "idle";
 
-  readonly #options: ResolvedOptions<T>;
+  protected readonly options: ResolvedOptions;
   readonly #environment: EnvironmentSignals;
 
-  constructor(options: ResolvedOptions<T>, environment: EnvironmentSignals) {
-    this.#options = options;
+  constructor(options: ResolvedOptions, environment: EnvironmentSignals) {
+    this.options = options;
     this.#environment = environment;
-    this.#log = new EventLog(options.eventLogSize);
     this.name = options.name;
-    this.#connectivity = new Connectivity({
+    this.connectivity = new Connectivity({
       browserSaysOnline: () => environment.browserSaysOnline(),
-      ping: () => (options.pingUrl === false ? Promise.resolve(true) : this.#transport.ping(options.pingUrl, options.pingTimeoutMs, this.#closing.signal)),
+      ping: () => (options.pingUrl === false ? Promise.resolve(true) : this.transport.ping(options.pingUrl, options.pingTimeoutMs, this.closing.signal)),
       backoff: options.backoff,
       mayProbe: () => !this.#closed && !this.#forcedOffline,
       onChange: (online) => {
-        this.#emitStatus();
-        if (online && this.#options.triggers.onOnline) this.#kick(true);
+        this.emitStatus();
+        if (online && this.options.triggers.onOnline) this.kick(true);
       },
     });
-    this.#transport = new HttpTransport({
+    this.transport = new HttpTransport({
       endpoint: options.endpoint,
       fetch: options.fetch,
       headers: options.headers,
@@ -183,75 +160,74 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       compressAboveBytes: options.compressAboveBytes,
       onRequest: ({ bytes, rawBytes, latencyMs }) => this.#recorder.request(bytes, rawBytes, latencyMs),
     });
-    this.ready = this.#open();
+    // Opened a tick later, once a subclass's constructor has run: its hooks may use its own fields.
+    this.ready = Promise.resolve().then(() => this.#open());
     // A failed open is reported through `ready` and every later call; never as an unhandled rejection.
     this.ready.catch(() => undefined);
   }
 
   get status(): SyncStatus {
-    const offline = this.#forcedOffline || !this.#connectivity.online;
+    const offline = this.#forcedOffline || !this.connectivity.online;
     return {
-      state: offline ? "offline" : this.#draining ? "syncing" : this.#conflictCount ? "conflict" : this.#lastError ? "error" : "idle",
-      online: this.#connectivity.online,
+      state: offline ? "offline" : this.#draining ? "syncing" : this.conflictCount ? "conflict" : this.lastError ? "error" : "idle",
+      online: this.connectivity.online,
       forcedOffline: this.#forcedOffline,
       paused: this.#paused,
-      authPaused: this.#authPaused,
-      pending: this.#pending,
+      authPaused: this.authPaused,
+      pending: this.pending,
       deadLetters: this.#deadCount,
-      conflicts: this.#conflictCount,
+      conflicts: this.conflictCount,
       lastSyncAt: this.#lastSyncAt,
-      lastError: this.#lastError,
+      lastError: this.lastError,
     };
   }
 
   async save(item: T): Promise<T> {
-    this.#assertOpen();
+    this.assertOpen();
     assertValidItem<T>(item);
     await this.ready;
-    const effect = await this.#store.write("save", item.id, item, this.#writeContext());
+    const effect = await this.store.write("save", item.id, item, this.#writeContext());
     this.#afterWrite(effect, item.id, "save");
-    if (this.#options.storage) await this.#copyIntents();
-    this.#events.emit("change", { type: "save", id: item.id, value: item, source: "local" });
+    await this.itemsChanged();
+    this.events.emit("change", { type: "save", id: item.id, value: item, source: "local" });
     return item;
   }
 
   async delete(id: string): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     assertValidId(id);
     await this.ready;
-    const effect = await this.#store.write("delete", id, undefined, this.#writeContext());
+    const effect = await this.store.write("delete", id, undefined, this.#writeContext());
     this.#afterWrite(effect, id, "delete");
-    if (this.#options.storage) await this.#copyIntents();
-    this.#events.emit("change", { type: "delete", id, source: "local" });
+    await this.itemsChanged();
+    this.events.emit("change", { type: "delete", id, source: "local" });
   }
 
-  async get(id: string, options: ReadOptions = {}): Promise<T | undefined> {
-    this.#assertOpen();
+  async get(id: string): Promise<T | undefined> {
+    this.assertOpen();
     assertValidId(id);
     await this.ready;
-    await this.#routeRead(options.read);
-    return (await this.#store.getItem(id)) as T | undefined;
+    return (await this.store.getItem(id)) as T | undefined;
   }
 
-  async list(options: ReadOptions = {}): Promise<T[]> {
-    this.#assertOpen();
+  async list(): Promise<T[]> {
+    this.assertOpen();
     await this.ready;
-    await this.#routeRead(options.read);
-    return (await this.#store.listItems()) as T[];
+    return (await this.store.listItems()) as T[];
   }
 
   async queue({ limit, after }: { limit?: number; after?: number } = {}): Promise<PendingOperation<T>[]> {
-    this.#assertOpen();
+    this.assertOpen();
     if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) throw new SyncLensError("invalid_argument", "queue({ limit }) must be a positive integer");
     if (after !== undefined && !Number.isFinite(after)) throw new SyncLensError("invalid_argument", "queue({ after }) must be a finite number");
     await this.ready;
-    return (await this.#store.pending(limit, after)) as PendingOperation<T>[];
+    return (await this.store.pending(limit, after)) as PendingOperation<T>[];
   }
 
   async deadLetters(): Promise<DeadLetter<T>[]> {
-    this.#assertOpen();
+    this.assertOpen();
     await this.ready;
-    return (await this.#store.deadLetters()) as DeadLetter<T>[];
+    return (await this.store.deadLetters()) as DeadLetter<T>[];
   }
 
   async retryDeadLetter(opId: string): Promise<void> {
@@ -263,158 +239,163 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   }
 
   async discardDeadLetter(opId: string): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     await this.ready;
-    const letter = await this.#store.discardDeadLetter(opId);
+    const letter = await this.store.discardDeadLetter(opId);
     if (!letter) throw new SyncLensError("not_found", `No dead letter with opId ${opId}`);
-    this.#forgetDeadLetter(letter.itemId);
-    this.#tabs?.post({ type: "queue" });
-    this.#emitStatus();
-    this.#kick();
+    this.forgetDeadLetter(letter.itemId);
+    this.tabs?.post({ type: "queue" });
+    this.emitStatus();
+    this.kick();
   }
 
   metrics(): SyncMetrics {
-    return this.#recorder.snapshot(this.#pending, this.#oldestPendingAt, Date.now());
+    return this.#recorder.snapshot(this.pending, this.#oldestPendingAt, Date.now());
   }
 
   on<K extends keyof SyncEvents<T>>(event: K, listener: (payload: SyncEvents<T>[K]) => void): () => void {
-    return this.#events.on(event, listener);
+    return this.events.on(event, listener);
   }
 
   setOffline(offline: boolean): void {
     if (this.#closed || this.#forcedOffline === offline) return;
     this.#forcedOffline = offline;
     if (offline) this.#clearTimers();
-    this.#emitStatus();
-    if (!offline) void this.#connectivity.probe().then(() => this.#kick(true));
+    this.emitStatus();
+    if (!offline) void this.connectivity.probe().then(() => this.kick(true));
   }
 
   setHeaders(headers: HeadersInput): void {
-    this.#transport.setHeaders(headers);
-    if (this.#authPaused) this.resume();
+    this.transport.setHeaders(headers);
+    if (this.authPaused) this.resume();
   }
 
   pause(): void {
     if (this.#paused) return;
     this.#paused = true;
-    this.#emitStatus();
+    this.emitStatus();
   }
 
   resume(): void {
     if (this.#closed) return;
     this.#paused = false;
-    if (this.#authPaused) {
-      this.#authPaused = false;
-      this.#lastError = null;
+    if (this.authPaused) {
+      this.authPaused = false;
+      this.lastError = null;
     }
-    this.#emitStatus();
-    this.#kick();
+    this.emitStatus();
+    this.kick();
   }
 
-  async sync(options: SyncCallOptions<T> = {}): Promise<SyncResult> {
+  sync(): Promise<SyncResult> {
+    return this.syncWith();
+  }
+
+  /** `sync()`, handing `context` to the drain it starts (a drain already running keeps its own). */
+  protected async syncWith(context?: Context): Promise<SyncResult> {
     const skipped = this.#closed ? "closed" : undefined;
     if (skipped) return this.#emptyResult(skipped);
     await this.ready;
-    if (!this.#connectivity.online && !this.#forcedOffline) await this.#connectivity.probe();
-    const blocked = this.#blockedReason();
+    if (!this.connectivity.online && !this.#forcedOffline) await this.connectivity.probe();
+    const blocked = this.blockedReason();
     if (blocked) return this.#emptyResult(blocked);
-    return this.#drain(options.conflict);
-  }
-
-  timeline(): SyncLogEvent[] {
-    return this.#log.list();
-  }
-
-  async exportSnapshot({ queueLimit = 1000 }: { queueLimit?: number } = {}): Promise<SyncSnapshot> {
-    this.#assertOpen();
-    await this.ready;
-    const [queue, deadLetters, conflicts] = await Promise.all([this.#store.pending(queueLimit), this.#store.deadLetters(), this.#store.conflicts()]);
-    const { lastError, ...status } = this.status;
-    return {
-      format: "synclens-snapshot",
-      version: 1,
-      sdkVersion: SDK_VERSION,
-      exportedAt: new Date().toISOString(),
-      client: { name: this.name, endpoint: this.#options.endpoint },
-      options: describeOptions({ ...this.#options }),
-      status: { ...status, lastError: lastError ? { code: lastError.code, message: lastError.message } : null },
-      metrics: this.metrics(),
-      ...redactPayloads(this.#options.redact, { queue, deadLetters, conflicts }),
-      queueTruncated: Math.max(0, this.#pending - queue.length),
-      events: this.#log.list(),
-    };
-  }
-
-  async conflicts(): Promise<Conflict<T>[]> {
-    this.#assertOpen();
-    await this.ready;
-    return (await this.#store.conflicts()) as Conflict<T>[];
-  }
-
-  async resolveConflict(id: string, resolution: Resolution<T>): Promise<void> {
-    this.#assertOpen();
-    assertValidId(id);
-    assertValidResolution(resolution, id);
-    await this.ready;
-    if (!(await this.#applyResolution(id, resolution))) throw new SyncLensError("not_found", `No conflict is parked for item ${id}`);
-    await this.#refreshCounts();
-    this.#kick();
+    return this.#drain(context);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribe();
-    this.#tabs?.close();
+    this.tabs?.close();
     this.#clearTimers();
     clearInterval(this.#intervalTimer);
-    this.#closing.abort();
+    this.closing.abort();
     try {
       await this.ready;
     } catch {
       return;
     }
     await this.#draining?.catch(() => undefined);
-    await this.#connectivity.settled();
-    this.#store.close();
-    this.#emitStatus();
-    this.#events.clear();
+    await this.connectivity.settled();
+    this.store.close();
+    this.emitStatus();
+    this.events.clear();
   }
 
   // ---- lifecycle ----
 
   async #open(): Promise<void> {
-    this.#store = await SyncStore.open(this.#options.indexedDB, this.#options.name, this.#options.storage !== undefined);
+    this.store = await this.openStore();
     if (this.#closed) {
-      this.#store.close();
+      this.store.close();
       throw new ClientClosedError();
     }
-    this.#lock = createDrainLock(this.#options.name, this.#store, newOperationId());
-    this.#tabs = openTabChannel(this.#options.name, (message) => this.#onTabMessage(message));
-    await this.#refreshCounts();
-    if (this.#options.storage) await this.#copyIntents(); // finish copies a previous page did not (it died between the two writes)
+    this.#lock = createDrainLock(this.options.name, this.store, newOperationId());
+    this.tabs = openTabChannel(this.options.name, (message) => this.#onTabMessage(message));
+    await this.refreshCounts();
+    await this.opened();
     this.#unsubscribe = this.#environment.subscribe({
       online: () =>
-        void this.#connectivity.probe().then(() => {
-          if (this.#options.triggers.onOnline) this.#kick(true);
+        void this.connectivity.probe().then(() => {
+          if (this.options.triggers.onOnline) this.kick(true);
         }),
-      offline: () => this.#connectivity.set(false),
+      offline: () => this.connectivity.set(false),
       visible: () => {
-        if (this.#options.triggers.onVisible) this.#kick(true);
+        if (this.options.triggers.onVisible) this.kick(true);
       },
       pagehide: () => {
-        if (this.#options.triggers.flushOnPageHide) this.#flushOnPageHide();
+        if (this.options.triggers.flushOnPageHide) this.#flushOnPageHide();
       },
     });
-    if (this.#options.triggers.intervalMs > 0) {
-      this.#intervalTimer = setInterval(() => this.#kick(true), this.#options.triggers.intervalMs);
+    if (this.options.triggers.intervalMs > 0) {
+      this.#intervalTimer = setInterval(() => this.kick(true), this.options.triggers.intervalMs);
       unref(this.#intervalTimer);
     }
-    this.#emitStatus();
-    this.#kick();
+    this.emitStatus();
+    this.kick();
   }
 
-  #assertOpen(): void {
+  // ---- hooks: empty in the core, filled in by the full client ----
+
+  /** Opens the client's database. */
+  protected openStore(): Promise<SyncStore> {
+    return SyncStore.open(this.options.indexedDB, this.options.name);
+  }
+
+  /** The database is open and the counters are loaded. */
+  protected async opened(): Promise<void> {}
+
+  /** Local items changed (a write, a pull, a resolution), committed. */
+  protected async itemsChanged(): Promise<void> {}
+
+  /** Whether a refresh trigger (online, visible, interval) has work even with nothing to push. */
+  protected refreshes(): boolean {
+    return false;
+  }
+
+  /** A drain won the lock and is about to start, for `context` (absent when not started by `sync()`). */
+  protected drainStarting(_context: Context | undefined): void {}
+
+  /** Before the first batch of a drain. */
+  protected async beforePush(): Promise<void> {}
+
+  /** After the outbox is drained (when not blocked); adds to `result` and returns whether something failed. */
+  protected async afterPush(_result: SyncResult): Promise<boolean> {
+    return false;
+  }
+
+  /** Whether a 409 with the server's record parks a conflict; in the core it dead-letters the operation. */
+  protected parksConflicts(): boolean {
+    return false;
+  }
+
+  /** Conflicts a batch's replies parked. */
+  protected async conflictsFound(_conflicts: Conflict<T>[]): Promise<void> {}
+
+  /** A timeline entry: what happened, about which item and operation. */
+  protected record(_type: SyncLogEvent["type"], _summary: string, _itemId?: string, _opId?: string): void {}
+
+  protected assertOpen(): void {
     if (this.#closed) throw new ClientClosedError();
   }
 
@@ -425,24 +406,24 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       now: Date.now(),
       newOpId: newOperationId,
       isFrozen: (seq: number) => this.#inFlight.has(seq) || this.#flushed.has(seq),
-      maxQueueSize: this.#options.maxQueueSize,
-      pending: this.#pending,
+      maxQueueSize: this.options.maxQueueSize,
+      pending: this.pending,
     };
   }
 
   #afterWrite(effect: WriteEffect, id: string, kind: "save" | "delete"): void {
-    if (this.#pending === 0 && effect.queueDelta === 1) this.#oldestPendingAt = Date.now();
-    this.#pending += effect.queueDelta;
-    if (this.#pending === 0) this.#oldestPendingAt = null;
+    if (this.pending === 0 && effect.queueDelta === 1) this.#oldestPendingAt = Date.now();
+    this.pending += effect.queueDelta;
+    if (this.pending === 0) this.#oldestPendingAt = null;
     const { op } = effect;
-    this.#tabs?.post({ type: "write", id, kind });
-    this.#record("write", `${kind} ${id}${op ? ` (${op.type})` : " (cancelled a pending create)"}`, id, op?.opId);
-    if (op && effect.head && !this.#deadItems.has(id)) this.#unloadHeads.remember(op, effect.base);
-    else if (!op) this.#unloadHeads.forgetItem(id);
+    this.tabs?.post({ type: "write", id, kind });
+    this.record("write", `${kind} ${id}${op ? ` (${op.type})` : " (cancelled a pending create)"}`, id, op?.opId);
+    if (op && effect.head && !this.#deadItems.has(id)) this.unloadHeads.remember(op, effect.base);
+    else if (!op) this.unloadHeads.forgetItem(id);
     if (op) this.#queueChanged(effect.queueDelta > 0 ? [op] : [], effect.queueDelta > 0 ? [] : [op], []);
     else if (effect.dropped !== undefined) this.#queueChanged([], [], [effect.dropped]);
-    this.#emitStatus();
-    if (this.#options.triggers.onWrite) this.#kick();
+    this.emitStatus();
+    if (this.options.triggers.onWrite) this.kick();
   }
 
   /**
@@ -451,47 +432,47 @@ class Client<T extends SyncItem> implements SyncClient<T> {
    * idempotency keys, so never applied twice) on the next load.
    */
   #flushOnPageHide(): void {
-    if (this.#blockedReason() || this.#unloadHeads.size === 0) return;
-    const { wires, seqs } = this.#unloadHeads.take(this.#options.batchSize);
+    if (this.blockedReason() || this.unloadHeads.size === 0) return;
+    const { wires, seqs } = this.unloadHeads.take(this.options.batchSize);
     if (wires.length === 0) return;
-    this.#transport.flushKeepalive(wires);
+    this.transport.flushKeepalive(wires);
     for (const seq of seqs) this.#flushed.add(seq);
-    this.#store
+    this.store
       .markAttempted(seqs, Date.now())
       .then(() => seqs.forEach((seq) => this.#flushed.delete(seq)))
-      .catch((error: unknown) => this.#reportError(error));
+      .catch((error: unknown) => this.reportError(error));
   }
 
   // ---- draining ----
 
-  #blockedReason(): SyncResult["skipped"] {
+  protected blockedReason(): SyncResult["skipped"] {
     if (this.#closed) return "closed";
-    if (this.#forcedOffline || !this.#connectivity.online) return "offline";
+    if (this.#forcedOffline || !this.connectivity.online) return "offline";
     if (this.#paused) return "paused";
-    if (this.#authPaused) return "auth";
+    if (this.authPaused) return "auth";
     return undefined;
   }
 
   /** Schedules a drain on the next tick, so that writes made in the same tick share a batch. */
-  #kick(refresh = false): void {
+  protected kick(refresh = false): void {
     // While unreachable, the probe schedule (not every write) decides when to try again.
-    const work = this.#pending > 0 || (refresh && this.#options.pull);
-    if (this.#kickScheduled || !work || this.#blockedReason()) return;
+    const work = this.pending > 0 || (refresh && this.refreshes());
+    if (this.#kickScheduled || !work || this.blockedReason()) return;
     this.#kickScheduled = true;
     setTimeout(() => {
       this.#kickScheduled = false;
-      if (!this.#blockedReason()) void this.#drain();
+      if (!this.blockedReason()) void this.#drain();
     }, 0);
   }
 
-  #drain(strategy?: ConflictStrategy<T>): Promise<SyncResult> {
+  #drain(context?: Context): Promise<SyncResult> {
     if (this.#draining) {
-      this.#rerun = true;
+      this.rerun = true;
       return this.#draining;
     }
     const run = this.#lock
       .run(() => {
-        this.#strategy = strategy ?? this.#options.conflict;
+        this.drainStarting(context);
         return this.#drainLoop();
       })
       .then(
@@ -501,16 +482,16 @@ class Client<T extends SyncItem> implements SyncClient<T> {
           return this.#emptyResult("busy");
         },
         (error: unknown) => {
-          this.#reportError(error); // the lease could not be read or written
+          this.reportError(error); // the lease could not be read or written
           return this.#emptyResult("busy");
         },
       )
       .finally(() => {
         this.#draining = null;
-        this.#emitStatus();
+        this.emitStatus();
       });
     this.#draining = run;
-    this.#emitStatus();
+    this.emitStatus();
     return run;
   }
 
@@ -521,16 +502,16 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     let failed = false;
     try {
       // Conflicts parked earlier and never resolved (a crash mid-way, a custom resolver that threw).
-      if (this.#conflictCount > 0 && this.#strategy !== "manual") await this.#handleConflicts((await this.#store.conflicts()) as Conflict<T>[], false);
+      await this.beforePush();
       do {
-        this.#rerun = false;
-        while (!this.#blockedReason()) {
-          if (Date.now() - started > this.#options.maxSyncDurationMs) {
+        this.rerun = false;
+        while (!this.blockedReason()) {
+          if (Date.now() - started > this.options.maxSyncDurationMs) {
             result.skipped = "budget";
             this.#wake(Date.now());
             break;
           }
-          const batch = await this.#store.takeReady(Date.now(), this.#options.batchSize, this.#inFlight);
+          const batch = await this.store.takeReady(Date.now(), this.options.batchSize, this.#inFlight);
           if (batch.ops.length === 0) {
             if (batch.nextDueAt !== null) this.#wake(batch.nextDueAt);
             break;
@@ -543,24 +524,19 @@ class Client<T extends SyncItem> implements SyncClient<T> {
           failed ||= summary.failed;
           if (summary.stop) break;
         }
-        if (this.#options.pull && !this.#blockedReason() && !result.skipped) {
-          const pulled = await this.#pull();
-          result.pulled += pulled.applied;
-          result.conflicts += pulled.conflicts;
-          failed ||= pulled.failed;
-        }
-      } while (this.#rerun && !this.#blockedReason());
+        if (!this.blockedReason() && !result.skipped) failed = (await this.afterPush(result)) || failed;
+      } while (this.rerun && !this.blockedReason());
     } catch (error) {
       failed = true;
-      this.#reportError(error);
+      this.reportError(error);
     }
     if (!failed) {
       this.#lastSyncAt = Date.now();
-      if (!this.#authPaused) this.#lastError = null;
+      if (!this.authPaused) this.lastError = null;
     }
-    const blocked = this.#blockedReason();
+    const blocked = this.blockedReason();
     if (blocked && !result.skipped) result.skipped = blocked;
-    result.remaining = this.#pending;
+    result.remaining = this.pending;
     result.durationMs = Date.now() - started;
     return result;
   }
@@ -568,24 +544,24 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean; stop: boolean }> {
     for (const op of ops) this.#inFlight.add(op.seq);
     this.#queueChanged([], ops, []);
-    this.#record("send", ops.length === 1 ? `${ops[0]!.type} ${ops[0]!.itemId}` : `batch of ${ops.length}`);
+    this.record("send", ops.length === 1 ? `${ops[0]!.type} ${ops[0]!.itemId}` : `batch of ${ops.length}`);
     const sentAt = Date.now();
     try {
       let outcomes: SendOutcome[];
       try {
-        outcomes = await this.#transport.send(
-          ops.map((op) => toWireOp(op, versions.get(op.itemId), this.#options.deltaPush && this.#transport.patchSupported)),
-          this.#closing.signal,
+        outcomes = await this.transport.send(
+          ops.map((op) => toWireOp(op, versions.get(op.itemId), this.options.deltaPush && this.transport.patchSupported)),
+          this.closing.signal,
         );
       } catch (error) {
-        if (!this.#closing.signal.aborted) throw error;
-        await this.#store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
+        if (!this.closing.signal.aborted) throw error;
+        await this.store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
         return { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, stop: true };
       }
       const receivedAt = Date.now();
       for (const outcome of outcomes) {
         const updatedAt = outcome.kind === "ok" ? Date.parse(acceptedRecord(outcome.body).updatedAt ?? "") : Number.NaN;
-        if (!Number.isNaN(updatedAt)) this.#transport.noteServerTime(updatedAt, sentAt, receivedAt);
+        if (!Number.isNaN(updatedAt)) this.transport.noteServerTime(updatedAt, sentAt, receivedAt);
       }
       return await this.#settle(ops, outcomes);
     } finally {
@@ -609,13 +585,13 @@ class Client<T extends SyncItem> implements SyncClient<T> {
       const verdict = classify(outcome);
       if (verdict.action === "again") {
         actions.push({ kind: "release", op });
-        this.#rerun = true;
+        this.rerun = true;
         return;
       }
-      const current = verdict.action === "conflict" ? serverCurrent(outcome) : undefined;
+      const current = verdict.action === "conflict" && this.parksConflicts() ? serverCurrent(outcome) : undefined;
       if (current !== undefined) {
         this.#recorder.outcome("failure");
-        actions.push({ kind: "conflict", op, server: current, serverDeleted: !current?.value, localUpdatedAt: op.updatedAt + this.#transport.clockOffsetMs });
+        actions.push({ kind: "conflict", op, server: current, serverDeleted: !current?.value, localUpdatedAt: op.updatedAt + this.transport.clockOffsetMs });
         return;
       }
       const error = attemptError(outcome, now);
@@ -624,9 +600,9 @@ class Client<T extends SyncItem> implements SyncClient<T> {
         pause = true;
         this.#recorder.outcome("failure");
         actions.push({ kind: "release", op });
-      } else if (verdict.action === "retry" && op.failures + 1 <= this.#options.maxRetries) {
+      } else if (verdict.action === "retry" && op.failures + 1 <= this.options.maxRetries) {
         unreachable ||= verdict.unreachable;
-        const delay = verdict.delayMs ?? backoffDelay(op.failures + 1, this.#options.backoff);
+        const delay = verdict.delayMs ?? backoffDelay(op.failures + 1, this.options.backoff);
         this.#recorder.outcome("retry");
         actions.push({ kind: "retry", op, error, nextAttemptAt: now + delay });
       } else {
@@ -637,36 +613,36 @@ class Client<T extends SyncItem> implements SyncClient<T> {
         actions.push({ kind: "dead", op, error, reason, ...(reply ? { reply } : {}) });
       }
     });
-    const settled = await this.#store.settle(actions, now);
+    const settled = await this.store.settle(actions, now);
     const counts = Object.entries(countBy(actions.map((action) => action.kind))).map(([kind, n]) => `${n} ${kind}`);
-    this.#record("reply", counts.join(", "));
+    this.record("reply", counts.join(", "));
     for (const op of settled.retried) {
       const last = op.errors[op.errors.length - 1];
-      this.#record("retry", `${op.itemId} again in ${Math.max(0, op.nextAttemptAt - now)} ms (${last?.message ?? "failed"})`, op.itemId, op.opId);
+      this.record("retry", `${op.itemId} again in ${Math.max(0, op.nextAttemptAt - now)} ms (${last?.message ?? "failed"})`, op.itemId, op.opId);
     }
-    this.#pending -= settled.acked.length + settled.dead.length;
+    this.pending -= settled.acked.length + settled.dead.length;
     this.#oldestPendingAt = settled.oldestPendingAt;
-    for (const op of [...settled.acked, ...settled.dead]) this.#unloadHeads.forget(op.seq);
+    for (const op of [...settled.acked, ...settled.dead]) this.unloadHeads.forget(op.seq);
     this.#queueChanged([], settled.retried, [...settled.acked, ...settled.dead].map((op) => op.seq));
     const versionBySeq = new Map(actions.flatMap((a) => (a.kind === "ack" ? [[a.op.seq, a.version] as const] : [])));
     for (const op of settled.acked) {
-      this.#events.emit("synced", { opId: op.opId, itemId: op.itemId, type: op.type, version: versionBySeq.get(op.seq) ?? 0 });
+      this.events.emit("synced", { opId: op.opId, itemId: op.itemId, type: op.type, version: versionBySeq.get(op.seq) ?? 0 });
     }
     for (const letter of settled.dead) {
       this.#deadItems.set(letter.itemId, (this.#deadItems.get(letter.itemId) ?? 0) + 1);
       this.#deadCount++;
-      this.#events.emit("deadletter", letter as DeadLetter<T>);
-      this.#record("deadletter", `${letter.itemId}: ${letter.reason} (${letter.errors[letter.errors.length - 1]?.message ?? ""})`, letter.itemId, letter.opId);
+      this.events.emit("deadletter", letter as DeadLetter<T>);
+      this.record("deadletter", `${letter.itemId}: ${letter.reason} (${letter.errors[letter.errors.length - 1]?.message ?? ""})`, letter.itemId, letter.opId);
     }
     if (firstError) {
-      this.#lastError = firstError;
-      this.#events.emit("error", firstError);
+      this.lastError = firstError;
+      this.events.emit("error", firstError);
     }
-    if (pause) this.#authPaused = true;
-    if (unreachable) this.#connectivity.set(false);
-    if (settled.acked.length + settled.dead.length > 0) this.#tabs?.post({ type: "queue" });
-    this.#emitStatus();
-    if (settled.conflicts.length > 0) await this.#handleConflicts(settled.conflicts as Conflict<T>[], true);
+    if (pause) this.authPaused = true;
+    if (unreachable) this.connectivity.set(false);
+    if (settled.acked.length + settled.dead.length > 0) this.tabs?.post({ type: "queue" });
+    this.emitStatus();
+    if (settled.conflicts.length > 0) await this.conflictsFound(settled.conflicts as Conflict<T>[]);
     return {
       pushed: settled.acked.length,
       retried: settled.retried.length,
@@ -684,181 +660,63 @@ class Client<T extends SyncItem> implements SyncClient<T> {
     this.#wakeAt = at;
     this.#wakeTimer = setTimeout(() => {
       this.#wakeAt = Infinity;
-      this.#kick();
+      this.kick();
     }, Math.max(0, at - Date.now()));
-  }
-
-  // ---- pull and conflicts ----
-
-  /** Reads the change feed page by page from the stored cursor, applying each page as it comes. */
-  async #pull(): Promise<{ applied: number; conflicts: number; failed: boolean }> {
-    const totals = { applied: 0, conflicts: 0, failed: false };
-    let cursor = await this.#store.pullCursor();
-    while (this.#transport.feedSupported && !this.#blockedReason()) {
-      let page;
-      try {
-        page = await this.#transport.pull(cursor, this.#options.pullPageSize, this.#closing.signal);
-      } catch {
-        break; // closing
-      }
-      if (page.kind === "unsupported") break;
-      if (page.kind !== "page") {
-        const verdict = classify(page);
-        const error = attemptError(page, Date.now());
-        this.#lastError = new SyncRequestError(error.code === "conflict" ? "http" : error.code, `Pull failed: ${error.message}`, error.status, error.body);
-        this.#events.emit("error", this.#lastError);
-        if (verdict.action === "pause") this.#authPaused = true;
-        if (verdict.action === "retry" && verdict.unreachable) this.#connectivity.set(false);
-        totals.failed = true;
-        break;
-      }
-      const { applied, conflicts } = await this.#store.applyPull(page.changes, page.cursor, Date.now(), this.#transport.clockOffsetMs);
-      cursor = page.cursor;
-      this.#record("pull", `${applied.length} applied, ${conflicts.length} conflicts`);
-      totals.applied += applied.length;
-      totals.conflicts += conflicts.length;
-      for (const change of applied) {
-        this.#events.emit("change", change.deleted ? { type: "delete", id: change.id, source: "remote" } : { type: "save", id: change.id, value: change.value as T, source: "remote" });
-      }
-      if (applied.length > 0) this.#tabs?.post({ type: "queue" });
-      if (conflicts.length > 0) await this.#handleConflicts(conflicts as Conflict<T>[], true);
-      if (this.#options.storage) await this.#copyIntents();
-      if (!page.hasMore) break;
-    }
-    return totals;
-  }
-
-  /** Runs the strategy on each conflict; `manual` (or a resolver that throws) leaves it parked. */
-  async #handleConflicts(conflicts: Conflict<T>[], announce: boolean): Promise<void> {
-    const strategy = this.#strategy ?? this.#options.conflict;
-    for (const conflict of conflicts) {
-      if (announce) {
-        this.#events.emit("conflict", conflict);
-        this.#record("conflict", `${conflict.id}: server has version ${conflict.serverVersion}`, conflict.id);
-      }
-      let resolution: Resolution<T> | undefined;
-      try {
-        resolution = typeof strategy === "function" ? await strategy(conflict) : resolveBuiltIn(strategy, conflict, this.#options.mergeTie);
-        if (resolution !== undefined) assertValidResolution(resolution, conflict.id);
-      } catch (error) {
-        this.#reportError(error);
-        resolution = undefined;
-      }
-      if (resolution !== undefined) await this.#applyResolution(conflict.id, resolution);
-    }
-    await this.#refreshCounts();
-  }
-
-  async #applyResolution(id: string, resolution: Resolution<T>): Promise<boolean> {
-    const outcome = await this.#store.resolveConflict(id, resolution, { now: Date.now(), newOpId: newOperationId });
-    if (!outcome) return false;
-    this.#unloadHeads.forgetItem(id);
-    if (outcome.queueDelta > 0) this.#rerun = true;
-    this.#record("resolved", `${id}: ${typeof resolution === "string" ? resolution : "new value"}`, id);
-    if (this.#options.storage) await this.#copyIntents();
-    this.#events.emit("change", outcome.value ? { type: "save", id, value: outcome.value as T, source: "remote" } : { type: "delete", id, source: "remote" });
-    this.#tabs?.post({ type: "queue" });
-    return true;
-  }
-
-  // ---- reads ----
-
-  /**
-   * `cache-first`: answer from the local copy now and refresh in the background. `network-first`: sync
-   * first (bounded by `timeoutMs`) when the server is reachable, then answer locally, so pending local
-   * edits still show. `hybrid`: network-first while online, cache-first while offline.
-   */
-  async #routeRead(policy: ReadPolicy = this.#options.read): Promise<void> {
-    if (policy === "cache-only") return;
-    const online = this.#connectivity.online && !this.#forcedOffline;
-    if (policy === "cache-first" || (policy === "hybrid" && !online)) {
-      this.#kick(true);
-      return;
-    }
-    if (this.#blockedReason()) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.timeoutMs)));
-    await Promise.race([this.sync().then(() => undefined), deadline]);
-    clearTimeout(timer);
-  }
-
-  // ---- the app's item store ----
-
-  /**
-   * Copies recorded item changes to the app's store (`storage` option), one at a time, oldest state
-   * first. A copy that fails stays recorded and is tried again on the next write or start: reported as
-   * an `error`, never lost. Without an app store there is nothing to copy.
-   */
-  #copyIntents(): Promise<void> {
-    const storage = this.#options.storage;
-    if (!storage) return Promise.resolve();
-    this.#copying = this.#copying.then(async () => {
-      try {
-        for (const intent of await this.#store.intents()) {
-          if (intent.value) await storage.put(intent.value as T);
-          else await storage.delete(intent.id);
-          await this.#store.clearIntent(intent);
-        }
-      } catch (error) {
-        this.#reportError(error instanceof SyncLensError ? error : new StorageError(`Could not copy items to the app's store (${describe(error)})`, error));
-      }
-    });
-    return this.#copying;
   }
 
   // ---- other tabs ----
 
   #onTabMessage(message: TabMessage): void {
     if (this.#closed) return;
-    if (message.type === "write") this.#events.emit("change", { type: message.kind, id: message.id, source: "tab" });
+    if (message.type === "write") this.events.emit("change", { type: message.kind, id: message.id, source: "tab" });
     if (this.#countsRefreshScheduled) return;
     this.#countsRefreshScheduled = true;
-    setTimeout(() => void this.#refreshCounts(), 0);
+    setTimeout(() => void this.refreshCounts(), 0);
   }
 
   /** Re-reads the shared queue's counters after another tab changed it. */
-  async #refreshCounts(): Promise<void> {
+  protected async refreshCounts(): Promise<void> {
     this.#countsRefreshScheduled = false;
     try {
       const [pending, oldest, deadIds, conflicts] = await Promise.all([
-        this.#store.countPending(),
-        this.#store.oldestPendingAt(),
-        this.#store.deadItemIds(),
-        this.#store.conflicts(),
+        this.store.countPending(),
+        this.store.oldestPendingAt(),
+        this.store.deadItemIds(),
+        this.store.countConflicts(),
       ]);
-      this.#conflictCount = conflicts.length;
-      this.#pending = pending;
+      this.conflictCount = conflicts;
+      this.pending = pending;
       this.#oldestPendingAt = oldest;
       this.#deadItems.clear();
       for (const id of deadIds) this.#deadItems.set(id, (this.#deadItems.get(id) ?? 0) + 1);
       this.#deadCount = deadIds.length;
-      this.#queueReset();
-      this.#emitStatus();
+      this.queueReset();
+      this.emitStatus();
     } catch (error) {
-      if (!this.#closed) this.#reportError(error);
+      if (!this.#closed) this.reportError(error);
     }
   }
 
   // ---- dead letters ----
 
   async #retryLetters(opIds: string[] | "all"): Promise<number> {
-    this.#assertOpen();
+    this.assertOpen();
     await this.ready;
-    const letters = await this.#store.retryDeadLetters(opIds, Date.now());
+    const letters = await this.store.retryDeadLetters(opIds, Date.now());
     for (const letter of letters) {
-      this.#forgetDeadLetter(letter.itemId);
-      this.#unloadHeads.forgetItem(letter.itemId);
+      this.forgetDeadLetter(letter.itemId);
+      this.unloadHeads.forgetItem(letter.itemId);
     }
-    this.#pending += letters.length;
-    this.#oldestPendingAt = await this.#store.oldestPendingAt();
-    this.#queueReset();
-    this.#tabs?.post({ type: "queue" });
-    this.#emitStatus();
-    this.#kick();
+    this.pending += letters.length;
+    this.#oldestPendingAt = await this.store.oldestPendingAt();
+    this.queueReset();
+    this.tabs?.post({ type: "queue" });
+    this.emitStatus();
+    this.kick();
     return letters.length;
   }
 
-  #forgetDeadLetter(itemId: string): void {
+  protected forgetDeadLetter(itemId: string): void {
     const left = (this.#deadItems.get(itemId) ?? 1) - 1;
     if (left > 0) this.#deadItems.set(itemId, left);
     else this.#deadItems.delete(itemId);
@@ -868,53 +726,41 @@ class Client<T extends SyncItem> implements SyncClient<T> {
   // ---- plumbing ----
 
   #queueChanged(added: PendingOperation[], changed: PendingOperation[], removed: number[]): void {
-    if (!this.#events.has("queue") || added.length + changed.length + removed.length === 0) return;
-    this.#events.emit("queue", { added, changed, removed } as QueueChange<T>);
+    if (!this.events.has("queue") || added.length + changed.length + removed.length === 0) return;
+    this.events.emit("queue", { added, changed, removed } as QueueChange<T>);
   }
 
-  #queueReset(): void {
-    if (this.#events.has("queue")) this.#events.emit("queue", { reset: true });
-  }
-
-  #record(type: SyncLogEvent["type"], summary: string, itemId?: string, opId?: string): void {
-    const event: SyncLogEvent = { at: Date.now(), type, summary };
-    if (itemId !== undefined) event.itemId = itemId;
-    if (opId !== undefined) event.opId = opId;
-    this.#log.record(event);
-    this.#events.emit("log", event);
+  protected queueReset(): void {
+    if (this.events.has("queue")) this.events.emit("queue", { reset: true });
   }
 
   #clearTimers(): void {
     clearTimeout(this.#wakeTimer);
-    this.#connectivity.stop();
+    this.connectivity.stop();
     this.#wakeTimer = undefined;
     this.#wakeAt = Infinity;
   }
 
-  #emitStatus(): void {
+  protected emitStatus(): void {
     const status = this.status;
     const last = this.#lastStatus;
     if (last && (Object.keys(status) as (keyof SyncStatus)[]).every((key) => status[key] === last[key])) return;
-    if (status.state !== this.#lastState) this.#record("status", `${this.#lastState} -> ${status.state}`);
+    if (status.state !== this.#lastState) this.record("status", `${this.#lastState} -> ${status.state}`);
     this.#lastState = status.state;
     this.#lastStatus = status;
-    this.#events.emit("status", status);
+    this.events.emit("status", status);
   }
 
-  #reportError(error: unknown): void {
+  protected reportError(error: unknown): void {
     const wrapped = error instanceof SyncLensError ? error : new SyncLensError("storage", String(error), { cause: error });
-    this.#lastError = wrapped;
-    this.#events.emit("error", wrapped);
-    this.#emitStatus();
+    this.lastError = wrapped;
+    this.events.emit("error", wrapped);
+    this.emitStatus();
   }
 
   #emptyResult(skipped: NonNullable<SyncResult["skipped"]>): SyncResult {
-    return { pushed: 0, pulled: 0, conflicts: 0, retried: 0, deadLettered: 0, remaining: this.#pending, durationMs: 0, skipped };
+    return { pushed: 0, pulled: 0, conflicts: 0, retried: 0, deadLettered: 0, remaining: this.pending, durationMs: 0, skipped };
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function countBy(keys: string[]): Record<string, number> {

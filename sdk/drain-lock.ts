@@ -1,4 +1,4 @@
-import type { SyncStore } from "./store";
+import { guard, type SyncStore } from "./store";
 
 /**
  * One drain at a time per database, across tabs and workers of the origin.
@@ -33,14 +33,37 @@ export function createDrainLock(databaseName: string, store: SyncStore, owner: s
   }
   return {
     async run(task) {
-      if (!(await store.tryLease(owner, Date.now(), LEASE_MS))) return { ran: false };
-      const renew = setInterval(() => void store.tryLease(owner, Date.now(), LEASE_MS).catch(() => undefined), LEASE_MS / 3);
+      if (!(await tryLease(store, owner, Date.now(), LEASE_MS))) return { ran: false };
+      const renew = setInterval(() => void tryLease(store, owner, Date.now(), LEASE_MS).catch(() => undefined), LEASE_MS / 3);
       try {
         return { ran: true, value: await task() };
       } finally {
         clearInterval(renew);
-        await store.releaseLease(owner).catch(() => undefined);
+        await releaseLease(store, owner).catch(() => undefined);
       }
     },
   };
+}
+
+/**
+ * Takes or renews the drain lease for `owner` unless another owner holds an unexpired one. Used only
+ * where Web Locks are missing; a holder that dies simply stops renewing.
+ */
+export async function tryLease(store: SyncStore, owner: string, now: number, durationMs: number): Promise<boolean> {
+  return guard("take the drain lease", async () => {
+    const tx = store.db.transaction("meta", "readwrite");
+    const lease = await tx.store.get("drainLease");
+    const free = !lease || lease["owner"] === owner || (lease["expiresAt"] as number) <= now;
+    if (free) await tx.store.put({ key: "drainLease", owner, expiresAt: now + durationMs });
+    await tx.done;
+    return free;
+  });
+}
+
+async function releaseLease(store: SyncStore, owner: string): Promise<void> {
+  await guard("release the drain lease", async () => {
+    const tx = store.db.transaction("meta", "readwrite");
+    if ((await tx.store.get("drainLease"))?.["owner"] === owner) await tx.store.delete("drainLease");
+    await tx.done;
+  });
 }

@@ -3,12 +3,13 @@
  * once, in order. Start with {@link createSyncClient}.
  * @packageDocumentation
  */
-export { createSyncClient, type SyncClient } from "./client";
-export type { ReadPolicy, SyncClientOptions, TriggerOptions } from "./options";
+export { createSyncClient, type SyncClient, type ReadOptions, type SyncCallOptions } from "./full-client";
+export type { CoreSyncClient } from "./client";
+export type { ReadPolicy, SyncClientOptions } from "./full-options";
+export type { CoreSyncClientOptions, TriggerOptions } from "./options";
 export type { BackoffOptions } from "./backoff";
 export type { HeadersInput } from "./transport";
 export type { Conflict, ConflictStrategy, Resolution, TieRule } from "./conflicts";
-export type { ReadOptions, SyncCallOptions } from "./client";
 export type { SyncLogEvent } from "./event-log";
 export { redactSecrets, type Redactor, type SyncSnapshot } from "./snapshot";
 export { webStorageItems, type ItemStorage, type StorageOption } from "./storage";
@@ -36,6 +37,7 @@ export type {
   SyncedEvent,
   ChangeEvent,
   SyncEvents,
+  CoreSyncEvents,
   QueueChange,
 } from "./types";
 export { SDK_VERSION } from "./version";

@@ -1,14 +1,10 @@
 import type { BackoffOptions } from "./backoff";
-import type { ConflictStrategy, TieRule } from "./conflicts";
-import { redactSecrets, type Redactor } from "./snapshot";
-import { resolveStorage, type ItemStorage, type StorageOption } from "./storage";
-import type { SyncItem } from "./types";
 import type { EnvironmentSignals } from "./environment";
 import { InvalidOptionsError } from "./errors";
 import type { HeadersInput } from "./transport";
 
-/** Options of {@link createSyncClient}. Only `name` and `endpoint` are required. */
-export interface SyncClientOptions<T extends SyncItem = SyncItem> {
+/** Options of the core client (`synclens/core`). Only `name` and `endpoint` are required. */
+export interface CoreSyncClientOptions {
   /** Names the local database (`synclens:<name>`); a client created again with the same name resumes its queue. */
   name: string;
   /** The collection's URL, e.g. `https://api.example.com/api/todos` (no trailing slash needed). */
@@ -40,42 +36,10 @@ export interface SyncClientOptions<T extends SyncItem = SyncItem> {
   triggers?: Partial<TriggerOptions>;
   /** The IndexedDB factory. Default `globalThis.indexedDB` (in Node, e.g. `fake-indexeddb`). */
   indexedDB?: IDBFactory;
-  /**
-   * How conflicts end: `server-wins`, `client-wins`, `latest-wins`, `merge` (three-way, field by field,
-   * against the last synced copy), `manual` (parked until `resolveConflict`), or an async function.
-   * Default `merge`. `sync({ conflict })` overrides it for one call.
-   */
-  conflict?: ConflictStrategy<T>;
-  /** With `merge`: who wins a field both sides changed differently. Default `server`. */
-  mergeTie?: TieRule;
-  /**
-   * How `get` and `list` read: `cache-first` (the local copy at once, refreshed in the background;
-   * default), `network-first` (sync first when reachable, local on failure), `hybrid` (network-first
-   * while online, cache-first offline), `cache-only` (never touches the network). Overridable per call.
-   */
-  read?: ReadPolicy;
-  /** Pull the server's change feed after each push. Default true. */
-  pull?: boolean;
-  /** Changes per feed page. Default 100 (1..1000). */
-  pullPageSize?: number;
   /** Send updates as a JSON Merge Patch of the changed fields (`PATCH`) when the server takes it. Default true. */
   deltaPush?: boolean;
   /** Gzip request bodies larger than this many bytes (`Content-Encoding: gzip`); `false` never. Default 1024. */
   compressAboveBytes?: number | false;
-  /**
-   * Where the app's items live. Default `"indexeddb"`: in the client's database, written in the same
-   * transaction as their outbox operation. `"localstorage"`, `"sessionstorage"` or an `ItemStorage`
-   * (e.g. `fromI45(context)`) also keep a copy there: the change is recorded in IndexedDB first, copied
-   * after, and copied again on start-up if the page died in between.
-   */
-  storage?: StorageOption<T>;
-  /** Timeline entries kept in memory for `timeline()` and snapshots. Default 200 (0..10000). */
-  eventLogSize?: number;
-  /**
-   * Applied to every item payload and server body in `exportSnapshot()`. Default: fields whose names look
-   * like secrets (token, password, authorization, secret, cookie, api key, session) become "[redacted]".
-   */
-  redact?: Redactor;
   /** @internal Browser signals; tests replace them. */
   environment?: EnvironmentSignals;
 }
@@ -93,19 +57,9 @@ export interface TriggerOptions {
   intervalMs: number;
 }
 
-export type ReadPolicy = "cache-first" | "network-first" | "hybrid" | "cache-only";
-
-export interface ResolvedOptions<T extends SyncItem = SyncItem> {
-  read: ReadPolicy;
-  conflict: ConflictStrategy<T>;
-  mergeTie: TieRule;
-  pull: boolean;
-  pullPageSize: number;
+export interface ResolvedOptions {
   deltaPush: boolean;
   compressAboveBytes: number;
-  eventLogSize: number;
-  redact: Redactor;
-  storage: ItemStorage<T> | undefined;
   name: string;
   endpoint: string;
   batchSize: number;
@@ -125,9 +79,7 @@ export interface ResolvedOptions<T extends SyncItem = SyncItem> {
 export const MAX_BATCH_SIZE = 500;
 
 /** Validates options and fills in defaults; throws {@link InvalidOptionsError} naming the first bad option. */
-const STRATEGIES = ["server-wins", "client-wins", "latest-wins", "merge", "manual"];
-
-export function resolveOptions<T extends SyncItem>(options: SyncClientOptions<T>): ResolvedOptions<T> {
+export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions {
   if (typeof options !== "object" || options === null) throw new InvalidOptionsError("options", "expected an object");
   const { name, endpoint } = options;
   if (typeof name !== "string" || !/^[\w.:-]{1,100}$/.test(name)) {
@@ -154,26 +106,10 @@ export function resolveOptions<T extends SyncItem>(options: SyncClientOptions<T>
     throw new InvalidOptionsError("pingUrl", "expected an absolute http(s) URL or false");
   }
   const triggers = options.triggers ?? {};
-  const conflict = options.conflict ?? "merge";
-  if (typeof conflict !== "function" && !STRATEGIES.includes(conflict)) throw new InvalidOptionsError("conflict", `expected a function or one of ${STRATEGIES.join(", ")}`);
-  const mergeTie = options.mergeTie ?? "server";
-  if (!["server", "local", "latest"].includes(mergeTie)) throw new InvalidOptionsError("mergeTie", "expected server, local or latest");
   const compress = options.compressAboveBytes ?? 1024;
-  const read = options.read ?? "cache-first";
-  if (!["cache-first", "network-first", "hybrid", "cache-only"].includes(read)) {
-    throw new InvalidOptionsError("read", "expected cache-first, network-first, hybrid or cache-only");
-  }
   return {
-    read,
-    conflict,
-    mergeTie,
-    pull: flag("pull", options.pull),
-    pullPageSize: integer("pullPageSize", options.pullPageSize, 100, 1, 1000),
     deltaPush: flag("deltaPush", options.deltaPush),
     compressAboveBytes: compress === false ? Number.POSITIVE_INFINITY : integer("compressAboveBytes", compress, 1024, 0),
-    eventLogSize: integer("eventLogSize", options.eventLogSize, 200, 0, 10_000),
-    storage: resolveStorage(options.storage, name),
-    redact: typeof options.redact === "function" ? options.redact : redactSecrets,
     name,
     endpoint: base,
     batchSize: integer("batchSize", options.batchSize, 50, 1, MAX_BATCH_SIZE),
@@ -211,7 +147,7 @@ function isStringRecord(value: unknown): boolean {
   return typeof value === "object" && value !== null && Object.values(value).every((v) => typeof v === "string");
 }
 
-function integer(option: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function integer(option: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOptionsError(option, `expected an integer from ${min} to ${max}`);
@@ -219,7 +155,7 @@ function integer(option: string, value: unknown, fallback: number, min: number, 
   return value;
 }
 
-function flag(option: string, value: unknown): boolean {
+export function flag(option: string, value: unknown): boolean {
   if (value === undefined) return true;
   if (typeof value !== "boolean") throw new InvalidOptionsError(option, "expected a boolean");
   return value;

@@ -1,6 +1,6 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from "idb";
 import { coalesce, type WriteKind } from "./coalesce";
-import { equal, type Conflict, type Resolution } from "./conflicts";
+import type { Conflict } from "./conflicts";
 import { QueueFullError, StorageError } from "./errors";
 import type { AttemptError, DeadLetter, OperationType, PendingOperation, SyncItem } from "./types";
 
@@ -15,16 +15,7 @@ export interface ServerVersion {
   updatedAt?: string;
 }
 
-/** A change read from the server's feed. */
-export interface PulledChange {
-  id: string;
-  version: number;
-  deleted: boolean;
-  value: SyncItem | null;
-  updatedAt: string;
-}
-
-interface SyncLensSchema extends DBSchema {
+export interface SyncLensSchema extends DBSchema {
   items: { key: string; value: SyncItem };
   versions: { key: string; value: ServerVersion };
   outbox: { key: number; value: PendingOperation; indexes: { itemId: string } };
@@ -52,8 +43,8 @@ export interface MetaRecord {
 
 const SCHEMA_VERSION = 2;
 
-type Db = IDBPDatabase<SyncLensSchema>;
-type StoreName = "items" | "versions" | "outbox" | "deadLetters" | "meta" | "conflicts" | "intents";
+export type Db = IDBPDatabase<SyncLensSchema>;
+export type StoreName = "items" | "versions" | "outbox" | "deadLetters" | "meta" | "conflicts" | "intents";
 
 export const MAX_ERROR_HISTORY = 10;
 
@@ -61,7 +52,7 @@ export const MAX_ERROR_HISTORY = 10;
 const MAX_HINTS = 10_000;
 
 /** What a store last saw of an item: its newest pending operation (without the value) and whether the server has it. */
-interface ItemHint {
+export interface ItemHint {
   last?: Omit<PendingOperation, "value">;
   known: boolean;
 }
@@ -125,14 +116,15 @@ export interface ReadyBatch {
  * when IndexedDB aborts; the transaction is then rolled back whole, so nothing is half-written.
  */
 export class SyncStore {
-  readonly #db: Db;
+  /** @internal For the store modules of optional features (pull, conflicts, mirror, lease). */
+  readonly db: Db;
   /** Whether item changes are also recorded as intents for an app store (see `intents()`). */
   readonly #mirrored: boolean;
   #intentToken = Date.now();
   readonly #hints = new Map<string, ItemHint>();
 
   private constructor(db: Db, mirrored: boolean) {
-    this.#db = db;
+    this.db = db;
     this.#mirrored = mirrored;
   }
 
@@ -165,7 +157,7 @@ export class SyncStore {
   }
 
   close(): void {
-    this.#db.close();
+    this.db.close();
   }
 
   /**
@@ -188,7 +180,7 @@ export class SyncStore {
 
   /** One attempt at `write()`; with `predicted`, returns undefined (having written nothing) when it was wrong. */
   async #writeOnce(kind: WriteKind, id: string, value: SyncItem | undefined, ctx: WriteContext, predicted?: ItemHint): Promise<WriteEffect | undefined> {
-    const tx = this.#db.transaction(this.#withIntents(["items", "versions", "outbox"]), "readwrite");
+    const tx = this.db.transaction(this.withIntents(["items", "versions", "outbox"]), "readwrite");
     const outbox = tx.objectStore("outbox");
     const reads = Promise.all([outbox.index("itemId").getAll(IDBKeyRange.only(id)), tx.objectStore("versions").get(id)]);
     const writes: Promise<unknown>[] = [tx.done];
@@ -209,7 +201,7 @@ export class SyncStore {
       if (predicted) return undefined;
       throw new QueueFullError(ctx.maxQueueSize);
     }
-    writes.push(this.#putItem(tx, id, kind === "save" ? value : null));
+    writes.push(this.putItem(tx, id, kind === "save" ? value : null));
     let op: PendingOperation | undefined;
     if (decision.action === "drop") {
       writes.push(outbox.delete(last!.seq));
@@ -228,7 +220,7 @@ export class SyncStore {
       decision.action === "drop"
         ? { queueDelta: -1, head: false, base, dropped: last!.seq }
         : { queueDelta: decision.action === "append" ? 1 : 0, op: op!, head: (ops[0]?.seq ?? op!.seq) === op!.seq, base };
-    this.#hint(id, { last: op ?? ops[ops.length - 2], known: base !== undefined });
+    this.hint(id, { last: op ?? ops[ops.length - 2], known: base !== undefined });
     return effect;
   }
 
@@ -238,12 +230,17 @@ export class SyncStore {
    */
   #hintReplaced(op: PendingOperation, next: PendingOperation | undefined, known?: boolean): void {
     const hint = this.#hints.get(op.itemId);
-    if (hint?.last?.seq === op.seq) this.#hint(op.itemId, { last: next, known: known ?? hint.known });
+    if (hint?.last?.seq === op.seq) this.hint(op.itemId, { last: next, known: known ?? hint.known });
     else if (hint && known !== undefined) hint.known = known;
   }
 
+  /** Forgets what this store saw of an item: its next write reads before it writes. */
+  forget(id: string): void {
+    this.#hints.delete(id);
+  }
+
   /** Remembers what this store last saw of an item, for the next write's prediction (see `write()`). */
-  #hint(id: string, hint: ItemHint | undefined): void {
+  hint(id: string, hint: ItemHint | undefined): void {
     this.#hints.delete(id);
     if (!hint) return;
     if (this.#hints.size >= MAX_HINTS) this.#hints.delete(this.#hints.keys().next().value!);
@@ -255,7 +252,7 @@ export class SyncStore {
    * Writes an item change in `tx`; with a mirrored app store, also the intent to copy it there, in the
    * same transaction, so the copy can always be finished later (see `intents()`).
    */
-  #putItem(tx: IDBPTransaction<SyncLensSchema, StoreName[], "readwrite">, id: string, value: SyncItem | null | undefined): Promise<unknown> {
+  putItem(tx: IDBPTransaction<SyncLensSchema, StoreName[], "readwrite">, id: string, value: SyncItem | null | undefined): Promise<unknown> {
     const items = tx.objectStore("items");
     const write = value ? items.put(value) : items.delete(id);
     if (!this.#mirrored) return write;
@@ -263,34 +260,25 @@ export class SyncStore {
   }
 
   /** A transaction's stores, plus the intents store when there is an app store to copy to. */
-  #withIntents(stores: StoreName[]): StoreName[] {
+  withIntents(stores: StoreName[]): StoreName[] {
     return this.#mirrored ? [...stores, "intents"] : stores;
   }
 
-  /** Item changes recorded but not yet copied to the app's store: replayed after a crash, in any order. */
-  async intents(): Promise<ItemIntent[]> {
-    return guard("read item intents", () => this.#db.getAll("intents"));
-  }
-
-  /** Forgets an intent once copied, unless a newer one replaced it meanwhile. */
-  async clearIntent(intent: ItemIntent): Promise<void> {
-    await guard("clear an item intent", async () => {
-      const tx = this.#db.transaction("intents", "readwrite");
-      if ((await tx.store.get(intent.id))?.token === intent.token) await tx.store.delete(intent.id);
-      await tx.done;
-    });
-  }
-
   async getItem(id: string): Promise<SyncItem | undefined> {
-    return guard("read an item", () => this.#db.get("items", id));
+    return guard("read an item", () => this.db.get("items", id));
   }
 
   async listItems(): Promise<SyncItem[]> {
-    return guard("list items", () => this.#db.getAll("items"));
+    return guard("list items", () => this.db.getAll("items"));
+  }
+
+  /** Conflicts parked by a client with conflict handling (their items wait); none are parked without it. */
+  async countConflicts(): Promise<number> {
+    return guard("count conflicts", () => this.db.count("conflicts"));
   }
 
   async countPending(): Promise<number> {
-    return guard("count the outbox", () => this.#db.count("outbox"));
+    return guard("count the outbox", () => this.db.count("outbox"));
   }
 
   async oldestPendingAt(): Promise<number | null> {
@@ -298,11 +286,11 @@ export class SyncStore {
   }
 
   async pending(limit?: number, after?: number): Promise<PendingOperation[]> {
-    return guard("read the outbox", () => this.#db.getAll("outbox", after === undefined ? null : IDBKeyRange.lowerBound(after, true), limit));
+    return guard("read the outbox", () => this.db.getAll("outbox", after === undefined ? null : IDBKeyRange.lowerBound(after, true), limit));
   }
 
   async deadLetters(): Promise<DeadLetter[]> {
-    return guard("read dead letters", () => this.#db.getAll("deadLetters"));
+    return guard("read dead letters", () => this.db.getAll("deadLetters"));
   }
 
   /** The item of every dead letter (dead letters are few: reading them whole is fine). */
@@ -318,7 +306,7 @@ export class SyncStore {
    */
   async takeReady(now: number, limit: number, exclude: { has(seq: number): boolean }): Promise<ReadyBatch> {
     return guard("read the outbox", async () => {
-      const tx = this.#db.transaction(["outbox", "versions", "deadLetters", "conflicts"], "readwrite");
+      const tx = this.db.transaction(["outbox", "versions", "deadLetters", "conflicts"], "readwrite");
       const outbox = tx.objectStore("outbox");
       // Read here, not kept in memory: another tab may have dead-lettered an item since.
       const [letters, parked] = await Promise.all([tx.objectStore("deadLetters").getAll(), tx.objectStore("conflicts").getAllKeys()]);
@@ -365,7 +353,7 @@ export class SyncStore {
    */
   async settle(actions: readonly SettleAction[], now: number): Promise<SettleResult> {
     return guard("record sync results", async () => {
-      const tx = this.#db.transaction(["outbox", "deadLetters", "versions", "items", "conflicts"], "readwrite");
+      const tx = this.db.transaction(["outbox", "deadLetters", "versions", "items", "conflicts"], "readwrite");
       const outbox = tx.objectStore("outbox");
       const versions = tx.objectStore("versions");
       const result: SettleResult = { acked: [], dead: [], retried: [], conflicts: [], oldestPendingAt: null };
@@ -402,7 +390,7 @@ export class SyncStore {
               detectedAt: now,
             };
             writes.push(tx.objectStore("conflicts").put(conflict), outbox.put({ ...op, nextAttemptAt: now }));
-            this.#hints.delete(op.itemId);
+            this.forget(op.itemId);
             result.conflicts.push(conflict);
             break;
           }
@@ -448,134 +436,10 @@ export class SyncStore {
     });
   }
 
-  /** The server's change-feed cursor, as last stored with the data it covers. */
-  async pullCursor(): Promise<string | null> {
-    return guard("read the pull cursor", async () => ((await this.#db.get("meta", "pullCursor"))?.["cursor"] as string | undefined) ?? null);
-  }
-
-  /**
-   * Applies one page of pulled changes and moves the cursor past it, in one transaction: a crash leaves
-   * either the whole page applied with the cursor after it, or neither. A change to an item with pending
-   * operations (or one already in conflict) is parked as a conflict instead of overwriting local work;
-   * a change the client already has, or its own sent write coming back, is skipped.
-   */
-  async applyPull(changes: readonly PulledChange[], cursor: string, now: number, clockOffsetMs: number): Promise<{ applied: PulledChange[]; conflicts: Conflict[] }> {
-    return guard("apply pulled changes", async () => {
-      const tx = this.#db.transaction(this.#withIntents(["items", "versions", "outbox", "conflicts", "meta"]), "readwrite");
-      const [items, versions, conflicts] = [tx.objectStore("items"), tx.objectStore("versions"), tx.objectStore("conflicts")];
-      const byItem = tx.objectStore("outbox").index("itemId");
-      const result: { applied: PulledChange[]; conflicts: Conflict[] } = { applied: [], conflicts: [] };
-      const writes: Promise<unknown>[] = [];
-      // Read in rounds, each only for what is still undecided: after a push, most changes are the
-      // client's own writes, settled by the version alone, and the outbox index is never touched.
-      const known = await Promise.all(changes.map((change) => Promise.all([versions.get(change.id), conflicts.get(change.id)])));
-      const fresh = changes.flatMap((change, index) => {
-        const [version, parked] = known[index]!;
-        return (version && version.version >= change.version) || (parked && parked.serverVersion >= change.version) ? [] : [{ change, parked, version }];
-      });
-      const heads = await Promise.all(fresh.map(({ change }) => byItem.get(change.id))); // only the first pending op can have reached the server
-      const contested = fresh.flatMap(({ change, parked, version }, index) => {
-        const head = heads[index];
-        if (!head && !parked) {
-          writes.push(this.#putItem(tx, change.id, change.value));
-          this.#hint(change.id, { known: !change.deleted });
-          writes.push(change.deleted ? versions.delete(change.id) : versions.put(synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));
-          result.applied.push(change);
-          return [];
-        }
-        // Our own write, applied but its reply lost: the operation's retry will replay the reply.
-        if (head && head.attempts > 0 && (head.type === "delete" ? change.deleted : equal(head.value, change.value))) return [];
-        return [{ change, parked, base: version }];
-      });
-      const locals = await Promise.all(
-        contested.map(({ change }) => Promise.all([items.get(change.id), byItem.openCursor(IDBKeyRange.only(change.id), "prev")])),
-      );
-      contested.forEach(({ change, parked, base }, index) => {
-        const [local, lastOp] = locals[index]!;
-        const conflict: Conflict = {
-          id: change.id,
-          local: local ?? null,
-          server: change.deleted ? null : change.value,
-          base: parked ? parked.base : base?.value ?? null,
-          serverVersion: change.version,
-          serverUpdatedAt: change.updatedAt,
-          localUpdatedAt: (lastOp?.value.updatedAt ?? parked?.localUpdatedAt ?? now) + clockOffsetMs,
-          detectedAt: now,
-        };
-        writes.push(conflicts.put(conflict));
-        result.conflicts.push(conflict);
-      });
-      writes.push(tx.objectStore("meta").put({ key: "pullCursor", cursor }));
-      await Promise.all([...writes, tx.done]);
-      return result;
-    });
-  }
-
-  async conflicts(): Promise<Conflict[]> {
-    return guard("read conflicts", () => this.#db.getAll("conflicts"));
-  }
-
-  /**
-   * Ends a conflict: the item takes the resolved value, the server copy becomes the base, and the item's
-   * pending operations are replaced by at most one new operation that brings the server to the resolved
-   * value (none when the server already has it). Returns the change to the outbox size, or `null` when no
-   * such conflict is parked (another tab resolved it).
-   */
-  async resolveConflict(id: string, resolution: Resolution, ctx: { now: number; newOpId: () => string }): Promise<{ queueDelta: number; value: SyncItem | null } | null> {
-    return guard("resolve a conflict", async () => {
-      const tx = this.#db.transaction(this.#withIntents(["items", "versions", "outbox", "conflicts"]), "readwrite");
-      const conflict = await tx.objectStore("conflicts").get(id);
-      if (!conflict) {
-        await tx.done;
-        return null;
-      }
-      const value = resolution === "local" ? conflict.local : resolution === "server" ? conflict.server : resolution.value;
-      const outbox = tx.objectStore("outbox");
-      const stale = await outbox.index("itemId").getAllKeys(IDBKeyRange.only(id));
-      this.#hints.delete(id);
-      const writes: Promise<unknown>[] = stale.map((seq) => outbox.delete(seq));
-      writes.push(tx.objectStore("conflicts").delete(id));
-      writes.push(this.#putItem(tx, id, value));
-      const versions = tx.objectStore("versions");
-      writes.push(conflict.server ? versions.put(synced(id, conflict.serverVersion, conflict.server, conflict.serverUpdatedAt ?? undefined)) : versions.delete(id));
-      let queueDelta = -stale.length;
-      if (!equal(value, conflict.server)) {
-        const type: OperationType = value === null ? "delete" : conflict.server ? "update" : "create";
-        writes.push(outbox.add(withValue(newOperation(id, type, ctx.now, ctx.newOpId()), type, value ?? undefined) as PendingOperation));
-        queueDelta++;
-      }
-      await Promise.all([...writes, tx.done]);
-      return { queueDelta, value };
-    });
-  }
-
-  /**
-   * Takes or renews the drain lease for `owner` unless another owner holds an unexpired one. Used only
-   * where Web Locks are missing; a holder that dies simply stops renewing.
-   */
-  async tryLease(owner: string, now: number, durationMs: number): Promise<boolean> {
-    return guard("take the drain lease", async () => {
-      const tx = this.#db.transaction("meta", "readwrite");
-      const lease = await tx.store.get("drainLease");
-      const free = !lease || lease["owner"] === owner || (lease["expiresAt"] as number) <= now;
-      if (free) await tx.store.put({ key: "drainLease", owner, expiresAt: now + durationMs });
-      await tx.done;
-      return free;
-    });
-  }
-
-  async releaseLease(owner: string): Promise<void> {
-    await guard("release the drain lease", async () => {
-      const tx = this.#db.transaction("meta", "readwrite");
-      if ((await tx.store.get("drainLease"))?.["owner"] === owner) await tx.store.delete("drainLease");
-      await tx.done;
-    });
-  }
-
   /** Marks operations as sent outside a drain (the pagehide flush), so they are never rewritten. */
   async markAttempted(seqs: readonly number[], now: number): Promise<void> {
     await guard("mark operations as sent", async () => {
-      const tx = this.#db.transaction("outbox", "readwrite");
+      const tx = this.db.transaction("outbox", "readwrite");
       for (const seq of seqs) {
         const op = await tx.store.get(seq);
         if (op) await tx.store.put({ ...op, attempts: op.attempts + 1, lastAttemptAt: now });
@@ -590,7 +454,7 @@ export class SyncStore {
    */
   async retryDeadLetters(opIds: readonly string[] | "all", now: number): Promise<DeadLetter[]> {
     return guard("retry dead letters", async () => {
-      const tx = this.#db.transaction(["outbox", "deadLetters"], "readwrite");
+      const tx = this.db.transaction(["outbox", "deadLetters"], "readwrite");
       const dead = tx.objectStore("deadLetters");
       const letters =
         opIds === "all"
@@ -599,7 +463,7 @@ export class SyncStore {
       for (const letter of letters) {
         const { deadAt: _deadAt, reason: _reason, reply: _reply, ...op } = letter;
         await tx.objectStore("outbox").put({ ...op, failures: 0, nextAttemptAt: now });
-        this.#hints.delete(op.itemId);
+        this.forget(op.itemId);
         await dead.delete(letter.seq);
       }
       await tx.done;
@@ -609,7 +473,7 @@ export class SyncStore {
 
   async discardDeadLetter(opId: string): Promise<DeadLetter | undefined> {
     return guard("discard a dead letter", async () => {
-      const tx = this.#db.transaction("deadLetters", "readwrite");
+      const tx = this.db.transaction("deadLetters", "readwrite");
       const letter = await tx.store.index("opId").get(opId);
       if (letter) await tx.store.delete(letter.seq);
       await tx.done;
@@ -618,11 +482,11 @@ export class SyncStore {
   }
 }
 
-function newOperation(itemId: string, type: OperationType, now: number, opId: string): Omit<PendingOperation, "seq"> {
+export function newOperation(itemId: string, type: OperationType, now: number, opId: string): Omit<PendingOperation, "seq"> {
   return { opId, itemId, type, createdAt: now, updatedAt: now, attempts: 0, failures: 0, nextAttemptAt: now, errors: [] };
 }
 
-function withValue<O extends Omit<PendingOperation, "seq">>(op: O, type: OperationType, value: SyncItem | undefined): O {
+export function withValue<O extends Omit<PendingOperation, "seq">>(op: O, type: OperationType, value: SyncItem | undefined): O {
   const { value: _old, ...rest } = op;
   return (type === "delete" || value === undefined ? rest : { ...rest, value }) as O;
 }
@@ -637,7 +501,7 @@ function sameOperation(actual: PendingOperation | undefined, predicted: Omit<Pen
   return actual.seq === predicted.seq && actual.opId === predicted.opId && actual.type === predicted.type && actual.updatedAt === predicted.updatedAt && actual.attempts === predicted.attempts;
 }
 
-function synced(id: string, version: number, value: SyncItem | undefined, updatedAt: string | undefined): ServerVersion {
+export function synced(id: string, version: number, value: SyncItem | undefined, updatedAt: string | undefined): ServerVersion {
   const record: ServerVersion = { id, version };
   if (value !== undefined) record.value = value;
   if (updatedAt !== undefined) record.updatedAt = updatedAt;
@@ -648,7 +512,7 @@ function pushError(history: readonly AttemptError[], error: AttemptError): Attem
   return [...history, error].slice(-MAX_ERROR_HISTORY);
 }
 
-async function guard<R>(what: string, run: () => Promise<R>): Promise<R> {
+export async function guard<R>(what: string, run: () => Promise<R>): Promise<R> {
   try {
     return await run();
   } catch (error) {

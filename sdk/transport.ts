@@ -1,7 +1,7 @@
 import { parseRetryAfter } from "./backoff";
 import type { SendOutcome } from "./classify";
 import { mergePatch } from "./delta";
-import type { PulledChange, ServerVersion } from "./store";
+import type { ServerVersion } from "./store";
 import type { PendingOperation, SyncItem } from "./types";
 
 /** One write as it goes on the wire (see docs/protocol.md). */
@@ -27,13 +27,12 @@ export interface TransportOptions {
   onRequest: (info: { bytes: number; rawBytes: number; latencyMs: number }) => void;
 }
 
-/** What a pull of one page of the change feed came to. */
-export type PullOutcome =
-  | { kind: "page"; changes: PulledChange[]; cursor: string; hasMore: boolean }
-  | { kind: "unsupported" }
-  | Exclude<SendOutcome, { kind: "ok" }>;
+/** One HTTP exchange: the reply, or the network fault or timeout that stood in for it. */
+export type HttpReply =
+  | { kind: "reply"; status: number; body: unknown; retryAfterMs: number | undefined }
+  | { kind: "failed"; outcome: Extract<SendOutcome, { kind: "network" | "timeout" }> };
 
-const BATCH_UNSUPPORTED = new Set([404, 405, 501]);
+export const BATCH_UNSUPPORTED = new Set([404, 405, 501]);
 const PER_ITEM_CONCURRENCY = 4;
 /** Browsers refuse keepalive requests whose bodies add up to more than 64 KiB. */
 export const KEEPALIVE_BUDGET_BYTES = 60 * 1024;
@@ -74,7 +73,6 @@ function asRecord(item: SyncItem): Record<string, unknown> {
 export class HttpTransport {
   #batchSupported = true;
   #patchSupported = true;
-  #feedSupported = true;
   /** Server clock minus client clock (0 until measured), and how uncertain that estimate is. */
   #clockOffsetMs = 0;
   #offsetUncertaintyMs = Number.POSITIVE_INFINITY;
@@ -95,10 +93,6 @@ export class HttpTransport {
     return this.#patchSupported;
   }
 
-  get feedSupported(): boolean {
-    return this.#feedSupported;
-  }
-
   get clockOffsetMs(): number {
     return this.#clockOffsetMs;
   }
@@ -114,22 +108,6 @@ export class HttpTransport {
     const estimate = serverTime - (sentAt + receivedAt) / 2;
     this.#clockOffsetMs = Math.abs(estimate) <= uncertainty ? 0 : estimate;
     this.#offsetUncertaintyMs = uncertainty;
-  }
-
-  /**
-   * Reads one page of the change feed after `cursor`. A server without the feed (404/405/501) is
-   * remembered and never asked again; a reply of the wrong shape is `malformed`.
-   */
-  async pull(cursor: string | null, limit: number, signal: AbortSignal): Promise<PullOutcome> {
-    const query = `since=${encodeURIComponent(cursor ?? "0")}&limit=${limit}`;
-    const reply = await this.#request(`${this.#options.endpoint}/_changes?${query}`, { method: "GET", headers: await this.#resolveHeaders(), cache: "no-store" }, signal, this.#options.timeoutMs);
-    if (reply.kind !== "reply") return reply.outcome;
-    if (BATCH_UNSUPPORTED.has(reply.status)) {
-      this.#feedSupported = false;
-      return { kind: "unsupported" };
-    }
-    if (reply.status !== 200) return httpOutcome(reply.status, reply.body, reply.retryAfterMs) as PullOutcome;
-    return parseChangesPage(reply.body) ?? malformed(200, "The change feed reply is not { changes, cursor, hasMore }", reply.body) as PullOutcome;
   }
 
   async send(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
@@ -163,7 +141,7 @@ export class HttpTransport {
 
   /** Any HTTP reply proves the server reachable; only a network error or a timeout does not. */
   async ping(url: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    const reply = await this.#request(url, { method: "GET", cache: "no-store" }, signal, timeoutMs, false);
+    const reply = await this.request(url, { method: "GET", cache: "no-store" }, signal, timeoutMs, false);
     return reply.kind === "reply";
   }
 
@@ -180,9 +158,9 @@ export class HttpTransport {
   }
 
   async #sendBatch(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[] | "unsupported"> {
-    const headers = jsonHeaders(await this.#resolveHeaders());
+    const headers = jsonHeaders(await this.resolveHeaders());
     const body = JSON.stringify({ ops });
-    const reply = await this.#request(`${this.#options.endpoint}/_batch`, { method: "POST", headers, body }, signal, this.#options.timeoutMs);
+    const reply = await this.request(`${this.#options.endpoint}/_batch`, { method: "POST", headers, body }, signal, this.#options.timeoutMs);
     if (reply.kind !== "reply") return ops.map(() => reply.outcome);
     const { status, body: payload, retryAfterMs } = reply;
     if (BATCH_UNSUPPORTED.has(status)) return "unsupported";
@@ -193,26 +171,28 @@ export class HttpTransport {
   }
 
   async #sendOne(op: WireOp, signal: AbortSignal): Promise<SendOutcome> {
-    const init = oneRequest(op, await this.#resolveHeaders());
-    const reply = await this.#request(itemUrl(this.#options.endpoint, op.id), init, signal, this.#options.timeoutMs);
+    const init = oneRequest(op, await this.resolveHeaders());
+    const reply = await this.request(itemUrl(this.#options.endpoint, op.id), init, signal, this.#options.timeoutMs);
     if (reply.kind !== "reply") return reply.outcome;
     return recordOutcome(reply.status, reply.body, reply.retryAfterMs);
   }
 
-  async #resolveHeaders(): Promise<Record<string, string>> {
+  /** @internal */
+  async resolveHeaders(): Promise<Record<string, string>> {
     const { headers } = this.#options;
     this.#lastHeaders = typeof headers === "function" ? await headers() : headers ?? {};
     return this.#lastHeaders;
   }
 
 
-  async #request(
+  /** @internal One HTTP exchange: never throws for a network fault or timeout, only when `signal` aborts. */
+  async request(
     url: string,
     init: RequestInit,
     signal: AbortSignal,
     timeoutMs: number,
     countMetrics = true,
-  ): Promise<{ kind: "reply"; status: number; body: unknown; retryAfterMs: number | undefined } | { kind: "failed"; outcome: Extract<SendOutcome, { kind: "network" | "timeout" }> }> {
+  ): Promise<HttpReply> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const onAbort = (): void => timeout.abort();
@@ -255,19 +235,6 @@ async function gzip(text: string): Promise<Blob> {
   return new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).blob();
 }
 
-function parseChangesPage(payload: unknown): { kind: "page"; changes: PulledChange[]; cursor: string; hasMore: boolean } | undefined {
-  if (!isRecord(payload) || !Array.isArray(payload["changes"]) || typeof payload["cursor"] !== "string" || typeof payload["hasMore"] !== "boolean") return undefined;
-  const changes: PulledChange[] = [];
-  for (const change of payload["changes"] as unknown[]) {
-    if (!isRecord(change) || typeof change["id"] !== "string" || !Number.isInteger(change["version"]) || typeof change["updatedAt"] !== "string") return undefined;
-    const deleted = change["deleted"] === true;
-    const value = change["value"];
-    if (!deleted && (!isRecord(value) || value["id"] !== change["id"])) return undefined;
-    changes.push({ id: change["id"], version: change["version"] as number, deleted, value: deleted ? null : (value as unknown as SyncItem), updatedAt: change["updatedAt"] });
-  }
-  return { kind: "page", changes, cursor: payload["cursor"], hasMore: payload["hasMore"] };
-}
-
 function jsonHeaders(base: Record<string, string>): Record<string, string> {
   return { ...base, "Content-Type": "application/json" };
 }
@@ -294,11 +261,11 @@ function recordOutcome(status: number, body: unknown, retryAfterMs: number | und
   return { kind: "ok", status, version, body };
 }
 
-function httpOutcome(status: number, body: unknown, retryAfterMs: number | undefined): SendOutcome {
+export function httpOutcome(status: number, body: unknown, retryAfterMs: number | undefined): SendOutcome {
   return retryAfterMs === undefined ? { kind: "http", status, body } : { kind: "http", status, body, retryAfterMs };
 }
 
-function malformed(status: number, message: string, body: unknown): SendOutcome {
+export function malformed(status: number, message: string, body: unknown): SendOutcome {
   return { kind: "malformed", status, message, body };
 }
 
@@ -323,7 +290,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -125,6 +125,9 @@ export interface ChangeEvent<T extends SyncItem = SyncItem> {
   source: "local" | "tab" | "remote";
 }
 
+/** The events of the core client: those of {@link SyncEvents} but `conflict` and `log`. */
+export type CoreSyncEvents<T extends SyncItem = SyncItem> = Omit<SyncEvents<T>, "conflict" | "log">;
+
 export interface SyncEvents<T extends SyncItem = SyncItem> {
   status: SyncStatus;
   synced: SyncedEvent;

@@ -9,7 +9,7 @@
  * Failure modes: a malformed or unknown message is dropped and counted (`droppedMessages()`), never
  * thrown into the page; a failing command is answered with its error code and message.
  */
-import type { SyncClient } from "../client";
+import type { SyncClient } from "../full-client";
 import type { SyncLogEvent } from "../event-log";
 import type { Conflict } from "../conflicts";
 import type { DeadLetter, PendingOperation, SyncItem } from "../types";

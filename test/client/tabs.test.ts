@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeEvent, SyncResult } from "../../sdk";
-import { LEASE_MS } from "../../sdk/drain-lock";
+import { LEASE_MS, tryLease } from "../../sdk/drain-lock";
 import { SyncStore } from "../../sdk/store";
 import type { Todo } from "../support/client";
 import { waitFor } from "../support/client";
@@ -34,7 +34,7 @@ describe("many tabs over one database", () => {
     const [a] = twoTabs();
     await a.save({ id: "x", title: "1" });
     const ghost = await SyncStore.open(a.factory, a.createdWith.name);
-    await ghost.tryLease("dead-tab", Date.now() - LEASE_MS + 1000, LEASE_MS); // expires in 1 s
+    await tryLease(ghost, "dead-tab", Date.now() - LEASE_MS + 1000, LEASE_MS); // expires in 1 s
     ghost.close();
     expect(await a.sync()).toMatchObject({ skipped: "busy" });
     await waitFor(async () => (await a.sync()).remaining === 0, 5000, "the lease to expire");

@@ -1,9 +1,10 @@
 import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
 import { InvalidOptionsError } from "../../sdk/errors";
-import { resolveOptions, type SyncClientOptions } from "../../sdk/options";
+import { resolveFeatureOptions, type SyncClientOptions } from "../../sdk/full-options";
+import { resolveOptions, type CoreSyncClientOptions } from "../../sdk/options";
 
-const base: SyncClientOptions = { name: "todos", endpoint: "http://127.0.0.1:8787/api/todos/" };
+const base: CoreSyncClientOptions = { name: "todos", endpoint: "http://127.0.0.1:8787/api/todos/" };
 
 describe("resolveOptions", () => {
   it("fills the documented defaults", () => {
@@ -36,7 +37,31 @@ describe("resolveOptions", () => {
     ["triggers.onWrite", { triggers: { onWrite: "yes" } }],
     ["maxQueueSize", { maxQueueSize: 0 }],
   ])("rejects a bad %s", (option, patch) => {
-    const attempt = () => resolveOptions({ ...base, ...(patch as object) } as SyncClientOptions);
+    const attempt = () => resolveOptions({ ...base, ...(patch as object) } as CoreSyncClientOptions);
+    expect(attempt).toThrow(InvalidOptionsError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as InvalidOptionsError).option).toBe(option);
+    }
+  });
+});
+
+describe("resolveFeatureOptions", () => {
+  it("fills the documented defaults", () => {
+    expect(resolveFeatureOptions(base)).toMatchObject({ read: "cache-first", conflict: "merge", mergeTie: "server", pull: true, pullPageSize: 100, eventLogSize: 200, storage: undefined });
+  });
+
+  it.each([
+    ["conflict", { conflict: "whoever" }],
+    ["mergeTie", { mergeTie: "coin" }],
+    ["read", { read: "network-only" }],
+    ["pull", { pull: "yes" }],
+    ["pullPageSize", { pullPageSize: 1001 }],
+    ["eventLogSize", { eventLogSize: -1 }],
+    ["storage", { storage: { put: () => undefined } }],
+  ])("rejects a bad %s", (option, patch) => {
+    const attempt = () => resolveFeatureOptions({ ...base, ...(patch as object) } as SyncClientOptions);
     expect(attempt).toThrow(InvalidOptionsError);
     try {
       attempt();

@@ -1,0 +1,49 @@
+import { equal, type Conflict, type Resolution } from "./conflicts";
+import { guard, newOperation, synced, withValue, type SyncStore } from "./store";
+import type { OperationType, PendingOperation, SyncItem } from "./types";
+
+/**
+ * Parked conflicts in the client's database: reading them, and ending one with a resolution.
+ *
+ * Failure modes: both reject with `StorageError` when IndexedDB fails; a resolution is one transaction,
+ * so it is applied whole or not at all.
+ */
+
+/** Conflicts waiting for a resolution, one per item. */
+export async function storedConflicts(store: SyncStore): Promise<Conflict[]> {
+  return guard("read conflicts", () => store.db.getAll("conflicts"));
+}
+
+/**
+ * Ends a conflict: the item takes the resolved value, the server copy becomes the base, and the item's
+ * pending operations are replaced by at most one new operation that brings the server to the resolved
+ * value (none when the server already has it). Returns the change to the outbox size, or `null` when no
+ * such conflict is parked (another tab resolved it).
+ */
+export async function resolveStoredConflict(store: SyncStore, id: string, resolution: Resolution, ctx: { now: number; newOpId: () => string }): Promise<{ queueDelta: number; value: SyncItem | null } | null> {
+  return guard("resolve a conflict", async () => {
+    const tx = store.db.transaction(store.withIntents(["items", "versions", "outbox", "conflicts"]), "readwrite");
+    const conflict = await tx.objectStore("conflicts").get(id);
+    if (!conflict) {
+      await tx.done;
+      return null;
+    }
+    const value = resolution === "local" ? conflict.local : resolution === "server" ? conflict.server : resolution.value;
+    const outbox = tx.objectStore("outbox");
+    const stale = await outbox.index("itemId").getAllKeys(IDBKeyRange.only(id));
+    store.forget(id);
+    const writes: Promise<unknown>[] = stale.map((seq) => outbox.delete(seq));
+    writes.push(tx.objectStore("conflicts").delete(id));
+    writes.push(store.putItem(tx, id, value));
+    const versions = tx.objectStore("versions");
+    writes.push(conflict.server ? versions.put(synced(id, conflict.serverVersion, conflict.server, conflict.serverUpdatedAt ?? undefined)) : versions.delete(id));
+    let queueDelta = -stale.length;
+    if (!equal(value, conflict.server)) {
+      const type: OperationType = value === null ? "delete" : conflict.server ? "update" : "create";
+      writes.push(outbox.add(withValue(newOperation(id, type, ctx.now, ctx.newOpId()), type, value ?? undefined) as PendingOperation));
+      queueDelta++;
+    }
+    await Promise.all([...writes, tx.done]);
+    return { queueDelta, value };
+  });
+}

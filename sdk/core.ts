@@ -1,0 +1,38 @@
+/**
+ * The SyncLens core (`synclens/core`): the durable outbox alone, for apps that only push. Local writes
+ * in IndexedDB with their outbox operation in one transaction, batched push with retries, backoff,
+ * idempotency keys, per-item order, coalescing and a dead-letter queue. A version conflict (409) is
+ * dead-lettered with the server's reply kept. `synclens` adds pulling, conflict resolution, read
+ * policies, app item stores, the timeline and snapshots on the same database.
+ * @packageDocumentation
+ */
+export { createSyncClient, type CoreSyncClient } from "./client";
+export type { CoreSyncClientOptions, TriggerOptions } from "./options";
+export type { BackoffOptions } from "./backoff";
+export type { HeadersInput } from "./transport";
+export {
+  SyncLensError,
+  InvalidItemError,
+  InvalidOptionsError,
+  QueueFullError,
+  StorageError,
+  ClientClosedError,
+  SyncRequestError,
+  type SyncLensErrorCode,
+} from "./errors";
+export type {
+  SyncItem,
+  OperationType,
+  AttemptError,
+  PendingOperation,
+  DeadLetter,
+  SyncState,
+  SyncStatus,
+  SyncResult,
+  SyncMetrics,
+  SyncedEvent,
+  ChangeEvent,
+  CoreSyncEvents,
+  QueueChange,
+} from "./types";
+export { SDK_VERSION } from "./version";

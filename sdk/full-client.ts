@@ -1,0 +1,298 @@
+import { classify } from "./classify";
+import { Client, type CoreSyncClient } from "./client";
+import { resolveBuiltIn, type Conflict, type ConflictStrategy, type Resolution } from "./conflicts";
+import { resolveStoredConflict, storedConflicts } from "./conflict-store";
+import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
+import { SyncLensError, SyncRequestError } from "./errors";
+import { EventLog, type SyncLogEvent } from "./event-log";
+import { resolveFeatureOptions, type FeatureOptions, type ReadPolicy, type SyncClientOptions } from "./full-options";
+import { ItemMirror } from "./mirror";
+import { resolveOptions, type ResolvedOptions } from "./options";
+import { applyPull, fetchChanges, pullCursor } from "./pull";
+import { attemptError } from "./replies";
+import { describeOptions, redactPayloads, type SyncSnapshot } from "./snapshot";
+import { SyncStore } from "./store";
+import type { SyncEvents, SyncItem, SyncResult } from "./types";
+import { assertValidId, assertValidResolution } from "./validate";
+import { SDK_VERSION } from "./version";
+
+/** Per-call options of `get()` and `list()`. */
+export interface ReadOptions {
+  /** Overrides the client's `read` policy for this call. */
+  read?: ReadPolicy;
+}
+
+/** Per-call options of `sync()`. */
+export interface SyncCallOptions<T extends SyncItem> {
+  /** The conflict strategy for conflicts found during this call (a drain already running keeps its own). */
+  conflict?: ConflictStrategy<T>;
+}
+
+/**
+ * The SyncLens client: the core client's outbox, plus the server's changes pulled after each push,
+ * conflicts resolved by a strategy or by hand, read policies, an optional app item store, a timeline
+ * and snapshots for bug reports.
+ */
+export interface SyncClient<T extends SyncItem> extends CoreSyncClient<T> {
+  /** The local copy, after a refresh from the server if the read policy asks for one (see `read`). */
+  get(id: string, options?: ReadOptions): Promise<T | undefined>;
+  list(options?: ReadOptions): Promise<T[]>;
+  /**
+   * Pushes the outbox, then pulls the server's changes page by page (joining a drain already running).
+   * Never rejects for network or server faults.
+   */
+  sync(options?: SyncCallOptions<T>): Promise<SyncResult>;
+  on<K extends keyof SyncEvents<T>>(event: K, listener: (payload: SyncEvents<T>[K]) => void): () => void;
+  /** The last `eventLogSize` timeline entries (writes, sends, replies, retries, conflicts, status), oldest first. */
+  timeline(): SyncLogEvent[];
+  /**
+   * The client's state for a bug report: options (no secrets), status, metrics, queue (at most
+   * `queueLimit` operations, default 1000), dead letters, conflicts and the timeline, with item payloads
+   * and server bodies passed through `redact`. Schema: docs/snapshot.md.
+   */
+  exportSnapshot(options?: { queueLimit?: number }): Promise<SyncSnapshot>;
+  /** Conflicts waiting for a resolution (with the `manual` strategy, or a custom one that threw). */
+  conflicts(): Promise<Conflict<T>[]>;
+  /**
+   * Ends a parked conflict: keep the local value, take the server's, or use a new value (null deletes).
+   * The item's operations then move on. Throws `not_found` for an item without a parked conflict.
+   */
+  resolveConflict(id: string, resolution: Resolution<T>): Promise<void>;
+}
+
+/** Creates a client. Throws `InvalidOptionsError` synchronously for bad options. */
+export function createSyncClient<T extends SyncItem>(options: SyncClientOptions<T>): SyncClient<T> {
+  return new FullClient<T>(resolveOptions(options), resolveFeatureOptions(options), options.environment ?? browserEnvironment);
+}
+
+/** The core client with pulling, conflict handling, read policies, the app item store, timeline and snapshots. */
+class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> implements SyncClient<T> {
+  readonly #features: FeatureOptions<T>;
+  readonly #log: EventLog;
+  /** The strategy of the running drain (a `sync({ conflict })` override, else the client's). */
+  #strategy: ConflictStrategy<T>;
+  #mirror: ItemMirror<T> | undefined;
+  /** Cleared when the server answers that it has no change feed (remembered for the client's lifetime). */
+  #feedSupported = true;
+
+  constructor(options: ResolvedOptions, features: FeatureOptions<T>, environment: EnvironmentSignals) {
+    super(options, environment);
+    this.#features = features;
+    this.#strategy = features.conflict;
+    this.#log = new EventLog(features.eventLogSize);
+  }
+
+  override async get(id: string, options: ReadOptions = {}): Promise<T | undefined> {
+    this.assertOpen();
+    assertValidId(id);
+    await this.ready;
+    await this.#routeRead(options.read);
+    return super.get(id);
+  }
+
+  override async list(options: ReadOptions = {}): Promise<T[]> {
+    this.assertOpen();
+    await this.ready;
+    await this.#routeRead(options.read);
+    return super.list();
+  }
+
+  override sync(options: SyncCallOptions<T> = {}): Promise<SyncResult> {
+    return this.syncWith(options.conflict);
+  }
+
+  override on<K extends keyof SyncEvents<T>>(event: K, listener: (payload: SyncEvents<T>[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  timeline(): SyncLogEvent[] {
+    return this.#log.list();
+  }
+
+  async exportSnapshot({ queueLimit = 1000 }: { queueLimit?: number } = {}): Promise<SyncSnapshot> {
+    this.assertOpen();
+    await this.ready;
+    const [queue, deadLetters, conflicts] = await Promise.all([this.store.pending(queueLimit), this.store.deadLetters(), storedConflicts(this.store)]);
+    const { lastError, ...status } = this.status;
+    return {
+      format: "synclens-snapshot",
+      version: 1,
+      sdkVersion: SDK_VERSION,
+      exportedAt: new Date().toISOString(),
+      client: { name: this.name, endpoint: this.options.endpoint },
+      options: describeOptions({ ...this.#features, ...this.options }),
+      status: { ...status, lastError: lastError ? { code: lastError.code, message: lastError.message } : null },
+      metrics: this.metrics(),
+      ...redactPayloads(this.#features.redact, { queue, deadLetters, conflicts }),
+      queueTruncated: Math.max(0, this.pending - queue.length),
+      events: this.#log.list(),
+    };
+  }
+
+  async conflicts(): Promise<Conflict<T>[]> {
+    this.assertOpen();
+    await this.ready;
+    return (await storedConflicts(this.store)) as Conflict<T>[];
+  }
+
+  async resolveConflict(id: string, resolution: Resolution<T>): Promise<void> {
+    this.assertOpen();
+    assertValidId(id);
+    assertValidResolution(resolution, id);
+    await this.ready;
+    if (!(await this.#applyResolution(id, resolution))) throw new SyncLensError("not_found", `No conflict is parked for item ${id}`);
+    await this.refreshCounts();
+    this.kick();
+  }
+
+  // ---- the core's hooks ----
+
+  protected override openStore(): Promise<SyncStore> {
+    return SyncStore.open(this.options.indexedDB, this.options.name, this.#features.storage !== undefined);
+  }
+
+  protected override async opened(): Promise<void> {
+    const { storage } = this.#features;
+    if (!storage) return;
+    this.#mirror = new ItemMirror(this.store, storage, (error) => this.reportError(error));
+    await this.#mirror.copy(); // finish copies a previous page did not (it died between the two writes)
+  }
+
+  protected override async itemsChanged(): Promise<void> {
+    await this.#mirror?.copy();
+  }
+
+  protected override refreshes(): boolean {
+    return this.#features.pull;
+  }
+
+  protected override drainStarting(strategy: ConflictStrategy<T> | undefined): void {
+    this.#strategy = strategy ?? this.#features.conflict;
+  }
+
+  /** Conflicts parked earlier and never resolved (a crash mid-way, a custom resolver that threw). */
+  protected override async beforePush(): Promise<void> {
+    if (this.conflictCount > 0 && this.#strategy !== "manual") await this.#handleConflicts((await storedConflicts(this.store)) as Conflict<T>[], false);
+  }
+
+  protected override async afterPush(result: SyncResult): Promise<boolean> {
+    if (!this.#features.pull) return false;
+    const pulled = await this.#pull();
+    result.pulled += pulled.applied;
+    result.conflicts += pulled.conflicts;
+    return pulled.failed;
+  }
+
+  protected override parksConflicts(): boolean {
+    return true;
+  }
+
+  protected override conflictsFound(conflicts: Conflict<T>[]): Promise<void> {
+    return this.#handleConflicts(conflicts, true);
+  }
+
+  protected override record(type: SyncLogEvent["type"], summary: string, itemId?: string, opId?: string): void {
+    const event: SyncLogEvent = { at: Date.now(), type, summary };
+    if (itemId !== undefined) event.itemId = itemId;
+    if (opId !== undefined) event.opId = opId;
+    this.#log.record(event);
+    this.events.emit("log", event);
+  }
+
+  // ---- pull and conflicts ----
+
+  /** Reads the change feed page by page from the stored cursor, applying each page as it comes. */
+  async #pull(): Promise<{ applied: number; conflicts: number; failed: boolean }> {
+    const totals = { applied: 0, conflicts: 0, failed: false };
+    let cursor = await pullCursor(this.store);
+    while (this.#feedSupported && !this.blockedReason()) {
+      let page;
+      try {
+        page = await fetchChanges(this.transport, this.options.endpoint, { cursor, limit: this.#features.pullPageSize, timeoutMs: this.options.timeoutMs }, this.closing.signal);
+      } catch {
+        break; // closing
+      }
+      if (page.kind === "unsupported") {
+        this.#feedSupported = false;
+        break;
+      }
+      if (page.kind !== "page") {
+        const verdict = classify(page);
+        const error = attemptError(page, Date.now());
+        this.lastError = new SyncRequestError(error.code === "conflict" ? "http" : error.code, `Pull failed: ${error.message}`, error.status, error.body);
+        this.events.emit("error", this.lastError);
+        if (verdict.action === "pause") this.authPaused = true;
+        if (verdict.action === "retry" && verdict.unreachable) this.connectivity.set(false);
+        totals.failed = true;
+        break;
+      }
+      const { applied, conflicts } = await applyPull(this.store, page.changes, page.cursor, Date.now(), this.transport.clockOffsetMs);
+      cursor = page.cursor;
+      this.record("pull", `${applied.length} applied, ${conflicts.length} conflicts`);
+      totals.applied += applied.length;
+      totals.conflicts += conflicts.length;
+      for (const change of applied) {
+        this.events.emit("change", change.deleted ? { type: "delete", id: change.id, source: "remote" } : { type: "save", id: change.id, value: change.value as T, source: "remote" });
+      }
+      if (applied.length > 0) this.tabs?.post({ type: "queue" });
+      if (conflicts.length > 0) await this.#handleConflicts(conflicts as Conflict<T>[], true);
+      await this.itemsChanged();
+      if (!page.hasMore) break;
+    }
+    return totals;
+  }
+
+  /** Runs the strategy on each conflict; `manual` (or a resolver that throws) leaves it parked. */
+  async #handleConflicts(conflicts: Conflict<T>[], announce: boolean): Promise<void> {
+    const strategy = this.#strategy;
+    for (const conflict of conflicts) {
+      if (announce) {
+        this.events.emit("conflict", conflict);
+        this.record("conflict", `${conflict.id}: server has version ${conflict.serverVersion}`, conflict.id);
+      }
+      let resolution: Resolution<T> | undefined;
+      try {
+        resolution = typeof strategy === "function" ? await strategy(conflict) : resolveBuiltIn(strategy, conflict, this.#features.mergeTie);
+        if (resolution !== undefined) assertValidResolution(resolution, conflict.id);
+      } catch (error) {
+        this.reportError(error);
+        resolution = undefined;
+      }
+      if (resolution !== undefined) await this.#applyResolution(conflict.id, resolution);
+    }
+    await this.refreshCounts();
+  }
+
+  async #applyResolution(id: string, resolution: Resolution<T>): Promise<boolean> {
+    const outcome = await resolveStoredConflict(this.store, id, resolution, { now: Date.now(), newOpId: newOperationId });
+    if (!outcome) return false;
+    this.unloadHeads.forgetItem(id);
+    if (outcome.queueDelta > 0) this.rerun = true;
+    this.record("resolved", `${id}: ${typeof resolution === "string" ? resolution : "new value"}`, id);
+    await this.itemsChanged();
+    this.events.emit("change", outcome.value ? { type: "save", id, value: outcome.value as T, source: "remote" } : { type: "delete", id, source: "remote" });
+    this.tabs?.post({ type: "queue" });
+    return true;
+  }
+
+  // ---- reads ----
+
+  /**
+   * `cache-first`: answer from the local copy now and refresh in the background. `network-first`: sync
+   * first (bounded by `timeoutMs`) when the server is reachable, then answer locally, so pending local
+   * edits still show. `hybrid`: network-first while online, cache-first while offline.
+   */
+  async #routeRead(policy: ReadPolicy = this.#features.read): Promise<void> {
+    if (policy === "cache-only") return;
+    const { online, forcedOffline } = this.status;
+    if (policy === "cache-first" || (policy === "hybrid" && (!online || forcedOffline))) {
+      this.kick(true);
+      return;
+    }
+    if (this.blockedReason()) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.timeoutMs)));
+    await Promise.race([this.sync().then(() => undefined), deadline]);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,121 @@
+import { equal, type Conflict } from "./conflicts";
+import type { SendOutcome } from "./classify";
+import { guard, synced, type SyncStore } from "./store";
+import { BATCH_UNSUPPORTED, httpOutcome, isRecord, malformed, type HttpTransport } from "./transport";
+import type { SyncItem } from "./types";
+
+/**
+ * Pulling the server's change feed (`GET {endpoint}/_changes`, see docs/protocol.md): one page at a time
+ * from a cursor stored with the data it covers.
+ *
+ * Failure modes: a server without the feed (404/405/501) answers `unsupported`; a reply of the wrong
+ * shape is `malformed`; network faults and HTTP errors come back as outcomes, never thrown. Applying a
+ * page rejects with `StorageError` and then leaves neither the page nor the cursor stored.
+ */
+
+/** A change read from the server's feed. */
+export interface PulledChange {
+  id: string;
+  version: number;
+  deleted: boolean;
+  value: SyncItem | null;
+  updatedAt: string;
+}
+
+/** What a pull of one page of the change feed came to. */
+export type PullOutcome =
+  | { kind: "page"; changes: PulledChange[]; cursor: string; hasMore: boolean }
+  | { kind: "unsupported" }
+  | Exclude<SendOutcome, { kind: "ok" }>;
+
+/** Reads one page of the change feed after `cursor`. Throws only when `signal` aborts. */
+export async function fetchChanges(
+  transport: HttpTransport,
+  endpoint: string,
+  { cursor, limit, timeoutMs }: { cursor: string | null; limit: number; timeoutMs: number },
+  signal: AbortSignal,
+): Promise<PullOutcome> {
+  const query = `since=${encodeURIComponent(cursor ?? "0")}&limit=${limit}`;
+  const reply = await transport.request(`${endpoint}/_changes?${query}`, { method: "GET", headers: await transport.resolveHeaders(), cache: "no-store" }, signal, timeoutMs);
+  if (reply.kind !== "reply") return reply.outcome;
+  if (BATCH_UNSUPPORTED.has(reply.status)) return { kind: "unsupported" };
+  if (reply.status !== 200) return httpOutcome(reply.status, reply.body, reply.retryAfterMs) as PullOutcome;
+  return parseChangesPage(reply.body) ?? (malformed(200, "The change feed reply is not { changes, cursor, hasMore }", reply.body) as PullOutcome);
+}
+
+/** Checks a feed page's shape: every change names its item, version and time, and carries the item unless deleted. */
+export function parseChangesPage(payload: unknown): { kind: "page"; changes: PulledChange[]; cursor: string; hasMore: boolean } | undefined {
+  if (!isRecord(payload) || !Array.isArray(payload["changes"]) || typeof payload["cursor"] !== "string" || typeof payload["hasMore"] !== "boolean") return undefined;
+  const changes: PulledChange[] = [];
+  for (const change of payload["changes"] as unknown[]) {
+    if (!isRecord(change) || typeof change["id"] !== "string" || !Number.isInteger(change["version"]) || typeof change["updatedAt"] !== "string") return undefined;
+    const deleted = change["deleted"] === true;
+    const value = change["value"];
+    if (!deleted && (!isRecord(value) || value["id"] !== change["id"])) return undefined;
+    changes.push({ id: change["id"], version: change["version"] as number, deleted, value: deleted ? null : (value as unknown as SyncItem), updatedAt: change["updatedAt"] });
+  }
+  return { kind: "page", changes, cursor: payload["cursor"], hasMore: payload["hasMore"] };
+}
+
+/** The server's change-feed cursor, as last stored with the data it covers. */
+export async function pullCursor(store: SyncStore): Promise<string | null> {
+  return guard("read the pull cursor", async () => ((await store.db.get("meta", "pullCursor"))?.["cursor"] as string | undefined) ?? null);
+}
+
+/**
+ * Applies one page of pulled changes and moves the cursor past it, in one transaction: a crash leaves
+ * either the whole page applied with the cursor after it, or neither. A change to an item with pending
+ * operations (or one already in conflict) is parked as a conflict instead of overwriting local work;
+ * a change the client already has, or its own sent write coming back, is skipped.
+ */
+export async function applyPull(store: SyncStore, changes: readonly PulledChange[], cursor: string, now: number, clockOffsetMs: number): Promise<{ applied: PulledChange[]; conflicts: Conflict[] }> {
+  return guard("apply pulled changes", async () => {
+    const tx = store.db.transaction(store.withIntents(["items", "versions", "outbox", "conflicts", "meta"]), "readwrite");
+    const [items, versions, conflicts] = [tx.objectStore("items"), tx.objectStore("versions"), tx.objectStore("conflicts")];
+    const byItem = tx.objectStore("outbox").index("itemId");
+    const result: { applied: PulledChange[]; conflicts: Conflict[] } = { applied: [], conflicts: [] };
+    const writes: Promise<unknown>[] = [];
+    // Read in rounds, each only for what is still undecided: after a push, most changes are the
+    // client's own writes, settled by the version alone, and the outbox index is never touched.
+    const known = await Promise.all(changes.map((change) => Promise.all([versions.get(change.id), conflicts.get(change.id)])));
+    const fresh = changes.flatMap((change, index) => {
+      const [version, parked] = known[index]!;
+      return (version && version.version >= change.version) || (parked && parked.serverVersion >= change.version) ? [] : [{ change, parked, version }];
+    });
+    const heads = await Promise.all(fresh.map(({ change }) => byItem.get(change.id))); // only the first pending op can have reached the server
+    const contested = fresh.flatMap(({ change, parked, version }, index) => {
+      const head = heads[index];
+      if (!head && !parked) {
+        writes.push(store.putItem(tx, change.id, change.value));
+        store.hint(change.id, { known: !change.deleted });
+        writes.push(change.deleted ? versions.delete(change.id) : versions.put(synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));
+        result.applied.push(change);
+        return [];
+      }
+      // Our own write, applied but its reply lost: the operation's retry will replay the reply.
+      if (head && head.attempts > 0 && (head.type === "delete" ? change.deleted : equal(head.value, change.value))) return [];
+      return [{ change, parked, base: version }];
+    });
+    const locals = await Promise.all(
+      contested.map(({ change }) => Promise.all([items.get(change.id), byItem.openCursor(IDBKeyRange.only(change.id), "prev")])),
+    );
+    contested.forEach(({ change, parked, base }, index) => {
+      const [local, lastOp] = locals[index]!;
+      const conflict: Conflict = {
+        id: change.id,
+        local: local ?? null,
+        server: change.deleted ? null : change.value,
+        base: parked ? parked.base : base?.value ?? null,
+        serverVersion: change.version,
+        serverUpdatedAt: change.updatedAt,
+        localUpdatedAt: (lastOp?.value.updatedAt ?? parked?.localUpdatedAt ?? now) + clockOffsetMs,
+        detectedAt: now,
+      };
+      writes.push(conflicts.put(conflict));
+      result.conflicts.push(conflict);
+    });
+    writes.push(tx.objectStore("meta").put({ key: "pullCursor", cursor }));
+    await Promise.all([...writes, tx.done]);
+    return result;
+  });
+}
