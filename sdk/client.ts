@@ -1,17 +1,15 @@
 import { backoffDelay } from "./backoff";
 import { Connectivity } from "./connectivity";
 import { classify, type SendOutcome } from "./classify";
-import type { Conflict } from "./conflicts";
-import { createDrainLock, type DrainLock } from "./drain-lock";
+import { NO_DRAIN_LOCK, webLocksDrainLock, type DrainLock } from "./drain-lock";
 import { Emitter } from "./emitter";
-import type { SyncLogEvent } from "./event-log";
+import type { CoreTrace } from "./trace";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
 import { ClientClosedError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
 import { resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options";
-import { SyncStore, type ReadyBatch, type SettleAction, type WriteEffect } from "./store";
-import { openTabChannel, type TabChannel, type TabMessage } from "./tab-channel";
-import { HttpTransport, toWireOp, type HeadersInput } from "./transport";
+import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store";
+import { HttpTransport, toWireOp, type HeadersInput, type WireOp } from "./transport";
 import { UnloadHeads } from "./unload-heads";
 import type {
   CoreSyncEvents,
@@ -25,7 +23,7 @@ import type {
   SyncState,
   SyncStatus,
 } from "./types";
-import { acceptedRecord, attemptError, serverCurrent } from "./replies";
+import { acceptedRecord, attemptError, type FailedOutcome } from "./replies";
 import { assertValidId, assertValidItem } from "./validate";
 
 /**
@@ -98,8 +96,6 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   // Set by #open() before `ready` resolves; every use awaits `ready` first.
   protected store!: SyncStore;
   #lock!: DrainLock;
-  protected tabs: TabChannel | undefined;
-  #countsRefreshScheduled = false;
   protected readonly transport: HttpTransport;
   protected readonly events = new Emitter<SyncEvents<T>>();
   readonly #recorder = new MetricsRecorder();
@@ -157,7 +153,6 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       fetch: options.fetch,
       headers: options.headers,
       timeoutMs: options.timeoutMs,
-      compressAboveBytes: options.compressAboveBytes,
       onRequest: ({ bytes, rawBytes, latencyMs }) => this.#recorder.request(bytes, rawBytes, latencyMs),
     });
     // Opened a tick later, once a subclass's constructor has run: its hooks may use its own fields.
@@ -244,7 +239,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const letter = await this.store.discardDeadLetter(opId);
     if (!letter) throw new SyncLensError("not_found", `No dead letter with opId ${opId}`);
     this.forgetDeadLetter(letter.itemId);
-    this.tabs?.post({ type: "queue" });
+    this.trace({ type: "letters", requeued: false });
     this.emitStatus();
     this.kick();
   }
@@ -306,7 +301,6 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribe();
-    this.tabs?.close();
     this.#clearTimers();
     clearInterval(this.#intervalTimer);
     this.closing.abort();
@@ -330,10 +324,9 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       this.store.close();
       throw new ClientClosedError();
     }
-    this.#lock = createDrainLock(this.options.name, this.store, newOperationId());
-    this.tabs = openTabChannel(this.options.name, (message) => this.#onTabMessage(message));
-    await this.refreshCounts();
+    this.#lock = this.createDrainLock();
     await this.opened();
+    await this.refreshCounts();
     this.#unsubscribe = this.#environment.subscribe({
       online: () =>
         void this.connectivity.probe().then(() => {
@@ -362,7 +355,12 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     return SyncStore.open(this.options.indexedDB, this.options.name);
   }
 
-  /** The database is open and the counters are loaded. */
+  /** One drain at a time per database, across tabs and workers (see drain-lock.ts). */
+  protected createDrainLock(): DrainLock {
+    return webLocksDrainLock(this.options.name) ?? NO_DRAIN_LOCK;
+  }
+
+  /** The database is open; the counters are loaded next. */
   protected async opened(): Promise<void> {}
 
   /** Local items changed (a write, a pull, a resolution), committed. */
@@ -384,16 +382,26 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     return false;
   }
 
-  /** Whether a 409 with the server's record parks a conflict; in the core it dead-letters the operation. */
-  protected parksConflicts(): boolean {
+  /** The request for an operation, from the item's last synced copy. */
+  protected wireOp(op: PendingOperation, base: ServerVersion | undefined): WireOp {
+    return toWireOp(op, base);
+  }
+
+  /** Sends a batch's requests; one outcome per request. Throws only when the client is closing. */
+  protected send(wires: WireOp[]): Promise<SendOutcome[]> {
+    return this.transport.send(wires, this.closing.signal);
+  }
+
+  /** Whether a 409 is to be parked as a conflict (then `conflictsFound` follows); in the core it is dead-lettered. */
+  protected parkConflict(_op: PendingOperation, _outcome: FailedOutcome): boolean {
     return false;
   }
 
-  /** Conflicts a batch's replies parked. */
-  protected async conflictsFound(_conflicts: Conflict<T>[]): Promise<void> {}
+  /** The conflicts `parkConflict` took are to be parked (the batch is settled, their operations still queued). */
+  protected async conflictsFound(): Promise<void> {}
 
-  /** A timeline entry: what happened, about which item and operation. */
-  protected record(_type: SyncLogEvent["type"], _summary: string, _itemId?: string, _opId?: string): void {}
+  /** What the core did (see trace.ts). */
+  protected trace(_event: CoreTrace): void {}
 
   protected assertOpen(): void {
     if (this.#closed) throw new ClientClosedError();
@@ -416,12 +424,9 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.pending += effect.queueDelta;
     if (this.pending === 0) this.#oldestPendingAt = null;
     const { op } = effect;
-    this.tabs?.post({ type: "write", id, kind });
-    this.record("write", `${kind} ${id}${op ? ` (${op.type})` : " (cancelled a pending create)"}`, id, op?.opId);
+    this.trace({ type: "write", kind, id, effect });
     if (op && effect.head && !this.#deadItems.has(id)) this.unloadHeads.remember(op, effect.base);
     else if (!op) this.unloadHeads.forgetItem(id);
-    if (op) this.#queueChanged(effect.queueDelta > 0 ? [op] : [], effect.queueDelta > 0 ? [] : [op], []);
-    else if (effect.dropped !== undefined) this.#queueChanged([], [], [effect.dropped]);
     this.emitStatus();
     if (this.options.triggers.onWrite) this.kick();
   }
@@ -543,25 +548,15 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean; stop: boolean }> {
     for (const op of ops) this.#inFlight.add(op.seq);
-    this.#queueChanged([], ops, []);
-    this.record("send", ops.length === 1 ? `${ops[0]!.type} ${ops[0]!.itemId}` : `batch of ${ops.length}`);
-    const sentAt = Date.now();
+    this.trace({ type: "send", ops });
     try {
       let outcomes: SendOutcome[];
       try {
-        outcomes = await this.transport.send(
-          ops.map((op) => toWireOp(op, versions.get(op.itemId), this.options.deltaPush && this.transport.patchSupported)),
-          this.closing.signal,
-        );
+        outcomes = await this.send(ops.map((op) => this.wireOp(op, versions.get(op.itemId))));
       } catch (error) {
         if (!this.closing.signal.aborted) throw error;
         await this.store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
         return { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, stop: true };
-      }
-      const receivedAt = Date.now();
-      for (const outcome of outcomes) {
-        const updatedAt = outcome.kind === "ok" ? Date.parse(acceptedRecord(outcome.body).updatedAt ?? "") : Number.NaN;
-        if (!Number.isNaN(updatedAt)) this.transport.noteServerTime(updatedAt, sentAt, receivedAt);
       }
       return await this.#settle(ops, outcomes);
     } finally {
@@ -575,6 +570,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     let unreachable = false;
     let pause = false;
     let firstError: SyncLensError | null = null;
+    let conflicts = 0;
     ops.forEach((op, index) => {
       const outcome = outcomes[index]!;
       if (outcome.kind === "ok") {
@@ -588,10 +584,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         this.rerun = true;
         return;
       }
-      const current = verdict.action === "conflict" && this.parksConflicts() ? serverCurrent(outcome) : undefined;
-      if (current !== undefined) {
+      if (verdict.action === "conflict" && this.parkConflict(op, outcome)) {
+        conflicts++;
         this.#recorder.outcome("failure");
-        actions.push({ kind: "conflict", op, server: current, serverDeleted: !current?.value, localUpdatedAt: op.updatedAt + this.transport.clockOffsetMs });
+        actions.push({ kind: "release", op, conflict: true });
         return;
       }
       const error = attemptError(outcome, now);
@@ -614,16 +610,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       }
     });
     const settled = await this.store.settle(actions, now);
-    const counts = Object.entries(countBy(actions.map((action) => action.kind))).map(([kind, n]) => `${n} ${kind}`);
-    this.record("reply", counts.join(", "));
-    for (const op of settled.retried) {
-      const last = op.errors[op.errors.length - 1];
-      this.record("retry", `${op.itemId} again in ${Math.max(0, op.nextAttemptAt - now)} ms (${last?.message ?? "failed"})`, op.itemId, op.opId);
-    }
     this.pending -= settled.acked.length + settled.dead.length;
     this.#oldestPendingAt = settled.oldestPendingAt;
     for (const op of [...settled.acked, ...settled.dead]) this.unloadHeads.forget(op.seq);
-    this.#queueChanged([], settled.retried, [...settled.acked, ...settled.dead].map((op) => op.seq));
+    this.trace({ type: "settled", actions, settled, now });
     const versionBySeq = new Map(actions.flatMap((a) => (a.kind === "ack" ? [[a.op.seq, a.version] as const] : [])));
     for (const op of settled.acked) {
       this.events.emit("synced", { opId: op.opId, itemId: op.itemId, type: op.type, version: versionBySeq.get(op.seq) ?? 0 });
@@ -632,7 +622,6 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       this.#deadItems.set(letter.itemId, (this.#deadItems.get(letter.itemId) ?? 0) + 1);
       this.#deadCount++;
       this.events.emit("deadletter", letter as DeadLetter<T>);
-      this.record("deadletter", `${letter.itemId}: ${letter.reason} (${letter.errors[letter.errors.length - 1]?.message ?? ""})`, letter.itemId, letter.opId);
     }
     if (firstError) {
       this.lastError = firstError;
@@ -640,15 +629,14 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }
     if (pause) this.authPaused = true;
     if (unreachable) this.connectivity.set(false);
-    if (settled.acked.length + settled.dead.length > 0) this.tabs?.post({ type: "queue" });
     this.emitStatus();
-    if (settled.conflicts.length > 0) await this.conflictsFound(settled.conflicts as Conflict<T>[]);
+    if (conflicts > 0) await this.conflictsFound();
     return {
       pushed: settled.acked.length,
       retried: settled.retried.length,
       dead: settled.dead.length,
-      conflicts: settled.conflicts.length,
-      failed: firstError !== null && settled.conflicts.length === 0,
+      conflicts,
+      failed: firstError !== null && conflicts === 0,
       stop: pause || unreachable,
     };
   }
@@ -664,19 +652,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }, Math.max(0, at - Date.now()));
   }
 
-  // ---- other tabs ----
-
-  #onTabMessage(message: TabMessage): void {
-    if (this.#closed) return;
-    if (message.type === "write") this.events.emit("change", { type: message.kind, id: message.id, source: "tab" });
-    if (this.#countsRefreshScheduled) return;
-    this.#countsRefreshScheduled = true;
-    setTimeout(() => void this.refreshCounts(), 0);
-  }
-
   /** Re-reads the shared queue's counters after another tab changed it. */
   protected async refreshCounts(): Promise<void> {
-    this.#countsRefreshScheduled = false;
     try {
       const [pending, oldest, deadIds, conflicts] = await Promise.all([
         this.store.countPending(),
@@ -690,7 +667,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       this.#deadItems.clear();
       for (const id of deadIds) this.#deadItems.set(id, (this.#deadItems.get(id) ?? 0) + 1);
       this.#deadCount = deadIds.length;
-      this.queueReset();
+      this.trace({ type: "counts" });
       this.emitStatus();
     } catch (error) {
       if (!this.#closed) this.reportError(error);
@@ -709,8 +686,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }
     this.pending += letters.length;
     this.#oldestPendingAt = await this.store.oldestPendingAt();
-    this.queueReset();
-    this.tabs?.post({ type: "queue" });
+    this.trace({ type: "letters", requeued: true });
     this.emitStatus();
     this.kick();
     return letters.length;
@@ -725,15 +701,6 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   // ---- plumbing ----
 
-  #queueChanged(added: PendingOperation[], changed: PendingOperation[], removed: number[]): void {
-    if (!this.events.has("queue") || added.length + changed.length + removed.length === 0) return;
-    this.events.emit("queue", { added, changed, removed } as QueueChange<T>);
-  }
-
-  protected queueReset(): void {
-    if (this.events.has("queue")) this.events.emit("queue", { reset: true });
-  }
-
   #clearTimers(): void {
     clearTimeout(this.#wakeTimer);
     this.connectivity.stop();
@@ -745,7 +712,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const status = this.status;
     const last = this.#lastStatus;
     if (last && (Object.keys(status) as (keyof SyncStatus)[]).every((key) => status[key] === last[key])) return;
-    if (status.state !== this.#lastState) this.record("status", `${this.#lastState} -> ${status.state}`);
+    if (status.state !== this.#lastState) this.trace({ type: "status", from: this.#lastState, to: status.state });
     this.#lastState = status.state;
     this.#lastStatus = status;
     this.events.emit("status", status);
@@ -761,12 +728,6 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #emptyResult(skipped: NonNullable<SyncResult["skipped"]>): SyncResult {
     return { pushed: 0, pulled: 0, conflicts: 0, retried: 0, deadLettered: 0, remaining: this.pending, durationMs: 0, skipped };
   }
-}
-
-function countBy(keys: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
-  return counts;
 }
 
 /** Lets Node exit while a client is open; browsers have no such thing. */

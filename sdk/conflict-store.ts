@@ -1,5 +1,5 @@
 import { equal, type Conflict, type Resolution } from "./conflicts";
-import { guard, newOperation, synced, withValue, type SyncStore } from "./store";
+import { guard, newOperation, synced, withValue, type ServerVersion, type SyncStore } from "./store";
 import type { OperationType, PendingOperation, SyncItem } from "./types";
 
 /**
@@ -8,6 +8,42 @@ import type { OperationType, PendingOperation, SyncItem } from "./types";
  * Failure modes: both reject with `StorageError` when IndexedDB fails; a resolution is one transaction,
  * so it is applied whole or not at all.
  */
+
+/** A write the server refused for a version mismatch (409), with the server's current record. */
+export interface RefusedWrite {
+  op: PendingOperation;
+  /** The server's record; null when the server has deleted the item. */
+  server: ServerVersion | null;
+  /** The local edit's time on the server's clock (for latest-wins). */
+  localUpdatedAt: number;
+}
+
+/**
+ * Parks a conflict for each refused write, in one transaction, with the item's local value and its last
+ * synced copy (the merge base). The refused operations stay queued (their items wait) until resolved.
+ */
+export async function parkConflicts(store: SyncStore, refused: readonly RefusedWrite[], now: number): Promise<Conflict[]> {
+  return guard("park conflicts", async () => {
+    const tx = store.db.transaction(["items", "versions", "conflicts"], "readwrite");
+    const reads = await Promise.all(refused.map(({ op }) => Promise.all([tx.objectStore("items").get(op.itemId), tx.objectStore("versions").get(op.itemId)])));
+    const conflicts = refused.map(({ op, server, localUpdatedAt }, index): Conflict => {
+      const [local, base] = reads[index]!;
+      store.forget(op.itemId);
+      return {
+        id: op.itemId,
+        local: local ?? null,
+        server: server?.value ?? null,
+        base: base?.value ?? null,
+        serverVersion: server?.version ?? 0,
+        serverUpdatedAt: server?.updatedAt ?? null,
+        localUpdatedAt,
+        detectedAt: now,
+      };
+    });
+    await Promise.all([...conflicts.map((conflict) => tx.objectStore("conflicts").put(conflict)), tx.done]);
+    return conflicts;
+  });
+}
 
 /** Conflicts waiting for a resolution, one per item. */
 export async function storedConflicts(store: SyncStore): Promise<Conflict[]> {

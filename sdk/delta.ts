@@ -1,4 +1,8 @@
 import { equal } from "./conflicts";
+import type { SendOutcome } from "./classify";
+import type { ServerVersion } from "./store";
+import type { WireOp } from "./transport";
+import type { PendingOperation } from "./types";
 
 /**
  * The JSON Merge Patch (RFC 7396) that turns `base` into `next`: changed fields only, `null` for removed
@@ -29,4 +33,19 @@ export function mergePatch(base: Record<string, unknown>, next: Record<string, u
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Delta push: a write of an item the server has goes as a `PATCH` with the JSON Merge Patch from the item's last synced copy
+ * (the base cannot change while the operation is pending, so every retry sends the same patch). Deletes,
+ * creates and changes a merge patch cannot express keep their whole-item request.
+ */
+export function asPatch(wire: WireOp, op: PendingOperation, base: ServerVersion | undefined): WireOp {
+  const patch = base?.value && op.value ? mergePatch(base.value as unknown as Record<string, unknown>, op.value as unknown as Record<string, unknown>) : undefined;
+  return patch ? { ...wire, method: "PATCH", body: patch } : wire;
+}
+
+/** Whether a reply to a `PATCH` says the server does not take PATCH at all (then whole items are sent). */
+export function refusesPatch(wire: WireOp, outcome: SendOutcome): boolean {
+  return wire.method === "PATCH" && outcome.kind === "http" && [405, 415, 501].includes(outcome.status);
 }

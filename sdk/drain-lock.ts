@@ -5,8 +5,10 @@ import { guard, type SyncStore } from "./store";
  *
  * - With the Web Locks API: an exclusive lock named after the database, taken only if free. The browser
  *   releases it when its holder's tab or worker goes away, so a dead holder never blocks the queue.
- * - Without it (Node, old browsers): a lease record in IndexedDB, renewed while the drain runs. A holder
- *   that dies stops renewing, and the lease is free again after `LEASE_MS`.
+ * - Without it (Node, old browsers), the full client uses a lease record in IndexedDB, renewed while the
+ *   drain runs. A holder that dies stops renewing, and the lease is free again after `LEASE_MS`. The
+ *   core client has no lease: there, drains of two tabs may overlap, and the server's idempotency keys
+ *   keep that from applying anything twice.
  *
  * Failure modes: a busy lock is not an error; `run` reports `ran: false` and the caller retries later. A
  * storage failure while taking the lease rejects with `StorageError`.
@@ -21,16 +23,23 @@ interface LockManagerLike {
   request<R>(name: string, options: { ifAvailable: boolean }, callback: (lock: unknown) => Promise<R>): Promise<R>;
 }
 
-export function createDrainLock(databaseName: string, store: SyncStore, owner: string): DrainLock {
+/** An exclusive Web Lock named after the database, taken only if free; undefined where Web Locks are missing. */
+export function webLocksDrainLock(databaseName: string): DrainLock | undefined {
   const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
-  if (locks && typeof locks.request === "function") {
-    return {
-      run: (task) =>
-        locks.request(`synclens:${databaseName}:drain`, { ifAvailable: true }, async (lock) =>
-          lock ? { ran: true as const, value: await task() } : { ran: false as const },
-        ),
-    };
-  }
+  if (!locks || typeof locks.request !== "function") return undefined;
+  return {
+    run: (task) =>
+      locks.request(`synclens:${databaseName}:drain`, { ifAvailable: true }, async (lock) =>
+        lock ? { ran: true as const, value: await task() } : { ran: false as const },
+      ),
+  };
+}
+
+/** No lock across tabs: every drain runs (a client's own drains still never overlap). */
+export const NO_DRAIN_LOCK: DrainLock = { run: async (task) => ({ ran: true, value: await task() }) };
+
+/** A lease record in the database's `meta` store, renewed while the drain runs. */
+export function leaseDrainLock(store: SyncStore, owner: string): DrainLock {
   return {
     async run(task) {
       if (!(await tryLease(store, owner, Date.now(), LEASE_MS))) return { ran: false };

@@ -1,7 +1,11 @@
-import { classify } from "./classify";
+import { classify, type SendOutcome } from "./classify";
+import { ClockOffset } from "./clock-offset";
+import { gzipAbove } from "./compression";
 import { Client, type CoreSyncClient } from "./client";
 import { resolveBuiltIn, type Conflict, type ConflictStrategy, type Resolution } from "./conflicts";
-import { resolveStoredConflict, storedConflicts } from "./conflict-store";
+import { parkConflicts, resolveStoredConflict, storedConflicts, type RefusedWrite } from "./conflict-store";
+import { asPatch, refusesPatch } from "./delta";
+import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "./drain-lock";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
 import { SyncLensError, SyncRequestError } from "./errors";
 import { EventLog, type SyncLogEvent } from "./event-log";
@@ -9,10 +13,13 @@ import { resolveFeatureOptions, type FeatureOptions, type ReadPolicy, type SyncC
 import { ItemMirror } from "./mirror";
 import { resolveOptions, type ResolvedOptions } from "./options";
 import { applyPull, fetchChanges, pullCursor } from "./pull";
-import { attemptError } from "./replies";
+import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "./replies";
 import { describeOptions, redactPayloads, type SyncSnapshot } from "./snapshot";
-import { SyncStore } from "./store";
-import type { SyncEvents, SyncItem, SyncResult } from "./types";
+import { SyncStore, type ServerVersion } from "./store";
+import { openTabChannel, type TabChannel, type TabMessage } from "./tab-channel";
+import { queueChangeOf, tabMessageOf, timelineEntries, type CoreTrace } from "./trace";
+import type { WireOp } from "./transport";
+import type { PendingOperation, QueueChange, SyncEvents, SyncItem, SyncResult } from "./types";
 import { assertValidId, assertValidResolution } from "./validate";
 import { SDK_VERSION } from "./version";
 
@@ -74,12 +81,22 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   #mirror: ItemMirror<T> | undefined;
   /** Cleared when the server answers that it has no change feed (remembered for the client's lifetime). */
   #feedSupported = true;
+  /** Cleared when the server refuses PATCH: whole items from then on. */
+  #patchSupported = true;
+  readonly #clock = new ClockOffset();
+  /** Writes refused with a 409 in the batch being settled, parked by `conflictsFound`. */
+  readonly #refused: RefusedWrite[] = [];
+  #tabs: TabChannel | undefined;
+  #countsRefreshScheduled = false;
+  #closed = false;
 
   constructor(options: ResolvedOptions, features: FeatureOptions<T>, environment: EnvironmentSignals) {
     super(options, environment);
     this.#features = features;
     this.#strategy = features.conflict;
     this.#log = new EventLog(features.eventLogSize);
+    if (features.compressAboveBytes !== Number.POSITIVE_INFINITY) this.transport.compress = gzipAbove(features.compressAboveBytes);
+    this.transport.onReply = (date, sentAt, receivedAt) => this.#clock.noteDateHeader(date, sentAt, receivedAt);
   }
 
   override async get(id: string, options: ReadOptions = {}): Promise<T | undefined> {
@@ -103,6 +120,12 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
 
   override on<K extends keyof SyncEvents<T>>(event: K, listener: (payload: SyncEvents<T>[K]) => void): () => void {
     return this.events.on(event, listener);
+  }
+
+  override async close(): Promise<void> {
+    this.#closed = true;
+    this.#tabs?.close();
+    await super.close();
   }
 
   timeline(): SyncLogEvent[] {
@@ -151,7 +174,12 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     return SyncStore.open(this.options.indexedDB, this.options.name, this.#features.storage !== undefined);
   }
 
+  protected override createDrainLock(): DrainLock {
+    return webLocksDrainLock(this.options.name) ?? leaseDrainLock(this.store, newOperationId());
+  }
+
   protected override async opened(): Promise<void> {
+    this.#tabs = openTabChannel(this.options.name, (message) => this.#onTabMessage(message));
     const { storage } = this.#features;
     if (!storage) return;
     this.#mirror = new ItemMirror(this.store, storage, (error) => this.reportError(error));
@@ -183,20 +211,63 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     return pulled.failed;
   }
 
-  protected override parksConflicts(): boolean {
+  protected override wireOp(op: PendingOperation, base: ServerVersion | undefined): WireOp {
+    const wire = super.wireOp(op, base);
+    return this.#features.deltaPush && this.#patchSupported ? asPatch(wire, op, base) : wire;
+  }
+
+  /** Also refines the clock offset from the writes' `updatedAt`, and falls back to whole items when PATCH is refused. */
+  protected override async send(wires: WireOp[]): Promise<SendOutcome[]> {
+    const sentAt = Date.now();
+    const outcomes = await super.send(wires);
+    const receivedAt = Date.now();
+    return outcomes.map((outcome, index) => {
+      const updatedAt = outcome.kind === "ok" ? Date.parse(acceptedRecord(outcome.body).updatedAt ?? "") : Number.NaN;
+      if (!Number.isNaN(updatedAt)) this.#clock.note(updatedAt, sentAt, receivedAt);
+      if (!refusesPatch(wires[index]!, outcome) || outcome.kind !== "http") return outcome;
+      this.#patchSupported = false; // the refused operations go again at once
+      return { kind: "resend", message: `The server refused PATCH (HTTP ${outcome.status}); sending whole items` };
+    });
+  }
+
+  /** A 409 that carries the server's record is parked; one without it (a server off-protocol) is dead-lettered. */
+  protected override parkConflict(op: PendingOperation, outcome: FailedOutcome): boolean {
+    const server = serverCurrent(outcome);
+    if (server === undefined) return false;
+    this.#refused.push({ op, server, localUpdatedAt: op.updatedAt + this.#clock.ms });
     return true;
   }
 
-  protected override conflictsFound(conflicts: Conflict<T>[]): Promise<void> {
-    return this.#handleConflicts(conflicts, true);
+  protected override async conflictsFound(): Promise<void> {
+    const conflicts = await parkConflicts(this.store, this.#refused.splice(0), Date.now());
+    await this.#handleConflicts(conflicts as Conflict<T>[], true);
   }
 
-  protected override record(type: SyncLogEvent["type"], summary: string, itemId?: string, opId?: string): void {
-    const event: SyncLogEvent = { at: Date.now(), type, summary };
-    if (itemId !== undefined) event.itemId = itemId;
-    if (opId !== undefined) event.opId = opId;
+  protected override trace(event: CoreTrace): void {
+    for (const entry of timelineEntries(event)) this.#record(entry);
+    const change = this.events.has("queue") ? queueChangeOf(event) : undefined;
+    if (change) this.events.emit("queue", change as QueueChange<T>);
+    const message = tabMessageOf(event);
+    if (message) this.#tabs?.post(message);
+  }
+
+  #record(entry: Omit<SyncLogEvent, "at">): void {
+    const event: SyncLogEvent = { at: Date.now(), ...entry };
     this.#log.record(event);
     this.events.emit("log", event);
+  }
+
+  // ---- other tabs ----
+
+  #onTabMessage(message: TabMessage): void {
+    if (this.#closed) return;
+    if (message.type === "write") this.events.emit("change", { type: message.kind, id: message.id, source: "tab" });
+    if (this.#countsRefreshScheduled) return;
+    this.#countsRefreshScheduled = true;
+    setTimeout(() => {
+      this.#countsRefreshScheduled = false;
+      void this.refreshCounts();
+    }, 0);
   }
 
   // ---- pull and conflicts ----
@@ -226,15 +297,15 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
         totals.failed = true;
         break;
       }
-      const { applied, conflicts } = await applyPull(this.store, page.changes, page.cursor, Date.now(), this.transport.clockOffsetMs);
+      const { applied, conflicts } = await applyPull(this.store, page.changes, page.cursor, Date.now(), this.#clock.ms);
       cursor = page.cursor;
-      this.record("pull", `${applied.length} applied, ${conflicts.length} conflicts`);
+      this.#record({ type: "pull", summary: `${applied.length} applied, ${conflicts.length} conflicts` });
       totals.applied += applied.length;
       totals.conflicts += conflicts.length;
       for (const change of applied) {
         this.events.emit("change", change.deleted ? { type: "delete", id: change.id, source: "remote" } : { type: "save", id: change.id, value: change.value as T, source: "remote" });
       }
-      if (applied.length > 0) this.tabs?.post({ type: "queue" });
+      if (applied.length > 0) this.#tabs?.post({ type: "queue" });
       if (conflicts.length > 0) await this.#handleConflicts(conflicts as Conflict<T>[], true);
       await this.itemsChanged();
       if (!page.hasMore) break;
@@ -248,7 +319,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     for (const conflict of conflicts) {
       if (announce) {
         this.events.emit("conflict", conflict);
-        this.record("conflict", `${conflict.id}: server has version ${conflict.serverVersion}`, conflict.id);
+        this.#record({ type: "conflict", summary: `${conflict.id}: server has version ${conflict.serverVersion}`, itemId: conflict.id });
       }
       let resolution: Resolution<T> | undefined;
       try {
@@ -268,10 +339,10 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     if (!outcome) return false;
     this.unloadHeads.forgetItem(id);
     if (outcome.queueDelta > 0) this.rerun = true;
-    this.record("resolved", `${id}: ${typeof resolution === "string" ? resolution : "new value"}`, id);
+    this.#record({ type: "resolved", summary: `${id}: ${typeof resolution === "string" ? resolution : "new value"}`, itemId: id });
     await this.itemsChanged();
     this.events.emit("change", outcome.value ? { type: "save", id, value: outcome.value as T, source: "remote" } : { type: "delete", id, source: "remote" });
-    this.tabs?.post({ type: "queue" });
+    this.#tabs?.post({ type: "queue" });
     return true;
   }
 

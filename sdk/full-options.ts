@@ -21,6 +21,10 @@ export interface SyncClientOptions<T extends SyncItem = SyncItem> extends CoreSy
    * while online, cache-first offline), `cache-only` (never touches the network). Overridable per call.
    */
   read?: ReadPolicy;
+  /** Send updates as a JSON Merge Patch of the changed fields (`PATCH`) when the server takes it. Default true. */
+  deltaPush?: boolean;
+  /** Gzip request bodies larger than this many bytes (`Content-Encoding: gzip`); `false` never. Default 1024. */
+  compressAboveBytes?: number | false;
   /** Pull the server's change feed after each push. Default true. */
   pull?: boolean;
   /** Changes per feed page. Default 100 (1..1000). */
@@ -50,6 +54,8 @@ export interface FeatureOptions<T extends SyncItem = SyncItem> {
   mergeTie: TieRule;
   pull: boolean;
   pullPageSize: number;
+  deltaPush: boolean;
+  compressAboveBytes: number;
   eventLogSize: number;
   redact: Redactor;
   storage: ItemStorage<T> | undefined;
@@ -66,12 +72,15 @@ export function resolveFeatureOptions<T extends SyncItem>(options: SyncClientOpt
   if (!["server", "local", "latest"].includes(mergeTie)) throw new InvalidOptionsError("mergeTie", "expected server, local or latest");
   const read = options.read ?? "cache-first";
   if (!READ_POLICIES.includes(read)) throw new InvalidOptionsError("read", `expected ${READ_POLICIES.join(", ")}`);
+  const compress = options.compressAboveBytes ?? 1024;
   return {
     read,
     conflict,
     mergeTie,
     pull: flag("pull", options.pull),
     pullPageSize: integer("pullPageSize", options.pullPageSize, 100, 1, 1000),
+    deltaPush: flag("deltaPush", options.deltaPush),
+    compressAboveBytes: compress === false ? Number.POSITIVE_INFINITY : integer("compressAboveBytes", compress, 1024, 0),
     eventLogSize: integer("eventLogSize", options.eventLogSize, 200, 0, 10_000),
     storage: resolveStorage(options.storage, options.name),
     redact: typeof options.redact === "function" ? options.redact : redactSecrets,

@@ -36,10 +36,6 @@ export interface CoreSyncClientOptions {
   triggers?: Partial<TriggerOptions>;
   /** The IndexedDB factory. Default `globalThis.indexedDB` (in Node, e.g. `fake-indexeddb`). */
   indexedDB?: IDBFactory;
-  /** Send updates as a JSON Merge Patch of the changed fields (`PATCH`) when the server takes it. Default true. */
-  deltaPush?: boolean;
-  /** Gzip request bodies larger than this many bytes (`Content-Encoding: gzip`); `false` never. Default 1024. */
-  compressAboveBytes?: number | false;
   /** @internal Browser signals; tests replace them. */
   environment?: EnvironmentSignals;
 }
@@ -58,8 +54,6 @@ export interface TriggerOptions {
 }
 
 export interface ResolvedOptions {
-  deltaPush: boolean;
-  compressAboveBytes: number;
   name: string;
   endpoint: string;
   batchSize: number;
@@ -106,10 +100,7 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
     throw new InvalidOptionsError("pingUrl", "expected an absolute http(s) URL or false");
   }
   const triggers = options.triggers ?? {};
-  const compress = options.compressAboveBytes ?? 1024;
   return {
-    deltaPush: flag("deltaPush", options.deltaPush),
-    compressAboveBytes: compress === false ? Number.POSITIVE_INFINITY : integer("compressAboveBytes", compress, 1024, 0),
     name,
     endpoint: base,
     batchSize: integer("batchSize", options.batchSize, 50, 1, MAX_BATCH_SIZE),

@@ -85,16 +85,15 @@ export interface WriteEffect {
 /** How a batch's replies are committed: one entry per operation sent. */
 export type SettleAction =
   | { kind: "ack"; op: PendingOperation; version: number; deleted: boolean; value?: SyncItem; updatedAt?: string }
-  | { kind: "conflict"; op: PendingOperation; server: ServerVersion | null; serverDeleted: boolean; localUpdatedAt: number }
   | { kind: "retry"; op: PendingOperation; error: AttemptError; nextAttemptAt: number }
   | { kind: "dead"; op: PendingOperation; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown } }
-  | { kind: "release"; op: PendingOperation };
+  /** Not a failure of the operation: it goes again as it is (`conflict`: parked as a conflict meanwhile). */
+  | { kind: "release"; op: PendingOperation; conflict?: true };
 
 export interface SettleResult {
   acked: PendingOperation[];
   dead: DeadLetter[];
   retried: PendingOperation[];
-  conflicts: Conflict[];
   /** `createdAt` of the first operation left in the outbox. */
   oldestPendingAt: number | null;
 }
@@ -353,14 +352,13 @@ export class SyncStore {
    */
   async settle(actions: readonly SettleAction[], now: number): Promise<SettleResult> {
     return guard("record sync results", async () => {
-      const tx = this.db.transaction(["outbox", "deadLetters", "versions", "items", "conflicts"], "readwrite");
+      const tx = this.db.transaction(["outbox", "deadLetters", "versions"], "readwrite");
       const outbox = tx.objectStore("outbox");
       const versions = tx.objectStore("versions");
-      const result: SettleResult = { acked: [], dead: [], retried: [], conflicts: [], oldestPendingAt: null };
+      const result: SettleResult = { acked: [], dead: [], retried: [], oldestPendingAt: null };
       const writes: Promise<unknown>[] = [];
-      const acked = actions.filter((action) => action.kind !== "dead" && action.kind !== "retry" && action.kind !== "release");
+      const acked = actions.filter((action) => action.kind === "ack");
       const known = await Promise.all(acked.map((action) => versions.get(action.op.itemId)));
-      const locals = await Promise.all(acked.map((action) => (action.kind === "conflict" ? tx.objectStore("items").get(action.op.itemId) : undefined)));
       for (const action of actions) {
         const { op } = action;
         switch (action.kind) {
@@ -374,24 +372,6 @@ export class SyncStore {
               writes.push(versions.put(synced(op.itemId, action.version, action.value ?? op.value, action.updatedAt)));
             }
             result.acked.push(op);
-            break;
-          }
-          case "conflict": {
-            // The operation stays queued (the server refused it, so rewriting is safe) until resolved.
-            const index = acked.indexOf(action);
-            const conflict: Conflict = {
-              id: op.itemId,
-              local: locals[index] ?? null,
-              server: action.serverDeleted ? null : action.server?.value ?? null,
-              base: known[index]?.value ?? null,
-              serverVersion: action.server?.version ?? 0,
-              serverUpdatedAt: action.server?.updatedAt ?? null,
-              localUpdatedAt: action.localUpdatedAt,
-              detectedAt: now,
-            };
-            writes.push(tx.objectStore("conflicts").put(conflict), outbox.put({ ...op, nextAttemptAt: now }));
-            this.forget(op.itemId);
-            result.conflicts.push(conflict);
             break;
           }
           case "retry": {

@@ -1,8 +1,7 @@
 import { parseRetryAfter } from "./backoff";
 import type { SendOutcome } from "./classify";
-import { mergePatch } from "./delta";
 import type { ServerVersion } from "./store";
-import type { PendingOperation, SyncItem } from "./types";
+import type { PendingOperation } from "./types";
 
 /** One write as it goes on the wire (see docs/protocol.md). */
 export interface WireOp {
@@ -21,8 +20,6 @@ export interface TransportOptions {
   fetch: typeof fetch;
   headers: HeadersInput | undefined;
   timeoutMs: number;
-  /** Request bodies larger than this many bytes are gzipped (where CompressionStream exists). */
-  compressAboveBytes: number;
   /** Called once per HTTP request that got a reply or failed, for metrics: body bytes before and after gzip. */
   onRequest: (info: { bytes: number; rawBytes: number; latencyMs: number }) => void;
 }
@@ -38,28 +35,16 @@ const PER_ITEM_CONCURRENCY = 4;
 export const KEEPALIVE_BUDGET_BYTES = 60 * 1024;
 
 /**
- * Builds the request for an operation from the item's last synced copy: `If-Match` on its version (or
- * `If-None-Match: *` for an item the server has not got), and, for an update with `patch`, only the
- * fields changed since that copy as a JSON Merge Patch. The base cannot change while the operation is
- * pending, so every retry sends the same body under the same key.
+ * Builds the request for an operation from the item's last synced copy: `If-Match` on its version, or
+ * `If-None-Match: *` for an item the server has not got. The base cannot change while the operation is
+ * pending, so every retry sends the same request under the same key.
  */
-export function toWireOp(op: PendingOperation, base: ServerVersion | undefined, patch = false): WireOp {
+export function toWireOp(op: PendingOperation, base: ServerVersion | undefined): WireOp {
   const wire: WireOp = { opId: op.opId, id: op.itemId, method: op.type === "delete" ? "DELETE" : "PUT" };
   if (base) wire.ifMatch = base.version;
   else if (op.type !== "delete") wire.ifNoneMatch = "*";
-  if (op.type === "delete") return wire;
-  const delta = patch && base?.value && op.value ? mergePatch(asRecord(base.value), asRecord(op.value)) : undefined;
-  if (delta) {
-    wire.method = "PATCH";
-    wire.body = delta;
-  } else {
-    wire.body = op.value;
-  }
+  if (op.type !== "delete") wire.body = op.value;
   return wire;
-}
-
-function asRecord(item: SyncItem): Record<string, unknown> {
-  return item as unknown as Record<string, unknown>;
 }
 
 /**
@@ -72,10 +57,10 @@ function asRecord(item: SyncItem): Record<string, unknown> {
  */
 export class HttpTransport {
   #batchSupported = true;
-  #patchSupported = true;
-  /** Server clock minus client clock (0 until measured), and how uncertain that estimate is. */
-  #clockOffsetMs = 0;
-  #offsetUncertaintyMs = Number.POSITIVE_INFINITY;
+  /** Gzips a request body worth compressing; undefined sends it as it is. Set by the full client. */
+  compress?: (body: string) => Promise<Blob> | undefined;
+  /** Sees each reply's `Date` header, with when the request left and the reply came. Set by the full client. */
+  onReply?: (date: string | null, sentAt: number, receivedAt: number) => void;
   /** The headers of the last request, for the pagehide flush, which cannot await a headers function. */
   #lastHeaders: Record<string, string> = {};
 
@@ -89,38 +74,7 @@ export class HttpTransport {
     this.#options.headers = headers;
   }
 
-  get patchSupported(): boolean {
-    return this.#patchSupported;
-  }
-
-  get clockOffsetMs(): number {
-    return this.#clockOffsetMs;
-  }
-
-  /**
-   * Refines the clock offset from a server time known to fall between `sentAt` and `receivedAt` (a
-   * write's `updatedAt`). An estimate within its own uncertainty is taken as 0: the clocks agree as far
-   * as can be told, and a made-up offset would only reorder close edits at random.
-   */
-  noteServerTime(serverTime: number, sentAt: number, receivedAt: number): void {
-    const uncertainty = (receivedAt - sentAt) / 2 + 1;
-    if (uncertainty > this.#offsetUncertaintyMs * 4) return; // keep a much better earlier estimate
-    const estimate = serverTime - (sentAt + receivedAt) / 2;
-    this.#clockOffsetMs = Math.abs(estimate) <= uncertainty ? 0 : estimate;
-    this.#offsetUncertaintyMs = uncertainty;
-  }
-
   async send(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
-    const outcomes = await this.#send(ops, signal);
-    // A server that does not take PATCH gets whole items from now on; the refused ops go again at once.
-    return outcomes.map((outcome, index) => {
-      if (ops[index]!.method !== "PATCH" || outcome.kind !== "http" || ![405, 415, 501].includes(outcome.status)) return outcome;
-      this.#patchSupported = false;
-      return { kind: "resend", message: `The server refused PATCH (HTTP ${outcome.status}); sending whole items` };
-    });
-  }
-
-  async #send(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
     if (ops.length === 0) return [];
     if (this.#batchSupported) {
       const batch = await this.#sendBatch(ops, signal);
@@ -201,16 +155,15 @@ export class HttpTransport {
     const rawBytes = typeof init.body === "string" ? byteLength(init.body) : 0;
     let bytes = rawBytes;
     try {
-      if (typeof init.body === "string" && rawBytes > this.#options.compressAboveBytes && typeof CompressionStream === "function") {
-        const body = await gzip(init.body);
+      const compressed = typeof init.body === "string" ? this.compress?.(init.body) : undefined;
+      if (compressed) {
+        const body = await compressed;
         bytes = body.size;
         init = { ...init, body, headers: { ...(init.headers as Record<string, string>), "Content-Encoding": "gzip" } };
       }
       const response = await this.#options.fetch(url, { ...init, signal: timeout.signal });
       const text = await response.text();
-      const serverDate = Date.parse(response.headers.get("Date") ?? "");
-      // `Date` has whole seconds: the second it names started up to 1 s before the reply was made.
-      if (!Number.isNaN(serverDate)) this.noteServerTime(serverDate + 500, started - 500, Date.now() + 500);
+      this.onReply?.(response.headers.get("Date"), started, Date.now());
       return {
         kind: "reply",
         status: response.status,
@@ -229,10 +182,6 @@ export class HttpTransport {
       if (countMetrics) this.#options.onRequest({ bytes, rawBytes, latencyMs: Date.now() - started });
     }
   }
-}
-
-async function gzip(text: string): Promise<Blob> {
-  return new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).blob();
 }
 
 function jsonHeaders(base: Record<string, string>): Record<string, string> {
