@@ -72,7 +72,9 @@ export interface SizeFigures {
 }
 
 export interface SizeResults {
-  /** dist/sdk/synclens.bundle.js as built by `npm run build` (SDK + idb, minified): what we ship. */
+  /** dist/sdk/synclens-core.bundle.js as built by `npm run build` (the core SDK + idb, minified): the target's subject. */
+  core: SizeFigures & { path: string };
+  /** dist/sdk/synclens.bundle.js as built by `npm run build` (the full SDK + idb, minified). */
   bundle: SizeFigures & { path: string };
   /** idb alone, bundled and minified the way the shipped bundle is (baseline). */
   idbAlone: SizeFigures;

@@ -1,0 +1,70 @@
+import { IDBFactory } from "fake-indexeddb";
+import { describe, expect, it } from "vitest";
+import { createSyncClient, type CoreSyncClient, type CoreSyncClientOptions, type DeadLetter } from "../../sdk/core";
+import type { Todo } from "../support/client";
+import { useReferenceServer } from "../support/harness";
+
+const harness = useReferenceServer();
+let counter = 0;
+
+/** A core client (`synclens/core`) with a database of its own, closed after the test. */
+function coreClient(options: Partial<CoreSyncClientOptions> = {}): CoreSyncClient<Todo> {
+  const client = createSyncClient<Todo>({
+    name: `core-${++counter}`,
+    endpoint: harness.endpoint,
+    backoff: { baseMs: 5, maxMs: 40 },
+    indexedDB: new IDBFactory(),
+    ...options,
+    triggers: { onWrite: false, intervalMs: 0, ...options.triggers },
+  });
+  harness.onCleanup(() => client.close());
+  return client;
+}
+
+describe("the core client (synclens/core)", () => {
+  it("pushes writes exactly like the full client: coalesced, in one batch, acknowledged with versions", async () => {
+    const todos = coreClient();
+    await todos.save({ id: "a", title: "milk" });
+    await todos.save({ id: "a", title: "oat milk" });
+    await todos.save({ id: "b", title: "bread" });
+    await todos.delete("b");
+    expect((await todos.queue()).map((op) => [op.itemId, op.type])).toEqual([["a", "create"]]);
+    expect(await todos.sync()).toMatchObject({ pushed: 1, pulled: 0, remaining: 0 });
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 1, value: { id: "a", title: "oat milk" } });
+    expect(harness.server.store.get("todos", "b")).toBeNull();
+  });
+
+  it("never pulls: the server's other records stay there", async () => {
+    const writer = coreClient();
+    await writer.save({ id: "a", title: "from elsewhere" });
+    await writer.sync();
+    const reader = coreClient();
+    expect(await reader.sync()).toMatchObject({ pushed: 0, pulled: 0 });
+    expect(await reader.list()).toEqual([]);
+  });
+
+  it("dead-letters a version conflict (409) with the server's reply, instead of resolving it", async () => {
+    const first = coreClient();
+    await first.save({ id: "a", title: "first" });
+    await first.sync();
+    const second = coreClient(); // its own database: it does not know the server has "a"
+    const letters: DeadLetter<Todo>[] = [];
+    second.on("deadletter", (letter) => letters.push(letter));
+    await second.save({ id: "a", title: "second" });
+    expect(await second.sync()).toMatchObject({ pushed: 0, deadLettered: 1, conflicts: 0 });
+    expect(letters).toEqual([expect.objectContaining({ itemId: "a", reason: "conflict", reply: expect.objectContaining({ status: 409 }) })]);
+    expect(second.status).toMatchObject({ state: "error", deadLetters: 1, conflicts: 0, pending: 0 });
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "first" } });
+    await second.discardDeadLetter(letters[0]!.opId);
+    expect(await second.deadLetters()).toEqual([]);
+  });
+
+  it("has none of the full client's methods", () => {
+    const todos = coreClient();
+    for (const method of ["exportSnapshot", "timeline", "conflicts", "resolveConflict"]) expect(method in todos).toBe(false);
+  });
+
+  it("validates its options before anything is opened", () => {
+    expect(() => coreClient({ batchSize: 0 })).toThrow(expect.objectContaining({ code: "invalid_options", option: "batchSize" }));
+  });
+});
