@@ -333,9 +333,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
           if (this.options.triggers.onOnline) this.kick(true);
         }),
       offline: () => this.connectivity.set(false),
-      visible: () => {
-        if (this.options.triggers.onVisible) this.kick(true);
-      },
+      // Other tabs may have drained or written meanwhile: the counters are read again first.
+      visible: () =>
+        void this.refreshCounts().then(() => {
+          if (this.options.triggers.onVisible) this.kick(true);
+        }),
       pagehide: () => {
         if (this.options.triggers.flushOnPageHide) this.#flushOnPageHide();
       },
@@ -610,7 +612,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       }
     });
     const settled = await this.store.settle(actions, now);
-    this.pending -= settled.acked.length + settled.dead.length;
+    // Not below 0: the operations may have been written by another tab this client has not heard of.
+    this.pending = Math.max(0, this.pending - settled.acked.length - settled.dead.length);
     this.#oldestPendingAt = settled.oldestPendingAt;
     for (const op of [...settled.acked, ...settled.dead]) this.unloadHeads.forget(op.seq);
     this.trace({ type: "settled", actions, settled, now });

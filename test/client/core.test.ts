@@ -1,7 +1,8 @@
 import { IDBFactory } from "fake-indexeddb";
 import { describe, expect, it } from "vitest";
+import type { EnvironmentSignals } from "../../sdk/environment";
 import { createSyncClient, type CoreSyncClient, type CoreSyncClientOptions, type DeadLetter } from "../../sdk/core";
-import type { Todo } from "../support/client";
+import { waitFor, type Todo } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 
 const harness = useReferenceServer();
@@ -57,6 +58,28 @@ describe("the core client (synclens/core)", () => {
     expect(harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "first" } });
     await second.discardDeadLetter(letters[0]!.opId);
     expect(await second.deadLetters()).toEqual([]);
+  });
+
+  it("reads its counters again when its page becomes visible, after another tab drained its writes", async () => {
+    let becameVisible = (): void => undefined;
+    const environment: EnvironmentSignals = {
+      browserSaysOnline: () => true,
+      subscribe(handlers) {
+        becameVisible = handlers.visible;
+        return () => undefined;
+      },
+    };
+    const indexedDB = new IDBFactory();
+    const name = `core-shared-${++counter}`;
+    const background = coreClient({ name, indexedDB, environment, triggers: { onVisible: false } });
+    const foreground = coreClient({ name, indexedDB });
+    await background.ready;
+    await background.save({ id: "a", title: "written in the background tab" });
+    expect(await foreground.sync()).toMatchObject({ pushed: 1 });
+    expect(foreground.status.pending).toBe(0);
+    expect(background.status.pending).toBe(1); // no tab messages in the core: it has not heard
+    becameVisible();
+    await waitFor(() => background.status.pending === 0, 5000, "the background tab's counters");
   });
 
   it("has none of the full client's methods", () => {
