@@ -218,6 +218,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
 
   /** Also refines the clock offset from the writes' `updatedAt`, and falls back to whole items when PATCH is refused. */
   protected override async send(wires: WireOp[]): Promise<SendOutcome[]> {
+    this.#refused.length = 0; // what a batch that failed to settle left behind is stale
     const sentAt = Date.now();
     const outcomes = await super.send(wires);
     const receivedAt = Date.now();
