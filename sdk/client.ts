@@ -1,7 +1,7 @@
 import { backoffDelay } from "./backoff";
 import { Connectivity } from "./connectivity";
 import { classify, type SendOutcome } from "./classify";
-import { NO_DRAIN_LOCK, webLocksDrainLock, type DrainLock } from "./drain-lock";
+import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "./drain-lock";
 import { Emitter } from "./emitter";
 import type { CoreTrace } from "./trace";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
@@ -107,7 +107,9 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #deadCount = 0;
   protected conflictCount = 0;
   /** Items held by a dead letter: their later operations wait (per-item order). Value: letters per item. */
-  readonly #deadItems = new Map<string, number>();
+  #deadItems = new Map<string, number>();
+  /** Counts this client's own changes to its counters, so that a concurrent re-read does not undo them. */
+  #localChanges = 0;
   /** Operations being sent: the drain skips them, and writes must not rewrite them. */
   readonly #inFlight = new Set<number>();
   /** Operations fired at pagehide whose attempt mark is not stored yet: writes must not rewrite them. */
@@ -238,6 +240,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     await this.ready;
     const letter = await this.store.discardDeadLetter(opId);
     if (!letter) throw new SyncLensError("not_found", `No dead letter with opId ${opId}`);
+    this.#localChanges++;
     this.forgetDeadLetter(letter.itemId);
     this.trace({ type: "letters", requeued: false });
     this.emitStatus();
@@ -327,23 +330,24 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.#lock = this.createDrainLock();
     await this.opened();
     await this.refreshCounts();
+    await this.itemsChanged(); // finishes what a previous page recorded but did not get to do
+    if (this.#closed) return; // close() ran meanwhile: no listeners, no timers
     this.#unsubscribe = this.#environment.subscribe({
       online: () =>
         void this.connectivity.probe().then(() => {
           if (this.options.triggers.onOnline) this.kick(true);
         }),
       offline: () => this.connectivity.set(false),
-      // Other tabs may have drained or written meanwhile: the counters are read again first.
-      visible: () =>
-        void this.refreshCounts().then(() => {
-          if (this.options.triggers.onVisible) this.kick(true);
-        }),
+      visible: () => {
+        if (this.options.triggers.onVisible) this.#refreshAndKick();
+        else void this.refreshCounts();
+      },
       pagehide: () => {
         if (this.options.triggers.flushOnPageHide) this.#flushOnPageHide();
       },
     });
     if (this.options.triggers.intervalMs > 0) {
-      this.#intervalTimer = setInterval(() => this.kick(true), this.options.triggers.intervalMs);
+      this.#intervalTimer = setInterval(() => this.#refreshAndKick(), this.options.triggers.intervalMs);
       unref(this.#intervalTimer);
     }
     this.emitStatus();
@@ -359,7 +363,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   /** One drain at a time per database, across tabs and workers (see drain-lock.ts). */
   protected createDrainLock(): DrainLock {
-    return webLocksDrainLock(this.options.name) ?? NO_DRAIN_LOCK;
+    return webLocksDrainLock(this.options.name) ?? leaseDrainLock(this.store, newOperationId());
   }
 
   /** The database is open; the counters are loaded next. */
@@ -400,7 +404,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   }
 
   /** The conflicts `parkConflict` took are to be parked (the batch is settled, their operations still queued). */
-  protected async conflictsFound(): Promise<void> {}
+  protected async conflictsFound(_now: number): Promise<void> {}
 
   /** What the core did (see trace.ts). */
   protected trace(_event: CoreTrace): void {}
@@ -422,6 +426,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   }
 
   #afterWrite(effect: WriteEffect, id: string, kind: "save" | "delete"): void {
+    this.#localChanges++;
     if (this.pending === 0 && effect.queueDelta === 1) this.#oldestPendingAt = Date.now();
     this.pending += effect.queueDelta;
     if (this.pending === 0) this.#oldestPendingAt = null;
@@ -519,6 +524,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
             break;
           }
           const batch = await this.store.takeReady(Date.now(), this.options.batchSize, this.#inFlight);
+          this.#setDeadItems(batch.deadItemIds);
           if (batch.ops.length === 0) {
             if (batch.nextDueAt !== null) this.#wake(batch.nextDueAt);
             break;
@@ -612,11 +618,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       }
     });
     const settled = await this.store.settle(actions, now);
+    this.#localChanges++;
     // Not below 0: the operations may have been written by another tab this client has not heard of.
     this.pending = Math.max(0, this.pending - settled.acked.length - settled.dead.length);
     this.#oldestPendingAt = settled.oldestPendingAt;
     for (const op of [...settled.acked, ...settled.dead]) this.unloadHeads.forget(op.seq);
-    this.trace({ type: "settled", actions, settled, now });
     const versionBySeq = new Map(actions.flatMap((a) => (a.kind === "ack" ? [[a.op.seq, a.version] as const] : [])));
     for (const op of settled.acked) {
       this.events.emit("synced", { opId: op.opId, itemId: op.itemId, type: op.type, version: versionBySeq.get(op.seq) ?? 0 });
@@ -626,6 +632,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       this.#deadCount++;
       this.events.emit("deadletter", letter as DeadLetter<T>);
     }
+    this.trace({ type: "settled", actions, settled, now });
     if (firstError) {
       this.lastError = firstError;
       this.events.emit("error", firstError);
@@ -633,7 +640,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (pause) this.authPaused = true;
     if (unreachable) this.connectivity.set(false);
     this.emitStatus();
-    if (conflicts > 0) await this.conflictsFound();
+    if (conflicts > 0) await this.conflictsFound(now);
     return {
       pushed: settled.acked.length,
       retried: settled.retried.length,
@@ -655,21 +662,30 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }, Math.max(0, at - Date.now()));
   }
 
-  /** Re-reads the shared queue's counters after another tab changed it. */
+  /** Other tabs may have drained or written meanwhile: the counters are read again, then a sync may start. */
+  #refreshAndKick(): void {
+    void this.refreshCounts().then(() => this.kick(true));
+  }
+
+  /** Re-reads the shared queue's counters (another tab may have changed the queue). */
   protected async refreshCounts(): Promise<void> {
     try {
-      const [pending, oldest, deadIds, conflicts] = await Promise.all([
-        this.store.countPending(),
-        this.store.oldestPendingAt(),
-        this.store.deadItemIds(),
-        this.store.countConflicts(),
-      ]);
-      this.conflictCount = conflicts;
-      this.pending = pending;
-      this.#oldestPendingAt = oldest;
-      this.#deadItems.clear();
-      for (const id of deadIds) this.#deadItems.set(id, (this.#deadItems.get(id) ?? 0) + 1);
-      this.#deadCount = deadIds.length;
+      for (let attempt = 1; ; attempt++) {
+        const seen = this.#localChanges;
+        const [pending, oldest, deadIds, conflicts] = await Promise.all([
+          this.store.countPending(),
+          this.store.oldestPendingAt(),
+          this.store.deadItemIds(),
+          this.store.countConflicts(),
+        ]);
+        // A write or a settle of this client's raced the reads: they may predate it, so read again.
+        if (seen !== this.#localChanges && attempt < 3) continue;
+        this.conflictCount = conflicts;
+        this.pending = pending;
+        this.#oldestPendingAt = oldest;
+        this.#setDeadItems(deadIds);
+        break;
+      }
       this.trace({ type: "counts" });
       this.emitStatus();
     } catch (error) {
@@ -683,6 +699,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.assertOpen();
     await this.ready;
     const letters = await this.store.retryDeadLetters(opIds, Date.now());
+    this.#localChanges++;
     for (const letter of letters) {
       this.forgetDeadLetter(letter.itemId);
       this.unloadHeads.forgetItem(letter.itemId);
@@ -699,7 +716,18 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const left = (this.#deadItems.get(itemId) ?? 1) - 1;
     if (left > 0) this.#deadItems.set(itemId, left);
     else this.#deadItems.delete(itemId);
-    this.#deadCount--;
+    this.#deadCount = Math.max(0, this.#deadCount - 1); // the letter may be another tab's, not counted here
+  }
+
+  /** The items held by dead letters, as stored (another tab may have added some): their heads must not be flushed. */
+  #setDeadItems(itemIds: readonly string[]): void {
+    const before = this.#deadItems;
+    this.#deadItems = new Map();
+    for (const id of itemIds) {
+      this.#deadItems.set(id, (this.#deadItems.get(id) ?? 0) + 1);
+      if (!before.has(id)) this.unloadHeads.forgetItem(id);
+    }
+    this.#deadCount = itemIds.length;
   }
 
   // ---- plumbing ----

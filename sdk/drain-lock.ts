@@ -5,10 +5,8 @@ import { guard, type SyncStore } from "./store";
  *
  * - With the Web Locks API: an exclusive lock named after the database, taken only if free. The browser
  *   releases it when its holder's tab or worker goes away, so a dead holder never blocks the queue.
- * - Without it (Node, old browsers), the full client uses a lease record in IndexedDB, renewed while the
- *   drain runs. A holder that dies stops renewing, and the lease is free again after `LEASE_MS`. The
- *   core client has no lease: there, drains of two tabs may overlap, and the server's idempotency keys
- *   keep that from applying anything twice.
+ * - Without it (Node, old browsers): a lease record in IndexedDB, renewed while the drain runs. A holder
+ *   that dies stops renewing, and the lease is free again after `LEASE_MS`.
  *
  * Failure modes: a busy lock is not an error; `run` reports `ran: false` and the caller retries later. A
  * storage failure while taking the lease rejects with `StorageError`.
@@ -34,9 +32,6 @@ export function webLocksDrainLock(databaseName: string): DrainLock | undefined {
       ),
   };
 }
-
-/** No lock across tabs: every drain runs (a client's own drains still never overlap). */
-export const NO_DRAIN_LOCK: DrainLock = { run: async (task) => ({ ran: true, value: await task() }) };
 
 /** A lease record in the database's `meta` store, renewed while the drain runs. */
 export function leaseDrainLock(store: SyncStore, owner: string): DrainLock {

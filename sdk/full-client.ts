@@ -5,7 +5,6 @@ import { Client, type CoreSyncClient } from "./client";
 import { resolveBuiltIn, type Conflict, type ConflictStrategy, type Resolution } from "./conflicts";
 import { parkConflicts, resolveStoredConflict, storedConflicts, type RefusedWrite } from "./conflict-store";
 import { asPatch, refusesPatch } from "./delta";
-import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "./drain-lock";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
 import { SyncLensError, SyncRequestError } from "./errors";
 import { EventLog, type SyncLogEvent } from "./event-log";
@@ -174,16 +173,12 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     return SyncStore.open(this.options.indexedDB, this.options.name, this.#features.storage !== undefined);
   }
 
-  protected override createDrainLock(): DrainLock {
-    return webLocksDrainLock(this.options.name) ?? leaseDrainLock(this.store, newOperationId());
-  }
-
   protected override async opened(): Promise<void> {
     this.#tabs = openTabChannel(this.options.name, (message) => this.#onTabMessage(message));
     const { storage } = this.#features;
     if (!storage) return;
+    // The core then calls itemsChanged(): copies a previous page did not finish (it died between the two writes) are made.
     this.#mirror = new ItemMirror(this.store, storage, (error) => this.reportError(error));
-    await this.#mirror.copy(); // finish copies a previous page did not (it died between the two writes)
   }
 
   protected override async itemsChanged(): Promise<void> {
@@ -239,15 +234,15 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     return true;
   }
 
-  protected override async conflictsFound(): Promise<void> {
-    const conflicts = await parkConflicts(this.store, this.#refused.splice(0), Date.now());
+  protected override async conflictsFound(now: number): Promise<void> {
+    const conflicts = await parkConflicts(this.store, this.#refused.splice(0), now);
     await this.#handleConflicts(conflicts as Conflict<T>[], true);
   }
 
   protected override trace(event: CoreTrace): void {
-    for (const entry of timelineEntries(event)) this.#record(entry);
     const change = this.events.has("queue") ? queueChangeOf(event) : undefined;
     if (change) this.events.emit("queue", change as QueueChange<T>);
+    for (const entry of timelineEntries(event)) this.#record(entry);
     const message = tabMessageOf(event);
     if (message) this.#tabs?.post(message);
   }

@@ -71,7 +71,7 @@ export function resolveFeatureOptions<T extends SyncItem>(options: SyncClientOpt
   const mergeTie = options.mergeTie ?? "server";
   if (!["server", "local", "latest"].includes(mergeTie)) throw new InvalidOptionsError("mergeTie", "expected server, local or latest");
   const read = options.read ?? "cache-first";
-  if (!READ_POLICIES.includes(read)) throw new InvalidOptionsError("read", `expected ${READ_POLICIES.join(", ")}`);
+  if (!READ_POLICIES.includes(read)) throw new InvalidOptionsError("read", "expected cache-first, network-first, hybrid or cache-only");
   const compress = options.compressAboveBytes ?? 1024;
   return {
     read,

@@ -104,6 +104,8 @@ export interface ReadyBatch {
   /** The last synced copy of each picked operation's item, by item id. */
   versions: Map<string, ServerVersion>;
   nextDueAt: number | null;
+  /** The item of every dead letter, as read for the scan (other tabs may have added some). */
+  deadItemIds: string[];
 }
 
 /**
@@ -341,7 +343,7 @@ export class SyncStore {
       await Promise.all([...writes, tx.done]);
       const versions = new Map<string, ServerVersion>();
       for (const entry of found) if (entry) versions.set(entry.id, entry);
-      return { ops, versions, nextDueAt: ops.length >= limit ? now : nextDueAt };
+      return { ops, versions, nextDueAt: ops.length >= limit ? now : nextDueAt, deadItemIds: letters.map((letter) => letter.itemId) };
     });
   }
 

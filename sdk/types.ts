@@ -125,8 +125,8 @@ export interface ChangeEvent<T extends SyncItem = SyncItem> {
   source: "local" | "tab" | "remote";
 }
 
-/** The events of the core client: those of {@link SyncEvents} but `conflict` and `log`. */
-export type CoreSyncEvents<T extends SyncItem = SyncItem> = Omit<SyncEvents<T>, "conflict" | "log">;
+/** The events of the core client: those of {@link SyncEvents} but `conflict`, `log` and `queue`. */
+export type CoreSyncEvents<T extends SyncItem = SyncItem> = Omit<SyncEvents<T>, "conflict" | "log" | "queue">;
 
 export interface SyncEvents<T extends SyncItem = SyncItem> {
   status: SyncStatus;

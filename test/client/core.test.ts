@@ -82,6 +82,24 @@ describe("the core client (synclens/core)", () => {
     await waitFor(() => background.status.pending === 0, 5000, "the background tab's counters");
   });
 
+  it("a dead letter another tab made and this one discards never makes its count negative", async () => {
+    const elsewhere = coreClient();
+    await elsewhere.save({ id: "a", title: "on the server first" });
+    await elsewhere.sync();
+    const indexedDB = new IDBFactory();
+    const name = `core-letters-${++counter}`;
+    const here = coreClient({ name, indexedDB });
+    const there = coreClient({ name, indexedDB });
+    await Promise.all([here.ready, there.ready]);
+    await there.save({ id: "a", title: "refused: the server has it" });
+    expect(await there.sync()).toMatchObject({ deadLettered: 1 });
+    const [letter] = await here.deadLetters();
+    expect(here.status.deadLetters).toBe(0); // it has not heard
+    await here.discardDeadLetter(letter!.opId);
+    expect(here.status.deadLetters).toBe(0);
+    expect(await there.deadLetters()).toEqual([]);
+  });
+
   it("has none of the full client's methods", () => {
     const todos = coreClient();
     for (const method of ["exportSnapshot", "timeline", "conflicts", "resolveConflict"]) expect(method in todos).toBe(false);

@@ -13,5 +13,5 @@ window.tab = {
   },
   status: () => ({ ...client.status, lastError: client.status.lastError?.message ?? null }),
   syncing: () => client.status.state === "syncing",
-  heardFromOtherTabs: () => changes.filter((event) => event.source === "tab").length,
+  heardFrom: (prefix) => changes.filter((event) => event.source === "tab" && event.id.startsWith(`${prefix}-`)).length,
 };
