@@ -409,6 +409,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   /** What the core did (see trace.ts). */
   protected trace(_event: CoreTrace): void {}
 
+  /** Whether `close()` has been called. */
+  protected get closed(): boolean {
+    return this.#closed;
+  }
+
   protected assertOpen(): void {
     if (this.#closed) throw new ClientClosedError();
   }

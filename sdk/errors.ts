@@ -91,3 +91,8 @@ export class SyncRequestError extends SyncLensError {
 function isQuotaError(error: unknown): boolean {
   return typeof error === "object" && error !== null && "name" in error && error.name === "QuotaExceededError";
 }
+
+/** An unknown thrown value as text for an error message: `Name: message` for an Error. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

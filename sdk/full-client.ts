@@ -87,7 +87,6 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   readonly #refused: RefusedWrite[] = [];
   #tabs: TabChannel | undefined;
   #countsRefreshScheduled = false;
-  #closed = false;
 
   constructor(options: ResolvedOptions, features: FeatureOptions<T>, environment: EnvironmentSignals) {
     super(options, environment);
@@ -122,7 +121,6 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   }
 
   override async close(): Promise<void> {
-    this.#closed = true;
     this.#tabs?.close();
     await super.close();
   }
@@ -256,7 +254,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   // ---- other tabs ----
 
   #onTabMessage(message: TabMessage): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     if (message.type === "write") this.events.emit("change", { type: message.kind, id: message.id, source: "tab" });
     if (this.#countsRefreshScheduled) return;
     this.#countsRefreshScheduled = true;

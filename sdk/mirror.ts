@@ -1,4 +1,4 @@
-import { StorageError, SyncLensError } from "./errors";
+import { describeError, StorageError, SyncLensError } from "./errors";
 import type { ItemStorage } from "./storage";
 import { guard, type ItemIntent, type SyncStore } from "./store";
 import type { SyncItem } from "./types";
@@ -34,7 +34,7 @@ export class ItemMirror<T extends SyncItem> {
           await clearIntent(this.#store, intent);
         }
       } catch (error) {
-        this.#onError(error instanceof SyncLensError ? error : new StorageError(`Could not copy items to the app's store (${describe(error)})`, error));
+        this.#onError(error instanceof SyncLensError ? error : new StorageError(`Could not copy items to the app's store (${describeError(error)})`, error));
       }
     });
     return this.#copying;
@@ -53,8 +53,4 @@ async function clearIntent(store: SyncStore, intent: ItemIntent): Promise<void> 
     if ((await tx.store.get(intent.id))?.token === intent.token) await tx.store.delete(intent.id);
     await tx.done;
   });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

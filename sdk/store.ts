@@ -1,7 +1,7 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from "idb";
 import { coalesce, type WriteKind } from "./coalesce";
 import type { Conflict } from "./conflicts";
-import { QueueFullError, StorageError } from "./errors";
+import { describeError, QueueFullError, StorageError } from "./errors";
 import type { AttemptError, DeadLetter, OperationType, PendingOperation, SyncItem } from "./types";
 
 /**
@@ -499,7 +499,6 @@ export async function guard<R>(what: string, run: () => Promise<R>): Promise<R> 
     return await run();
   } catch (error) {
     if (error instanceof QueueFullError) throw error;
-    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new StorageError(`Could not ${what} (${detail})`, error);
+    throw new StorageError(`Could not ${what} (${describeError(error)})`, error);
   }
 }

@@ -6,6 +6,16 @@ import { resolveOptions, type CoreSyncClientOptions } from "../../sdk/options";
 
 const base: CoreSyncClientOptions = { name: "todos", endpoint: "http://127.0.0.1:8787/api/todos/" };
 
+/** `attempt` throws an InvalidOptionsError naming `option`. */
+function expectRejected(attempt: () => unknown, option: string): void {
+  expect(attempt).toThrow(InvalidOptionsError);
+  try {
+    attempt();
+  } catch (error) {
+    expect((error as InvalidOptionsError).option).toBe(option);
+  }
+}
+
 describe("resolveOptions", () => {
   it("fills the documented defaults", () => {
     const resolved = resolveOptions(base);
@@ -37,13 +47,7 @@ describe("resolveOptions", () => {
     ["triggers.onWrite", { triggers: { onWrite: "yes" } }],
     ["maxQueueSize", { maxQueueSize: 0 }],
   ])("rejects a bad %s", (option, patch) => {
-    const attempt = () => resolveOptions({ ...base, ...(patch as object) } as CoreSyncClientOptions);
-    expect(attempt).toThrow(InvalidOptionsError);
-    try {
-      attempt();
-    } catch (error) {
-      expect((error as InvalidOptionsError).option).toBe(option);
-    }
+    expectRejected(() => resolveOptions({ ...base, ...(patch as object) } as CoreSyncClientOptions), option);
   });
 });
 
@@ -61,12 +65,6 @@ describe("resolveFeatureOptions", () => {
     ["eventLogSize", { eventLogSize: -1 }],
     ["storage", { storage: { put: () => undefined } }],
   ])("rejects a bad %s", (option, patch) => {
-    const attempt = () => resolveFeatureOptions({ ...base, ...(patch as object) } as SyncClientOptions);
-    expect(attempt).toThrow(InvalidOptionsError);
-    try {
-      attempt();
-    } catch (error) {
-      expect((error as InvalidOptionsError).option).toBe(option);
-    }
+    expectRejected(() => resolveFeatureOptions({ ...base, ...(patch as object) } as SyncClientOptions), option);
   });
 });
