@@ -1,6 +1,7 @@
 /**
  * SyncLens benchmark suite (not a test: no assertions on timings). Runs in one process:
- * 1. save() latency/throughput in headless Chromium at queue depths 0, 1k, 10k vs raw idb and a naive JSON queue;
+ * 1. save() latency/throughput in headless Chromium at queue depths 0, 1k, 10k vs raw idb (the item's put alone, and
+ *    the same puts as save(): item and outbox record) and a naive JSON queue;
  * 2. drain rate of 10k queued writes via sync() vs plain fetch of the same batches;
  * 3. size of the shipped bundle (dist/sdk/synclens.bundle.js, idb included) vs idb alone.
  * 5. the DevTools panel's Queue view with 10,000 operations vs a naive DOM list (panel.ts; alone: BENCH_ONLY=panel).
@@ -38,7 +39,7 @@ const progress = (message: string): void => {
   process.stderr.write(`[bench] ${message}\n`);
 };
 
-const MAIN_VARIANTS = ["rawIdb", "sdk", "naive"] as const;
+const MAIN_VARIANTS = ["rawIdb", "rawIdbOutbox", "sdk", "naive"] as const;
 
 /** Untimed warm-up of every code path (JIT, IndexedDB backend), so the first measured depth is not penalised. */
 async function warmUp(page: Page, runId: string, keys: string[]): Promise<void> {
@@ -60,15 +61,17 @@ async function saveBenchmarks(page: Page, runId: string, keys: string[]): Promis
     progress(`save() at depth ${depth}: raw idb, SDK, naive queue and ${steps.length} breakdown steps, interleaved`);
     const variants = keys.map((key) => ({ key, n: key === "naive" ? (NAIVE_OPS[depth] ?? SAVE_OPS) : SAVE_OPS }));
     const runs = await callBench(page, "saveSuite", { runId, depth, warmup: WARMUP, rounds: ROUNDS, variants });
-    const [raw, sdk, naive] = MAIN_VARIANTS.map((key) => pick(runs, key)) as [SaveRun, SaveRun, SaveRun];
+    const [raw, rawOutbox, sdk, naive] = MAIN_VARIANTS.map((key) => pick(runs, key)) as [SaveRun, SaveRun, SaveRun, SaveRun];
     const sdkSummary = summarize(sdk);
     save.push({
       depth,
       rawIdb: summarize(raw),
+      rawIdbOutbox: summarize(rawOutbox),
       sdk: sdkSummary,
       naive: summarize(naive),
-      prefillMs: { rawIdb: raw.prefillMs, sdk: sdk.prefillMs, naive: naive.prefillMs },
+      prefillMs: { rawIdb: raw.prefillMs, rawIdbOutbox: rawOutbox.prefillMs, sdk: sdk.prefillMs, naive: naive.prefillMs },
       paired: pairedRatios(sdk, raw, ROUNDS),
+      pairedOutbox: pairedRatios(sdk, rawOutbox, ROUNDS),
     });
     breakdown.push({ depth, steps: steps.map((variant) => ({ variant, summary: summarize(pick(runs, variant)) })), sdk: sdkSummary });
   }

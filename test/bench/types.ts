@@ -48,7 +48,7 @@ export interface BenchApi {
   bridgeSetup(args: { runId: string; count: number }): Promise<{ pending: number }>;
   bridgeRun(args: { phase: BridgePhase["phase"]; seconds: number; rate: number; count: number }): Promise<Omit<BridgePhase, "phase" | "taskMs"> & { pending: number }>;
   saveSuite(args: SaveSuiteArgs): Promise<Record<string, SaveRun>>;
-  /** "rawIdb", "sdk", "naive", then the breakdown steps in order. */
+  /** "rawIdb", "rawIdbOutbox", "sdk", "naive", then the breakdown steps in order. */
   saveVariantKeys(args: null): Promise<string[]>;
   drainSdk(args: { runId: string; count: number; collection: string }): Promise<DrainSdkRun>;
   drainFetch(args: { count: number; collection: string; batchSize: number }): Promise<DrainFetchRun>;
@@ -83,12 +83,15 @@ export interface SizeResults {
   targetGzipBytes: number;
 }
 
-export type SaveVariant = "sdk" | "rawIdb" | "naive";
+export type SaveVariant = "sdk" | "rawIdb" | "rawIdbOutbox" | "naive";
 
 export interface SaveDepthResult {
   depth: number;
   sdk: LatencySummary;
+  /** The item's put alone, one transaction each. */
   rawIdb: LatencySummary;
+  /** The same puts as save() (item and outbox record), one transaction each, nothing else. */
+  rawIdbOutbox: LatencySummary;
   naive: LatencySummary;
   prefillMs: Record<SaveVariant, number>;
   /**
@@ -97,6 +100,8 @@ export interface SaveDepthResult {
    * machine. `thru` compares the time per op of each round.
    */
   paired: PairedRatios;
+  /** The same, SDK vs `rawIdbOutbox`. */
+  pairedOutbox: PairedRatios;
 }
 
 export interface PairedRatios {

@@ -1,12 +1,16 @@
 // Baselines for save(), as save-suite variants, at the same queue depth:
 // - rawIdb: what IndexedDB alone costs, `await db.put(store, item)`, one transaction each, into a store
 //   prefilled with `depth` items.
+// - rawIdbOutbox: the same puts save() makes, with idb and nothing else: the item and its outbox record
+//   (the record as the SDK stores it), in one transaction each, into an items store and an
+//   auto-incremented outbox, both prefilled to `depth`. No reads, no index, no coalescing: the least any
+//   durable outbox has to write.
 // - naiveQueue: the whole-array queue as the seed guide writes it (i45): ONE record holding the whole
 //   queue as a JSON string; each enqueue reads it, parses, pushes, stringifies and puts it back (one
 //   read-modify-write transaction), and the item is written in a separate transaction before it (the
 //   guide's two separate writes). Prefilled with `depth` items and a `depth`-long queue.
 import { openDB } from "idb";
-import { bulkPrefill, deleteDatabase, makeItem } from "./common.js";
+import { bulkPrefill, deleteDatabase, makeItem, outboxRecord } from "./common.js";
 
 export async function openRawIdbVariant({ runId, depth }) {
   const name = `bench-raw-${runId}-d${depth}`;
@@ -20,6 +24,37 @@ export async function openRawIdbVariant({ runId, depth }) {
     async verify(written) {
       const count = await db.count("items");
       if (count !== depth + written) throw new Error(`raw idb: ${count} items, expected ${depth + written}`);
+    },
+    async close() {
+      db.close();
+      await deleteDatabase(name);
+    },
+  };
+}
+
+export async function openRawIdbOutboxVariant({ runId, depth }) {
+  const name = `bench-raw-outbox-${runId}-d${depth}`;
+  await deleteDatabase(name);
+  const db = await openDB(name, 1, {
+    upgrade: (d) => {
+      d.createObjectStore("items", { keyPath: "id" });
+      d.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+    },
+  });
+  const started = performance.now();
+  await bulkPrefill(db, ["items", "outbox"], depth, (tx, item) => tx.objectStore("outbox").add(outboxRecord(item)));
+  return {
+    prefillMs: performance.now() - started,
+    async op(i) {
+      const item = makeItem("new", i);
+      const tx = db.transaction(["items", "outbox"], "readwrite");
+      tx.objectStore("items").put(item);
+      tx.objectStore("outbox").add(outboxRecord(item));
+      await tx.done;
+    },
+    async verify(written) {
+      const [items, ops] = await Promise.all([db.count("items"), db.count("outbox")]);
+      if (items !== depth + written || ops !== depth + written) throw new Error(`raw idb outbox: ${items} items and ${ops} records, expected ${depth + written} of each`);
     },
     async close() {
       db.close();

@@ -3,14 +3,10 @@
 // outbox ops). Each step adds one thing to the previous; the last is all of save()'s IndexedDB work
 // without the SDK's own JavaScript. Each is a save-suite variant, timed interleaved with the SDK.
 import { openDB } from "idb";
-import { bulkPrefill, deleteDatabase, makeItem } from "./common.js";
+import { bulkPrefill, deleteDatabase, makeItem, outboxRecord } from "./common.js";
 
 const STORES = ["items", "versions", "outbox"];
 
-function operation(item) {
-  const now = Date.now();
-  return { opId: crypto.randomUUID(), itemId: item.id, type: "create", createdAt: now, updatedAt: now, attempts: 0, failures: 0, nextAttemptAt: now, errors: [], value: item };
-}
 
 export const BREAKDOWN_STEPS = {
   /** `db.put("items", item)`: one store, one write. */
@@ -25,7 +21,7 @@ export const BREAKDOWN_STEPS = {
   "+ outbox.add (no reads)": async (db, item) => {
     const tx = db.transaction(STORES, "readwrite");
     tx.objectStore("items").put(item);
-    await tx.objectStore("outbox").add(operation(item));
+    await tx.objectStore("outbox").add(outboxRecord(item));
     await tx.done;
   },
   /** + the reads save() needs (the item's pending ops via the index, its server version), awaited before writing. */
@@ -34,14 +30,14 @@ export const BREAKDOWN_STEPS = {
     const outbox = tx.objectStore("outbox");
     const [pending] = await Promise.all([outbox.index("itemId").getAll(IDBKeyRange.only(item.id)), tx.objectStore("versions").get(item.id)]);
     if (pending.length) throw new Error("the bench writes new items only");
-    await Promise.all([tx.objectStore("items").put(item), outbox.add(operation(item)), tx.done]);
+    await Promise.all([tx.objectStore("items").put(item), outbox.add(outboxRecord(item)), tx.done]);
   },
   /** The same reads queued ahead of the writes and checked after them (save()'s predict-then-verify). */
   "same, reads checked after the writes": async (db, item) => {
     const tx = db.transaction(STORES, "readwrite");
     const outbox = tx.objectStore("outbox");
     const reads = Promise.all([outbox.index("itemId").getAll(IDBKeyRange.only(item.id)), tx.objectStore("versions").get(item.id)]);
-    const writes = Promise.all([tx.objectStore("items").put(item), outbox.add(operation(item)), tx.done]);
+    const writes = Promise.all([tx.objectStore("items").put(item), outbox.add(outboxRecord(item)), tx.done]);
     const [pending] = await reads;
     if (pending.length) throw new Error("the bench writes new items only");
     await writes;
@@ -61,7 +57,7 @@ export async function openBreakdownVariant({ runId, depth, step }) {
     },
   });
   const started = performance.now();
-  await bulkPrefill(db, ["items", "outbox"], depth, (tx, item) => tx.objectStore("outbox").add(operation(item)));
+  await bulkPrefill(db, ["items", "outbox"], depth, (tx, item) => tx.objectStore("outbox").add(outboxRecord(item)));
   return {
     prefillMs: performance.now() - started,
     op: (i) => run(db, makeItem("new", i)),

@@ -5,6 +5,12 @@ export function makeItem(prefix, i) {
   return { id: `${prefix}-${String(i).padStart(6, "0")}`, title: `Buy milk #${i}`, done: false, n: i, tags: ["bench", "todo"], note: "x".repeat(32) };
 }
 
+/** An outbox record as the SDK stores one for a new item (the item's value is cloned into it). */
+export function outboxRecord(item) {
+  const now = Date.now();
+  return { opId: crypto.randomUUID(), itemId: item.id, type: "create", createdAt: now, updatedAt: now, attempts: 0, failures: 0, nextAttemptAt: now, errors: [], value: item };
+}
+
 /** Deletes an IndexedDB database and waits for it. */
 export function deleteDatabase(name) {
   return new Promise((resolve, reject) => {

@@ -2,12 +2,13 @@
 // CPU contention on 2 cores) hits all of them alike: every variant is opened and prefilled (untimed),
 // warmed up (untimed), then timed in `rounds` rounds of sequential awaited ops, the variant order
 // rotating each round. Every op writes a new item.
-import { openNaiveQueueVariant, openRawIdbVariant } from "./baselines.js";
+import { openNaiveQueueVariant, openRawIdbOutboxVariant, openRawIdbVariant } from "./baselines.js";
 import { BREAKDOWN_STEPS, openBreakdownVariant } from "./breakdown.js";
 import { openSdkVariant } from "./save-bench.js";
 
 const OPENERS = {
   rawIdb: openRawIdbVariant,
+  rawIdbOutbox: openRawIdbOutboxVariant,
   sdk: openSdkVariant,
   naive: openNaiveQueueVariant,
 };
