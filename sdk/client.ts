@@ -124,6 +124,12 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #lastSyncAt: number | null = null;
   protected lastError: SyncLensError | null = null;
   #draining: Promise<SyncResult> | null = null;
+  /** The running drain has looked at the queue for the last time: a new request must start another one. */
+  #drainEnding = false;
+  /** Drains in a row that threw (storage, headers): sets their retry delay. */
+  #drainErrors = 0;
+  /** Writes begun and not yet committed, counted against `maxQueueSize` as if each added an operation. */
+  #writing = 0;
   /** Set when the queue changed during a drain: the drain runs another round before it ends. */
   protected rerun = false;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -183,8 +189,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.assertOpen();
     assertValidItem<T>(item);
     await this.ready;
-    const effect = await this.store.write("save", item.id, item, this.#writeContext());
-    this.#afterWrite(effect, item.id, "save");
+    await this.#write("save", item.id, item);
     await this.itemsChanged();
     this.events.emit("change", { type: "save", id: item.id, value: item, source: "local" });
     return item;
@@ -194,8 +199,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.assertOpen();
     assertValidId(id);
     await this.ready;
-    const effect = await this.store.write("delete", id, undefined, this.#writeContext());
-    this.#afterWrite(effect, id, "delete");
+    await this.#write("delete", id, undefined);
     await this.itemsChanged();
     this.events.emit("change", { type: "delete", id, source: "local" });
   }
@@ -420,21 +424,31 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   // ---- writes ----
 
-  #writeContext() {
-    return {
+  async #write(kind: "save" | "delete", id: string, value: T | undefined): Promise<WriteEffect> {
+    const context = {
       now: Date.now(),
       newOpId: newOperationId,
       isFrozen: (seq: number) => this.#inFlight.has(seq) || this.#flushed.has(seq),
       maxQueueSize: this.options.maxQueueSize,
-      pending: this.pending,
+      pending: this.pending + this.#writing, // writes not committed yet may each add one
     };
+    this.#writing++;
+    try {
+      const effect = await this.store.write(kind, id, value, context);
+      this.#afterWrite(effect, id, kind);
+      return effect;
+    } finally {
+      this.#writing--;
+    }
   }
 
   #afterWrite(effect: WriteEffect, id: string, kind: "save" | "delete"): void {
     this.#localChanges++;
     if (this.pending === 0 && effect.queueDelta === 1) this.#oldestPendingAt = Date.now();
-    this.pending += effect.queueDelta;
+    // Not below 0: the dropped operation may be another tab's, never counted here.
+    this.pending = Math.max(0, this.pending + effect.queueDelta);
     if (this.pending === 0) this.#oldestPendingAt = null;
+    else if (effect.queueDelta < 0) void this.#readOldest();
     const { op } = effect;
     this.trace({ type: "write", kind, id, effect });
     if (op && effect.head && !this.#deadItems.has(id)) this.unloadHeads.remember(op, effect.base);
@@ -484,6 +498,9 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   #drain(context?: Context): Promise<SyncResult> {
     if (this.#draining) {
+      // Past its last look at the queue (releasing the lock), the running drain would not send what
+      // this caller wants sent: run another one once it is done.
+      if (this.#drainEnding) return this.#draining.then(() => this.#drain(context));
       this.rerun = true;
       return this.#draining;
     }
@@ -505,6 +522,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       )
       .finally(() => {
         this.#draining = null;
+        this.#drainEnding = false;
         this.emitStatus();
       });
     this.#draining = run;
@@ -544,10 +562,14 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         }
         if (!this.blockedReason() && !result.skipped) failed = (await this.afterPush(result)) || failed;
       } while (this.rerun && !this.blockedReason());
+      this.#drainErrors = 0;
     } catch (error) {
       failed = true;
       this.reportError(error);
+      // The batch stays queued (a storage fault, a headers function that threw): try again after a backoff.
+      this.#wake(Date.now() + backoffDelay(++this.#drainErrors, this.options.backoff));
     }
+    this.#drainEnding = true;
     if (!failed) {
       this.#lastSyncAt = Date.now();
       if (!this.authPaused) this.lastError = null;
@@ -663,8 +685,15 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.#wakeAt = at;
     this.#wakeTimer = setTimeout(() => {
       this.#wakeAt = Infinity;
-      this.kick();
+      this.#refreshAndKick(); // what is due may be another tab's, not in this client's count
     }, Math.max(0, at - Date.now()));
+  }
+
+  /** The dropped operation may have been the oldest: the age comes from the queue again. */
+  async #readOldest(): Promise<void> {
+    const seen = this.#localChanges;
+    const oldest = await this.store.oldestPendingAt().catch(() => this.#oldestPendingAt);
+    if (seen === this.#localChanges) this.#oldestPendingAt = oldest;
   }
 
   /** Other tabs may have drained or written meanwhile: the counters are read again, then a sync may start. */

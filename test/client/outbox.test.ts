@@ -41,6 +41,18 @@ describe("writes and the outbox", () => {
     expect(await todos.get("c")).toBeUndefined();
   });
 
+  it("counts writes still committing against maxQueueSize: concurrent saves cannot overshoot it", async () => {
+    const todos = client({ maxQueueSize: 2, triggers: { onWrite: false } });
+    await todos.save({ id: "a", title: "1" });
+    const results = await Promise.allSettled(["b", "c", "d"].map((id) => todos.save({ id, title: id })));
+    expect(results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason)).toEqual([
+      expect.any(QueueFullError),
+      expect.any(QueueFullError),
+    ]);
+    expect(await todos.queue()).toHaveLength(2);
+    expect(todos.status.pending).toBe(2);
+  });
+
   it("coalesces pending writes: one request per item, create+delete sends nothing", async () => {
     const todos = client({ triggers: { onWrite: false } });
     await todos.save({ id: "a", title: "1" });

@@ -1,0 +1,107 @@
+import { IDBFactory } from "fake-indexeddb";
+import { describe, expect, it } from "vitest";
+import { Client } from "../../sdk/client";
+import { createSyncClient, type CoreSyncClient, type CoreSyncClientOptions } from "../../sdk/core";
+import type { DrainLock } from "../../sdk/drain-lock";
+import { browserEnvironment } from "../../sdk/environment";
+import { resolveOptions } from "../../sdk/options";
+import { waitFor, type Todo } from "../support/client";
+import { useReferenceServer } from "../support/harness";
+
+const harness = useReferenceServer();
+let counter = 0;
+
+function coreOptions(options: Partial<CoreSyncClientOptions> = {}): CoreSyncClientOptions {
+  return {
+    name: `races-${++counter}`,
+    endpoint: harness.endpoint,
+    backoff: { baseMs: 5, maxMs: 40 },
+    indexedDB: new IDBFactory(),
+    ...options,
+    triggers: { onWrite: false, intervalMs: 0, ...options.triggers },
+  };
+}
+
+function coreClient(options: Partial<CoreSyncClientOptions> = {}): CoreSyncClient<Todo> {
+  const client = createSyncClient<Todo>(coreOptions(options));
+  harness.onCleanup(() => client.close());
+  return client;
+}
+
+/** A core client whose drain lock is held after the drain's loop until the test lets it go. */
+class HeldLockClient extends Client<Todo> {
+  loopDone!: () => void;
+  readonly loopEnded = new Promise<void>((resolve) => (this.loopDone = resolve));
+  release!: () => void;
+  readonly released = new Promise<void>((resolve) => (this.release = resolve));
+
+  protected override createDrainLock(): DrainLock {
+    return {
+      run: async (task) => {
+        const value = await task();
+        this.loopDone();
+        await this.released; // releasing a lock takes a transaction or a task: writes can land meanwhile
+        return { ran: true, value };
+      },
+    };
+  }
+}
+
+describe("drains racing writes and faults", () => {
+  it("a write made while a drain releases its lock is sent, and a sync() called then waits for it", async () => {
+    const todos = new HeldLockClient(resolveOptions(coreOptions()), browserEnvironment);
+    harness.onCleanup(() => todos.close());
+    await todos.save({ id: "a", title: "first" });
+    const first = todos.sync();
+    await todos.loopEnded;
+    await todos.save({ id: "b", title: "written as the drain ends" });
+    const late = todos.sync();
+    todos.release();
+    expect(await first).toMatchObject({ pushed: 1 });
+    await late;
+    expect(harness.server.store.get("todos", "b")).toMatchObject({ version: 1 });
+    expect(await todos.queue()).toEqual([]);
+  });
+
+  it("a drain that throws (a headers function failing) is retried after a backoff, without any trigger", async () => {
+    let calls = 0;
+    const todos = coreClient({
+      headers: async () => {
+        if (++calls === 1) throw new Error("token refresh failed");
+        return { authorization: "Bearer fresh" };
+      },
+    });
+    const errors: Error[] = [];
+    todos.on("error", (error) => errors.push(error));
+    await todos.save({ id: "a", title: "milk" });
+    expect(await todos.sync()).toMatchObject({ pushed: 0 });
+    expect(errors.map((error) => error.message)).toEqual([expect.stringContaining("token refresh failed")]);
+    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the retry after the failed drain");
+    await waitFor(() => todos.status.pending === 0, 2000, "the queue to empty");
+  });
+
+  it("a tab deleting another tab's unsent write does not count below zero, and its own next write still syncs", async () => {
+    const indexedDB = new IDBFactory();
+    const a = coreClient({ indexedDB });
+    const b = coreClient({ name: a.name, indexedDB, triggers: { onWrite: true } });
+    await Promise.all([a.ready, b.ready]);
+    await a.save({ id: "x", title: "made in a" });
+    await b.delete("x"); // create + delete: a's operation vanishes
+    expect(b.status.pending).toBe(0);
+    await b.save({ id: "y", title: "made in b" });
+    expect(b.status.pending).toBe(1);
+    await waitFor(() => harness.server.store.get("todos", "y") !== null, 5000, "b's write to sync on its own");
+    expect(harness.server.store.get("todos", "x")).toBeNull();
+  });
+
+  it("oldest pending age follows the queue when the oldest operation vanishes by coalescing", async () => {
+    const todos = coreClient();
+    await todos.save({ id: "old", title: "1" });
+    await new Promise((resolve) => setTimeout(resolve, 60)); // the two writes must be apart in time
+    await todos.save({ id: "new", title: "2" });
+    await todos.delete("old");
+    const [left] = await todos.queue();
+    expect(left?.itemId).toBe("new");
+    await waitFor(() => (todos.metrics().oldestPendingAgeMs ?? Infinity) <= Date.now() - left!.createdAt, 2000, "the age of the oldest left");
+  });
+});
