@@ -14,6 +14,17 @@ export function backoffDelay(failures: number, options: BackoffOptions, random: 
   return Math.floor(random() * ceiling);
 }
 
+/** The longest a server's `Retry-After` is obeyed: beyond it, an operation would sit parked for days. */
+export const RETRY_AFTER_CAP_MS = 60 * 60_000;
+
+/**
+ * How long to wait before retry number `failures`: the backoff, or the server's `Retry-After` when longer
+ * (up to an hour). A `Retry-After` of 0 or a date in the past still backs off.
+ */
+export function retryDelay(failures: number, options: BackoffOptions, retryAfterMs?: number, random?: () => number): number {
+  return Math.max(backoffDelay(failures, options, random), Math.min(retryAfterMs ?? 0, RETRY_AFTER_CAP_MS));
+}
+
 /**
  * Parses a `Retry-After` header (delay in seconds or an HTTP date) into milliseconds from `now`.
  * Returns undefined when absent or unparseable; never negative.

@@ -14,7 +14,7 @@ export type SendOutcome =
 /**
  * What the outbox does next with the operation.
  * - `ack`: the server applied it; remove it.
- * - `retry`: transient; try again after a backoff (`delayMs` forces a minimum, from Retry-After).
+ * - `retry`: transient; try again after a backoff (`delayMs`, from Retry-After, is a minimum obeyed up to an hour: `retryDelay`).
  * - `pause`: the credentials were refused; stop the whole queue until `resume()` or new headers, without
  *   counting a retry against the operation.
  * - `conflict`: the server holds another version (409).

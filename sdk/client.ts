@@ -1,4 +1,4 @@
-import { backoffDelay } from "./backoff";
+import { backoffDelay, retryDelay } from "./backoff";
 import { Connectivity } from "./connectivity";
 import { classify, type SendOutcome } from "./classify";
 import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "./drain-lock";
@@ -7,7 +7,7 @@ import type { CoreTrace } from "./trace";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
 import { ClientClosedError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
-import { resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options";
+import { MAX_TIMER_MS, resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options";
 import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store";
 import { HttpTransport, toWireOp, type HeadersInput, type WireOp } from "./transport";
 import { UnloadHeads } from "./unload-heads";
@@ -604,6 +604,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const actions: SettleAction[] = [];
     let unreachable = false;
     let pause = false;
+    /** Set when the server asked for a pause (Retry-After): the drain stops until then. */
+    let throttledUntil = 0;
     let firstError: SyncLensError | null = null;
     let conflicts = 0;
     ops.forEach((op, index) => {
@@ -633,7 +635,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         actions.push({ kind: "release", op });
       } else if (verdict.action === "retry" && op.failures + 1 <= this.options.maxRetries) {
         unreachable ||= verdict.unreachable;
-        const delay = verdict.delayMs ?? backoffDelay(op.failures + 1, this.options.backoff);
+        const delay = retryDelay(op.failures + 1, this.options.backoff, verdict.delayMs);
+        if (verdict.delayMs !== undefined) throttledUntil = Math.max(throttledUntil, now + delay);
         this.#recorder.outcome("retry");
         actions.push({ kind: "retry", op, error, nextAttemptAt: now + delay });
       } else {
@@ -666,6 +669,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }
     if (pause) this.authPaused = true;
     if (unreachable) this.connectivity.set(false);
+    if (throttledUntil) this.#wake(throttledUntil);
     this.emitStatus();
     if (conflicts > 0) await this.conflictsFound(now);
     return {
@@ -674,7 +678,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       dead: settled.dead.length,
       conflicts,
       failed: firstError !== null && conflicts === 0,
-      stop: pause || unreachable,
+      stop: pause || unreachable || throttledUntil > 0,
     };
   }
 
@@ -686,7 +690,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.#wakeTimer = setTimeout(() => {
       this.#wakeAt = Infinity;
       this.#refreshAndKick(); // what is due may be another tab's, not in this client's count
-    }, Math.max(0, at - Date.now()));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now()))); // a longer delay would overflow and fire at once
   }
 
   /** The dropped operation may have been the oldest: the age comes from the queue again. */

@@ -274,8 +274,9 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
       let page;
       try {
         page = await fetchChanges(this.transport, this.options.endpoint, { cursor, limit: this.#features.pullPageSize, timeoutMs: this.options.timeoutMs }, this.closing.signal);
-      } catch {
-        break; // closing
+      } catch (error) {
+        if (this.closing.signal.aborted) break;
+        throw error; // the headers function failed: the drain reports it and retries after a backoff
       }
       if (page.kind === "unsupported") {
         this.#feedSupported = false;

@@ -72,6 +72,9 @@ export interface ResolvedOptions {
 
 export const MAX_BATCH_SIZE = 500;
 
+/** The longest delay setTimeout takes (about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Validates options and fills in defaults; throws {@link InvalidOptionsError} naming the first bad option. */
 export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions {
   if (typeof options !== "object" || options === null) throw new InvalidOptionsError("options", "expected an object");
@@ -79,7 +82,10 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
   if (typeof name !== "string" || !/^[\w.:-]{1,100}$/.test(name)) {
     throw new InvalidOptionsError("name", "expected 1 to 100 letters, digits, '_', '-', '.' or ':'");
   }
-  if (typeof endpoint !== "string" || !isHttpUrl(endpoint)) throw new InvalidOptionsError("endpoint", "expected an absolute http(s) URL");
+  // Paths are appended to it (`/_batch`, `/<id>`): a query, fragment or credentials would swallow them or make fetch throw.
+  if (typeof endpoint !== "string" || !isHttpUrl(endpoint, true)) {
+    throw new InvalidOptionsError("endpoint", "expected an absolute http(s) URL without query, fragment or credentials");
+  }
   const fetchImpl = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
   if (typeof fetchImpl !== "function") throw new InvalidOptionsError("fetch", "no fetch function is available");
   const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
@@ -92,7 +98,7 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
   const base = endpoint.replace(/\/+$/, "");
   const backoff = {
     baseMs: integer("backoff.baseMs", options.backoff?.baseMs, 1000, 1),
-    maxMs: integer("backoff.maxMs", options.backoff?.maxMs, 60_000, 1),
+    maxMs: integer("backoff.maxMs", options.backoff?.maxMs, 60_000, 1, MAX_TIMER_MS),
   };
   if (backoff.maxMs < backoff.baseMs) throw new InvalidOptionsError("backoff.maxMs", "must be at least backoff.baseMs");
   const pingUrl = options.pingUrl ?? `${base}/_ping`;
@@ -106,12 +112,12 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
     batchSize: integer("batchSize", options.batchSize, 50, 1, MAX_BATCH_SIZE),
     maxRetries: integer("maxRetries", options.maxRetries, 5, 0, 1000),
     backoff,
-    timeoutMs: integer("timeoutMs", options.timeoutMs, 15_000, 1),
+    timeoutMs: integer("timeoutMs", options.timeoutMs, 15_000, 1, MAX_TIMER_MS),
     // Called as a plain function: `window.fetch` invoked as a method of another object throws "Illegal invocation".
     fetch: (input, init) => fetchImpl(input, init),
     headers: options.headers,
     pingUrl,
-    pingTimeoutMs: integer("pingTimeoutMs", options.pingTimeoutMs, 5000, 1),
+    pingTimeoutMs: integer("pingTimeoutMs", options.pingTimeoutMs, 5000, 1, MAX_TIMER_MS),
     maxQueueSize: integer("maxQueueSize", options.maxQueueSize, 100_000, 1),
     maxSyncDurationMs: integer("maxSyncDurationMs", options.maxSyncDurationMs, 60_000, 1),
     triggers: {
@@ -119,15 +125,16 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
       onOnline: flag("triggers.onOnline", triggers.onOnline),
       onVisible: flag("triggers.onVisible", triggers.onVisible),
       flushOnPageHide: flag("triggers.flushOnPageHide", triggers.flushOnPageHide),
-      intervalMs: integer("triggers.intervalMs", triggers.intervalMs, 30_000, 0, 2 ** 31 - 1),
+      intervalMs: integer("triggers.intervalMs", triggers.intervalMs, 30_000, 0, MAX_TIMER_MS),
     },
     indexedDB: factory,
   };
 }
 
-function isHttpUrl(text: string): boolean {
+function isHttpUrl(text: string, bare = false): boolean {
   try {
     const url = new URL(text);
+    if (bare && (url.search || url.hash || text.includes("#") || url.username || url.password)) return false;
     return url.protocol === "http:" || url.protocol === "https:";
   } catch {
     return false;
@@ -135,7 +142,9 @@ function isHttpUrl(text: string): boolean {
 }
 
 function isStringRecord(value: unknown): boolean {
-  return typeof value === "object" && value !== null && Object.values(value).every((v) => typeof v === "string");
+  // A Headers instance has no own enumerable fields: it would pass as an empty record and send nothing.
+  if (typeof value !== "object" || value === null || (typeof Headers === "function" && value instanceof Headers)) return false;
+  return Object.values(value).every((v) => typeof v === "string");
 }
 
 export function integer(option: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {

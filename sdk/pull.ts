@@ -36,7 +36,7 @@ export async function fetchChanges(
   signal: AbortSignal,
 ): Promise<PullOutcome> {
   const query = `since=${encodeURIComponent(cursor ?? "0")}&limit=${limit}`;
-  const reply = await transport.request(`${endpoint}/_changes?${query}`, { method: "GET", headers: await transport.resolveHeaders(), cache: "no-store" }, signal, timeoutMs);
+  const reply = await transport.request(`${endpoint}/_changes?${query}`, { method: "GET", headers: await transport.resolveHeaders(signal), cache: "no-store" }, signal, timeoutMs);
   if (reply.kind !== "reply") return reply.outcome;
   if (BATCH_UNSUPPORTED.has(reply.status)) return { kind: "unsupported" };
   if (reply.status !== 200) return httpOutcome(reply.status, reply.body, reply.retryAfterMs) as PullOutcome;

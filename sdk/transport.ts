@@ -1,4 +1,5 @@
 import { parseRetryAfter } from "./backoff";
+import { SyncLensError } from "./errors";
 import type { SendOutcome } from "./classify";
 import type { ServerVersion } from "./store";
 import type { PendingOperation } from "./types";
@@ -112,12 +113,20 @@ export class HttpTransport {
   }
 
   async #sendBatch(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[] | "unsupported"> {
-    const headers = jsonHeaders(await this.resolveHeaders());
+    const headers = jsonHeaders(await this.resolveHeaders(signal));
     const body = JSON.stringify({ ops });
     const reply = await this.request(`${this.#options.endpoint}/_batch`, { method: "POST", headers, body }, signal, this.#options.timeoutMs);
     if (reply.kind !== "reply") return ops.map(() => reply.outcome);
     const { status, body: payload, retryAfterMs } = reply;
     if (BATCH_UNSUPPORTED.has(status)) return "unsupported";
+    if (status === 413 && ops.length > 1) {
+      // Too large as a whole: each half may pass; only an operation too large alone is refused for itself.
+      const half = Math.ceil(ops.length / 2);
+      const first = await this.#sendBatch(ops.slice(0, half), signal);
+      const second = first === "unsupported" ? first : await this.#sendBatch(ops.slice(half), signal);
+      return second === "unsupported" || first === "unsupported" ? "unsupported" : [...first, ...second];
+    }
+    if (status > 200 && status < 300) return ops.map(() => malformed(status, "A batch reply must have status 200", payload));
     if (status !== 200) return ops.map(() => httpOutcome(status, payload, retryAfterMs));
     const results = parseBatchResults(payload, ops);
     if (!results) return ops.map(() => malformed(status, "The batch reply does not list one result per operation", payload));
@@ -125,17 +134,39 @@ export class HttpTransport {
   }
 
   async #sendOne(op: WireOp, signal: AbortSignal): Promise<SendOutcome> {
-    const init = oneRequest(op, await this.resolveHeaders());
+    const init = oneRequest(op, await this.resolveHeaders(signal));
     const reply = await this.request(itemUrl(this.#options.endpoint, op.id), init, signal, this.#options.timeoutMs);
     if (reply.kind !== "reply") return reply.outcome;
     return recordOutcome(reply.status, reply.body, reply.retryAfterMs);
   }
 
-  /** @internal */
-  async resolveHeaders(): Promise<Record<string, string>> {
-    const { headers } = this.#options;
-    this.#lastHeaders = typeof headers === "function" ? await headers() : headers ?? {};
-    return this.#lastHeaders;
+  /**
+   * @internal The request headers, from the `headers` function when there is one, within `timeoutMs`.
+   * Throws `SyncLensError` ("auth") when the function throws, hangs or returns something fetch would refuse.
+   */
+  async resolveHeaders(signal: AbortSignal): Promise<Record<string, string>> {
+    const { headers, timeoutMs } = this.#options;
+    if (typeof headers !== "function") return (this.#lastHeaders = headers ?? {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort = (): void => undefined;
+    try {
+      const value = await Promise.race([
+        headers(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no headers within ${timeoutMs} ms`)), timeoutMs);
+          onAbort = () => reject(signal.reason);
+          signal.addEventListener("abort", onAbort, { once: true });
+        }),
+      ]);
+      if (!isHeaderRecord(value)) throw new Error("it returned something other than an object of Latin-1 strings");
+      return (this.#lastHeaders = value);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new SyncLensError("auth", `The headers function failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
 
@@ -155,6 +186,7 @@ export class HttpTransport {
     const rawBytes = typeof init.body === "string" ? byteLength(init.body) : 0;
     let bytes = rawBytes;
     try {
+      signal.throwIfAborted();
       const compressed = typeof init.body === "string" ? this.compress?.(init.body) : undefined;
       if (compressed) {
         const body = await compressed;
@@ -182,6 +214,15 @@ export class HttpTransport {
       if (countMetrics) this.#options.onRequest({ bytes, rawBytes, latencyMs: Date.now() - started });
     }
   }
+}
+
+/** What fetch takes as headers without throwing: names that are HTTP tokens, values in Latin-1 without line breaks. */
+function isHeaderRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    Object.entries(value).every(([name, text]) => /^[!#$%&'*+.^\w`|~-]+$/.test(name) && typeof text === "string" && /^[^\r\n\0\u0100-\uffff]*$/.test(text))
+  );
 }
 
 function jsonHeaders(base: Record<string, string>): Record<string, string> {

@@ -76,6 +76,75 @@ describe("reply classification", () => {
     expect(op!.failures).toBe(1);
   });
 
+  it("Retry-After stops the drain: the other batches wait too; 0 or a past date still backs off, a year is capped at an hour", async () => {
+    const header = { value: "60" };
+    const server = await scripted((req, res) => json(res, 503, { error: "busy" }, { "Retry-After": header.value }));
+    const todos = client(server, { batchSize: 2, backoff: { baseMs: 1000, maxMs: 1000 } });
+    for (const id of ["a", "b", "c", "d", "e"]) await todos.save({ id, title: id });
+    const before = Date.now();
+    expect(await todos.sync()).toMatchObject({ retried: 2, remaining: 5 });
+    expect(batches(server)).toHaveLength(1); // not three batches after the server asked for a minute
+    const ops = await todos.queue();
+    expect(ops.filter((op) => op.failures === 1).every((op) => op.nextAttemptAt >= before + 60_000)).toBe(true);
+
+    for (const [value, min, max] of [["0", 0, 1000], [new Date(Date.now() - 60_000).toUTCString(), 0, 1000], ["31536000", 3_600_000, 3_600_000]] as const) {
+      header.value = value;
+      const other = client(server, { backoff: { baseMs: 1000, maxMs: 1000 } });
+      await other.save({ id: "x", title: "x" });
+      const sent = Date.now();
+      expect(await other.sync()).toMatchObject({ retried: 1 });
+      const [op] = await other.queue();
+      expect(op!.nextAttemptAt - sent).toBeGreaterThanOrEqual(min);
+      expect(op!.nextAttemptAt - Date.now()).toBeLessThanOrEqual(max);
+    }
+  });
+
+  it("a batch too large as a whole (413) is split: only the operation too large alone is dead-lettered", async () => {
+    const server = await scripted((req, res) => {
+      if (req.body.length > 2000) return json(res, 413, { error: "too_large" });
+      batchReply(req, res, 201, (op) => record(op));
+    });
+    const todos = client(server, { compressAboveBytes: false });
+    for (let i = 0; i < 6; i++) await todos.save({ id: `small-${i}`, title: "x".repeat(200) });
+    await todos.save({ id: "huge", title: "x".repeat(3000) });
+    expect(await todos.sync()).toMatchObject({ pushed: 6, deadLettered: 1 });
+    expect((await todos.deadLetters()).map((letter) => [letter.itemId, letter.reply?.status])).toEqual([["huge", 413]]);
+  });
+
+  it("a batch reply with a 2xx status other than 200 is malformed and retried, not dead-lettered", async () => {
+    const server = await scripted((req, res) => {
+      const { ops } = JSON.parse(req.body) as { ops: Array<{ opId: string; id: string }> };
+      json(res, 207, { results: ops.map((op) => ({ opId: op.opId, status: 201, body: record(op) })) });
+    });
+    const todos = client(server);
+    await todos.save({ id: "a", title: "x" });
+    expect(await todos.sync()).toMatchObject({ retried: 1, deadLettered: 0 });
+    expect(todos.status.lastError).toMatchObject({ code: "malformed_reply" });
+  });
+
+  it("a headers function that throws, hangs or returns what fetch refuses is a typed error; nothing is sent and the operation waits", async () => {
+    const server = await scripted((req, res) => batchReply(req, res, 201, (op) => record(op)));
+    const bad: Array<() => Promise<Record<string, string>>> = [
+      async () => {
+        throw new Error("refresh failed");
+      },
+      () => new Promise(() => undefined),
+      async () => ({ Authorization: "Bearer caf\u00e9\u2603" }),
+    ];
+    for (const headers of bad) {
+      const todos = client(server, { headers, timeoutMs: 200 });
+      const errors: SyncLensError[] = [];
+      todos.on("error", (error) => errors.push(error));
+      await todos.save({ id: "a", title: "x" });
+      expect(await todos.sync()).toMatchObject({ pushed: 0 });
+      expect(errors[0]).toMatchObject({ code: "auth", message: expect.stringContaining("The headers function failed") });
+      expect(todos.status.online).toBe(true);
+      expect(await todos.queue()).toHaveLength(1);
+      await todos.close();
+    }
+    expect(server.requests).toEqual([]);
+  });
+
   it("401 pauses the queue without burning retries; new headers resume it", async () => {
     let token = "old";
     const server = await scripted((req, res) => {

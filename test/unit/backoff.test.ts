@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, parseRetryAfter } from "../../sdk/backoff";
+import { backoffDelay, parseRetryAfter, RETRY_AFTER_CAP_MS, retryDelay } from "../../sdk/backoff";
 
 describe("backoffDelay (full jitter)", () => {
   const options = { baseMs: 1000, maxMs: 60_000 };
@@ -22,6 +22,21 @@ describe("backoffDelay (full jitter)", () => {
     expect(Math.min(...samples)).toBeLessThan(400);
     expect(Math.max(...samples)).toBeGreaterThan(3600);
     expect(samples.every((d) => d >= 0 && d < 4000)).toBe(true);
+  });
+});
+
+describe("retryDelay", () => {
+  const options = { baseMs: 1000, maxMs: 60_000 };
+
+  it("is the backoff when the server names no delay, or a shorter one (0, a date in the past)", () => {
+    expect(retryDelay(2, options, undefined, () => 0.5)).toBe(1000);
+    expect(retryDelay(2, options, 0, () => 0.5)).toBe(1000);
+    expect(retryDelay(2, options, 300, () => 0.5)).toBe(1000);
+  });
+
+  it("obeys a longer Retry-After, up to an hour", () => {
+    expect(retryDelay(1, options, 30_000, () => 0.5)).toBe(30_000);
+    expect(retryDelay(1, options, 365 * 86_400_000, () => 0.5)).toBe(RETRY_AFTER_CAP_MS);
   });
 });
 

@@ -28,9 +28,13 @@ describe("assertValidItem", () => {
   });
 
   it("rejects bad ids with the invalid_id code", () => {
-    for (const bad of [{}, { id: "" }, { id: 7 }, { id: "x".repeat(257) }]) {
+    for (const bad of [{}, { id: "" }, { id: 7 }, { id: "x".repeat(257) }, { id: "." }, { id: ".." }, { id: "a\uD800" }, { id: "\uDC00b" }]) {
       expect(rejection(bad).code).toBe("invalid_id");
     }
+  });
+
+  it("accepts ids with dots and paired surrogates", () => {
+    for (const id of ["a.b", "...", ".hidden", "\u{1F600}"]) expect(() => assertValidItem({ id })).not.toThrow();
   });
 
   it("rejects non-objects and cycles", () => {
