@@ -3,6 +3,7 @@ import { Connectivity } from "./connectivity";
 import { classify, type SendOutcome } from "./classify";
 import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "./drain-lock";
 import { Emitter } from "./emitter";
+import { FlushJournal } from "./flush-journal";
 import type { CoreTrace } from "./trace";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
 import { ClientClosedError, SyncLensError, SyncRequestError } from "./errors";
@@ -115,6 +116,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   /** Operations fired at pagehide whose attempt mark is not stored yet: writes must not rewrite them. */
   readonly #flushed = new Set<number>();
   protected readonly unloadHeads = new UnloadHeads();
+  readonly #journal: FlushJournal;
 
   protected readonly connectivity: Connectivity;
   #forcedOffline = false;
@@ -146,6 +148,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.options = options;
     this.#environment = environment;
     this.name = options.name;
+    this.#journal = new FlushJournal(options.name, environment.localStorage?.());
     this.connectivity = new Connectivity({
       browserSaysOnline: () => environment.browserSaysOnline(),
       ping: () => (options.pingUrl === false ? Promise.resolve(true) : this.transport.ping(options.pingUrl, options.pingTimeoutMs, this.closing.signal)),
@@ -332,6 +335,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       throw new ClientClosedError();
     }
     this.#lock = this.createDrainLock();
+    await this.#adoptJournal(this.#journal.read()).catch((error: unknown) => this.reportError(error));
     await this.opened();
     await this.refreshCounts();
     await this.itemsChanged(); // finishes what a previous page recorded but did not get to do
@@ -425,10 +429,12 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   // ---- writes ----
 
   async #write(kind: "save" | "delete", id: string, value: T | undefined): Promise<WriteEffect> {
+    const fired = this.#journal.read(); // a page that went away may have fired some (see flush-journal.ts)
+    if (fired.length > 0) void this.#adoptJournal(fired).catch((error: unknown) => this.reportError(error));
     const context = {
       now: Date.now(),
       newOpId: newOperationId,
-      isFrozen: (seq: number) => this.#inFlight.has(seq) || this.#flushed.has(seq),
+      isFrozen: (seq: number) => this.#inFlight.has(seq) || this.#flushed.has(seq) || fired.includes(seq),
       maxQueueSize: this.options.maxQueueSize,
       pending: this.pending + this.#writing, // writes not committed yet may each add one
     };
@@ -466,11 +472,15 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (this.blockedReason() || this.unloadHeads.size === 0) return;
     const { wires, seqs } = this.unloadHeads.take(this.options.batchSize);
     if (wires.length === 0) return;
+    this.#journal.record(seqs); // first: the page may not live to mark them in IndexedDB
     this.transport.flushKeepalive(wires);
     for (const seq of seqs) this.#flushed.add(seq);
     this.store
       .markAttempted(seqs, Date.now())
-      .then(() => seqs.forEach((seq) => this.#flushed.delete(seq)))
+      .then(() => {
+        this.#journal.forget(seqs);
+        for (const seq of seqs) this.#flushed.delete(seq);
+      })
       .catch((error: unknown) => this.reportError(error));
   }
 
@@ -693,6 +703,13 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now()))); // a longer delay would overflow and fire at once
   }
 
+  /** Marks what the flush journal lists as sent (those never attempted), then clears it from the journal. */
+  async #adoptJournal(fired: number[]): Promise<void> {
+    if (fired.length === 0) return;
+    await this.store.markAttempted(fired, Date.now(), true);
+    this.#journal.forget(fired);
+  }
+
   /** The dropped operation may have been the oldest: the age comes from the queue again. */
   async #readOldest(): Promise<void> {
     const seen = this.#localChanges;
@@ -710,11 +727,13 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     try {
       for (let attempt = 1; ; attempt++) {
         const seen = this.#localChanges;
-        const [pending, oldest, deadIds, conflicts] = await Promise.all([
+        const held = this.unloadHeads.held();
+        const [pending, oldest, deadIds, conflicts, heads] = await Promise.all([
           this.store.countPending(),
           this.store.oldestPendingAt(),
           this.store.deadItemIds(),
           this.store.countConflicts(),
+          this.store.unchanged(held),
         ]);
         // A write or a settle of this client's raced the reads: they may predate it, so read again.
         if (seen !== this.#localChanges && attempt < 3) continue;
@@ -722,6 +741,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         this.pending = pending;
         this.#oldestPendingAt = oldest;
         this.#setDeadItems(deadIds);
+        // Heads another tab has sent, dead-lettered or rewritten are not this page's to flush any more.
+        this.unloadHeads.prune(held, heads);
         break;
       }
       this.trace({ type: "counts" });

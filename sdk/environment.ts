@@ -1,3 +1,5 @@
+import type { KeyValueStorage } from "./flush-journal";
+
 /**
  * The browser signals the client listens to, each guarded so the SDK runs unchanged in a page, a worker
  * and Node: where a global is missing, its signal simply never fires.
@@ -12,6 +14,8 @@ export interface EnvironmentSignals {
     visible: () => void;
     pagehide: () => void;
   }): () => void;
+  /** The origin's synchronous storage (`localStorage`) where a page has one, for the flush journal. */
+  localStorage?(): KeyValueStorage | undefined;
 }
 
 type Listener = [target: Partial<EventTarget> | undefined, type: string, listener: () => void];
@@ -35,6 +39,13 @@ export const browserEnvironment: EnvironmentSignals = {
     return () => {
       for (const [target, type, listener] of listeners) target?.removeEventListener?.(type, listener);
     };
+  },
+  localStorage() {
+    try {
+      return (globalThis as { localStorage?: KeyValueStorage }).localStorage;
+    } catch {
+      return undefined; // reading it throws where storage is disabled (sandboxed frames, some privacy settings)
+    }
   },
 };
 

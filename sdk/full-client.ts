@@ -255,7 +255,10 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
 
   #onTabMessage(message: TabMessage): void {
     if (this.closed) return;
-    if (message.type === "write") this.events.emit("change", { type: message.kind, id: message.id, source: "tab" });
+    if (message.type === "write") {
+      this.unloadHeads.forgetItem(message.id); // the other tab may have rewritten the head this page holds
+      this.events.emit("change", { type: message.kind, id: message.id, source: "tab" });
+    }
     if (this.#countsRefreshScheduled) return;
     this.#countsRefreshScheduled = true;
     setTimeout(() => {

@@ -207,7 +207,8 @@ export class SyncStore {
     if (decision.action === "drop") {
       writes.push(outbox.delete(last!.seq));
     } else if (decision.action === "replace") {
-      op = withValue({ ...last!, type: decision.type, updatedAt: ctx.now }, decision.type, value) as PendingOperation;
+      // Every rewrite moves updatedAt, even within a millisecond: it is how others tell the operation changed.
+      op = withValue({ ...last!, type: decision.type, updatedAt: Math.max(ctx.now, last!.updatedAt + 1) }, decision.type, value) as PendingOperation;
       writes.push(outbox.put(op));
     } else {
       const draft = withValue(newOperation(id, decision.type, ctx.now, ctx.newOpId()), decision.type, value);
@@ -419,12 +420,23 @@ export class SyncStore {
   }
 
   /** Marks operations as sent outside a drain (the pagehide flush), so they are never rewritten. */
-  async markAttempted(seqs: readonly number[], now: number): Promise<void> {
+  /** Of the operations `held` (seq, updatedAt), those still queued unchanged. */
+  async unchanged(held: ReadonlyArray<readonly [number, number]>): Promise<Set<number>> {
+    if (held.length === 0) return new Set();
+    return guard("read the outbox", async () => {
+      const outbox = this.db.transaction("outbox").store;
+      const ops = await Promise.all(held.map(([seq]) => outbox.get(seq)));
+      return new Set(held.filter(([, updatedAt], i) => ops[i]?.updatedAt === updatedAt).map(([seq]) => seq));
+    });
+  }
+
+  /** Counts an attempt for each operation still queued; with `unsentOnly`, only for those never attempted. */
+  async markAttempted(seqs: readonly number[], now: number, unsentOnly = false): Promise<void> {
     await guard("mark operations as sent", async () => {
       const tx = this.db.transaction("outbox", "readwrite");
       for (const seq of seqs) {
         const op = await tx.store.get(seq);
-        if (op) await tx.store.put({ ...op, attempts: op.attempts + 1, lastAttemptAt: now });
+        if (op && !(unsentOnly && op.attempts > 0)) await tx.store.put({ ...op, attempts: op.attempts + 1, lastAttemptAt: now });
       }
       await tx.done;
     });

@@ -12,7 +12,7 @@ const MAX_HEADS = 100;
  * the app mutating its object later cannot change a body sent under an existing key.
  */
 export class UnloadHeads {
-  readonly #heads = new Map<number, [itemId: string, wire: string]>();
+  readonly #heads = new Map<number, [itemId: string, wire: string, updatedAt: number]>();
 
   get size(): number {
     return this.#heads.size;
@@ -20,7 +20,17 @@ export class UnloadHeads {
 
   remember(op: PendingOperation, base: ServerVersion | undefined): void {
     if (this.#heads.size >= MAX_HEADS && !this.#heads.has(op.seq)) return;
-    this.#heads.set(op.seq, [op.itemId, JSON.stringify(toWireOp(op, base))]);
+    this.#heads.set(op.seq, [op.itemId, JSON.stringify(toWireOp(op, base)), op.updatedAt]);
+  }
+
+  /** Each held head's `seq` and the `updatedAt` of the operation as it was when held. */
+  held(): Array<[seq: number, updatedAt: number]> {
+    return [...this.#heads].map(([seq, [, , updatedAt]]) => [seq, updatedAt]);
+  }
+
+  /** Of the heads `checked`, drops those not `current`: another tab has sent, dead-lettered or rewritten them. */
+  prune(checked: ReadonlyArray<readonly [number, number]>, current: ReadonlySet<number>): void {
+    for (const [seq] of checked) if (!current.has(seq)) this.#heads.delete(seq);
   }
 
   forget(seq: number): void {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Client } from "../../sdk/client";
 import { createSyncClient, type CoreSyncClient, type CoreSyncClientOptions } from "../../sdk/core";
 import type { DrainLock } from "../../sdk/drain-lock";
-import { browserEnvironment } from "../../sdk/environment";
+import { browserEnvironment, type EnvironmentSignals } from "../../sdk/environment";
 import { resolveOptions } from "../../sdk/options";
 import { waitFor, type Todo } from "../support/client";
 import { useReferenceServer } from "../support/harness";
@@ -103,5 +103,29 @@ describe("drains racing writes and faults", () => {
     const [left] = await todos.queue();
     expect(left?.itemId).toBe("new");
     await waitFor(() => (todos.metrics().oldestPendingAgeMs ?? Infinity) <= Date.now() - left!.createdAt, 2000, "the age of the oldest left");
+  });
+
+  it("a page drops a held head another tab has rewritten: its pagehide never sends the stale body under that key", async () => {
+    let handlers: Parameters<EnvironmentSignals["subscribe"]>[0] | undefined;
+    const environment: EnvironmentSignals = {
+      browserSaysOnline: () => true,
+      subscribe: (h) => ((handlers = h), () => undefined),
+    };
+    const fired: string[] = [];
+    const indexedDB = new IDBFactory();
+    const a = coreClient({
+      indexedDB,
+      environment,
+      triggers: { onVisible: false },
+      fetch: (url, init) => (fired.push(String(url)), fetch(url, init)),
+    });
+    const b = coreClient({ name: a.name, indexedDB });
+    await a.save({ id: "x", title: "held by a" });
+    await b.save({ id: "x", title: "rewritten by b" }); // coalesces into a's unsent operation, same key
+    await b.save({ id: "y", title: "new" });
+    handlers!.visible(); // a reads the shared queue again
+    await waitFor(() => a.status.pending === 2, 2000, "a's counters to catch up");
+    handlers!.pagehide();
+    expect(fired).toEqual([]);
   });
 });

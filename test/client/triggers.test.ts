@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { IDBDatabase } from "fake-indexeddb";
+import { describe, expect, it, vi } from "vitest";
 import type { EnvironmentSignals } from "../../sdk/environment";
 import { waitFor } from "../support/client";
 import { useReferenceServer } from "../support/harness";
@@ -9,14 +10,18 @@ type Handlers = Parameters<EnvironmentSignals["subscribe"]>[0];
 /** Stands in for the browser's online/offline/visibility/pagehide signals. */
 interface FakeBrowser {
   onLine: boolean;
+  /** The origin's localStorage, shared by every client given this browser's environment (tabs, reloads). */
+  storage: Map<string, string>;
   environment: EnvironmentSignals;
   fire(signal: keyof Handlers): void;
 }
 
 function fakeBrowser(): FakeBrowser {
   let handlers: Handlers | undefined;
+  const storage = new Map<string, string>();
   const browser: FakeBrowser = {
     onLine: true,
+    storage,
     environment: {
       browserSaysOnline: () => browser.onLine,
       subscribe(h: Handlers) {
@@ -25,6 +30,11 @@ function fakeBrowser(): FakeBrowser {
           handlers = undefined;
         };
       },
+      localStorage: () => ({
+        getItem: (key: string) => storage.get(key) ?? null,
+        setItem: (key: string, value: string) => void storage.set(key, value),
+        removeItem: (key: string) => void storage.delete(key),
+      }),
     } satisfies EnvironmentSignals,
     fire(signal: keyof Handlers) {
       handlers?.[signal]();
@@ -58,6 +68,36 @@ describe("pagehide flush", () => {
     await todos.sync();
     for (const op of queued) expect(harness.server.store.appliedCount("todos", op.opId)).toBe(1);
     expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "1b" } });
+  });
+
+  it("a page that dies before marking what it fired: the next page never reuses a fired key for a new body", async () => {
+    const browser = fakeBrowser();
+    const first = client({ environment: browser.environment, triggers: { onWrite: false } });
+    await first.save({ id: "a", title: "1" });
+    const [fired] = await first.queue();
+    // The page is torn down as it hides: its IndexedDB work after the keepalive request never happens.
+    const torn = vi.spyOn(IDBDatabase.prototype, "transaction").mockImplementationOnce(() => {
+      throw new DOMException("The page is gone", "InvalidStateError");
+    });
+    browser.fire("pagehide");
+    torn.mockRestore();
+    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the keepalive batch");
+    expect((await first.queue())[0]!.attempts).toBe(0); // the mark never landed
+    await first.close();
+
+    const next = client({ name: first.createdWith.name, indexedDB: first.factory, environment: browser.environment, triggers: { onWrite: false } });
+    next.setOffline(true); // no drain at start: the queue is looked at as the write left it
+    await next.save({ id: "a", title: "1b" });
+    expect((await next.queue()).map((op) => [op.opId === fired!.opId, op.type, op.attempts])).toEqual([
+      [true, "create", 1],
+      [false, "update", 0],
+    ]);
+    next.setOffline(false);
+    await next.sync();
+    expect(await next.deadLetters()).toEqual([]);
+    expect(harness.server.store.appliedCount("todos", fired!.opId)).toBe(1);
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "1b" } });
+    expect(browser.storage.size).toBe(0); // the journal is cleared once the marks are stored
   });
 
   it("sends nothing while forced offline or paused", async () => {
