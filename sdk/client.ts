@@ -100,7 +100,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   protected readonly transport: HttpTransport;
   protected readonly events = new Emitter<SyncEvents<T>>();
   readonly #recorder = new MetricsRecorder();
-  protected readonly closing = new AbortController();
+  /** Aborted by close() and by setOffline(true): what is in flight stops, and nothing new starts. */
+  #requests = new AbortController();
   #unsubscribe: () => void = () => undefined;
 
   protected pending = 0;
@@ -130,6 +131,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #drainEnding = false;
   /** Drains in a row that threw (storage, headers): sets their retry delay. */
   #drainErrors = 0;
+  /** Until when the server asked for quiet (Retry-After): no pull runs before then. */
+  #throttledUntil = 0;
   /** Writes begun and not yet committed, counted against `maxQueueSize` as if each added an operation. */
   #writing = 0;
   /** Set when the queue changed during a drain: the drain runs another round before it ends. */
@@ -151,7 +154,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.#journal = new FlushJournal(options.name, environment.localStorage?.());
     this.connectivity = new Connectivity({
       browserSaysOnline: () => environment.browserSaysOnline(),
-      ping: () => (options.pingUrl === false ? Promise.resolve(true) : this.transport.ping(options.pingUrl, options.pingTimeoutMs, this.closing.signal)),
+      ping: () => (options.pingUrl === false ? Promise.resolve(true) : this.transport.ping(options.pingUrl, options.pingTimeoutMs, this.requests)),
       backoff: options.backoff,
       mayProbe: () => !this.#closed && !this.#forcedOffline,
       onChange: (online) => {
@@ -265,7 +268,12 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   setOffline(offline: boolean): void {
     if (this.#closed || this.#forcedOffline === offline) return;
     this.#forcedOffline = offline;
-    if (offline) this.#clearTimers();
+    if (offline) {
+      this.#clearTimers();
+      this.#requests.abort(); // requests in flight too: their operations stay queued
+    } else {
+      this.#requests = new AbortController();
+    }
     this.emitStatus();
     if (!offline) void this.connectivity.probe().then(() => this.kick(true));
   }
@@ -313,7 +321,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.#unsubscribe();
     this.#clearTimers();
     clearInterval(this.#intervalTimer);
-    this.closing.abort();
+    this.#requests.abort();
     try {
       await this.ready;
     } catch {
@@ -401,9 +409,14 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     return toWireOp(op, base);
   }
 
-  /** Sends a batch's requests; one outcome per request. Throws only when the client is closing. */
+  /** Sends a batch's requests; one outcome per request. Throws only when `requests` aborts. */
   protected send(wires: WireOp[]): Promise<SendOutcome[]> {
-    return this.transport.send(wires, this.closing.signal);
+    return this.transport.send(wires, this.requests);
+  }
+
+  /** Aborts when the client closes or is forced offline. */
+  protected get requests(): AbortSignal {
+    return this.#requests.signal;
   }
 
   /** Whether a 409 is to be parked as a conflict (then `conflictsFound` follows); in the core it is dead-lettered. */
@@ -570,7 +583,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
           failed ||= summary.failed;
           if (summary.stop) break;
         }
-        if (!this.blockedReason() && !result.skipped) failed = (await this.afterPush(result)) || failed;
+        if (!this.blockedReason() && !result.skipped && Date.now() >= this.#throttledUntil) failed = (await this.afterPush(result)) || failed;
       } while (this.rerun && !this.blockedReason());
       this.#drainErrors = 0;
     } catch (error) {
@@ -599,7 +612,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       try {
         outcomes = await this.send(ops.map((op) => this.wireOp(op, versions.get(op.itemId))));
       } catch (error) {
-        if (!this.closing.signal.aborted) throw error;
+        if (!this.requests.aborted) throw error; // aborted: closing, or forced offline
         await this.store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
         return { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, stop: true };
       }
@@ -679,7 +692,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }
     if (pause) this.authPaused = true;
     if (unreachable) this.connectivity.set(false);
-    if (throttledUntil) this.#wake(throttledUntil);
+    if (throttledUntil) {
+      this.#throttledUntil = throttledUntil;
+      this.#wake(throttledUntil);
+    }
     this.emitStatus();
     if (conflicts > 0) await this.conflictsFound(now);
     return {

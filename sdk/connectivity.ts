@@ -3,7 +3,7 @@ import { backoffDelay, type BackoffOptions } from "./backoff";
 export interface ConnectivityDeps {
   /** `navigator.onLine` where it exists. */
   browserSaysOnline(): boolean;
-  /** Asks the server; resolves whether any HTTP reply came. Rejects only when the client is closing. */
+  /** Asks the server; resolves whether any HTTP reply came. Rejects only when aborted (the client is closing or forced offline). */
   ping(): Promise<boolean>;
   backoff: BackoffOptions;
   /** False while forced offline or closed: no probe then. */
@@ -78,7 +78,7 @@ export class Connectivity {
     try {
       reachable = await this.#deps.ping();
     } catch {
-      return; // closing
+      return; // aborted: closing, or forced offline
     }
     if (!this.#deps.mayProbe()) return;
     if (reachable) {

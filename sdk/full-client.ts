@@ -276,9 +276,9 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     while (this.#feedSupported && !this.blockedReason()) {
       let page;
       try {
-        page = await fetchChanges(this.transport, this.options.endpoint, { cursor, limit: this.#features.pullPageSize, timeoutMs: this.options.timeoutMs }, this.closing.signal);
+        page = await fetchChanges(this.transport, this.options.endpoint, { cursor, limit: this.#features.pullPageSize, timeoutMs: this.options.timeoutMs }, this.requests);
       } catch (error) {
-        if (this.closing.signal.aborted) break;
+        if (this.requests.aborted) break; // closing, or forced offline
         throw error; // the headers function failed: the drain reports it and retries after a backoff
       }
       if (page.kind === "unsupported") {

@@ -54,7 +54,7 @@ export function toWireOp(op: PendingOperation, base: ServerVersion | undefined):
  *
  * Failure modes: never throws for a network or server fault; each operation gets a {@link SendOutcome}.
  * A reply that is not what the protocol promises is `malformed` (retried: the idempotency key makes that
- * safe). Throws only when `signal` aborts (the client is closing).
+ * safe). Throws only when `signal` aborts (the client is closing or forced offline).
  */
 export class HttpTransport {
   #batchSupported = true;

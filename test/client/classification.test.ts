@@ -79,11 +79,11 @@ describe("reply classification", () => {
   it("Retry-After stops the drain: the other batches wait too; 0 or a past date still backs off, a year is capped at an hour", async () => {
     const header = { value: "60" };
     const server = await scripted((req, res) => json(res, 503, { error: "busy" }, { "Retry-After": header.value }));
-    const todos = client(server, { batchSize: 2, backoff: { baseMs: 1000, maxMs: 1000 } });
+    const todos = client(server, { batchSize: 2, backoff: { baseMs: 1000, maxMs: 1000 }, pull: true });
     for (const id of ["a", "b", "c", "d", "e"]) await todos.save({ id, title: id });
     const before = Date.now();
     expect(await todos.sync()).toMatchObject({ retried: 2, remaining: 5 });
-    expect(batches(server)).toHaveLength(1); // not three batches after the server asked for a minute
+    expect(server.requests).toHaveLength(1); // no other batch, no pull, after the server asked for a minute
     const ops = await todos.queue();
     expect(ops.filter((op) => op.failures === 1).every((op) => op.nextAttemptAt >= before + 60_000)).toBe(true);
 
@@ -92,7 +92,7 @@ describe("reply classification", () => {
       const other = client(server, { backoff: { baseMs: 1000, maxMs: 1000 } });
       await other.save({ id: "x", title: "x" });
       const sent = Date.now();
-      expect(await other.sync()).toMatchObject({ retried: 1 });
+      expect((await other.sync()).retried).toBeGreaterThanOrEqual(1); // a backoff near 0 may retry within the drain
       const [op] = await other.queue();
       expect(op!.nextAttemptAt - sent).toBeGreaterThanOrEqual(min);
       expect(op!.nextAttemptAt - Date.now()).toBeLessThanOrEqual(max);
@@ -116,9 +116,11 @@ describe("reply classification", () => {
       const { ops } = JSON.parse(req.body) as { ops: Array<{ opId: string; id: string }> };
       json(res, 207, { results: ops.map((op) => ({ opId: op.opId, status: 201, body: record(op) })) });
     });
-    const todos = client(server);
+    const todos = client(server, { backoff: { baseMs: 1000, maxMs: 1000 } });
     await todos.save({ id: "a", title: "x" });
-    expect(await todos.sync()).toMatchObject({ retried: 1, deadLettered: 0 });
+    const result = await todos.sync();
+    expect(result).toMatchObject({ pushed: 0, deadLettered: 0 });
+    expect(result.retried).toBeGreaterThanOrEqual(1);
     expect(todos.status.lastError).toMatchObject({ code: "malformed_reply" });
   });
 

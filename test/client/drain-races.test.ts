@@ -7,6 +7,7 @@ import { browserEnvironment, type EnvironmentSignals } from "../../sdk/environme
 import { resolveOptions } from "../../sdk/options";
 import { waitFor, type Todo } from "../support/client";
 import { useReferenceServer } from "../support/harness";
+import { json, startScriptedServer } from "../support/servers";
 
 const harness = useReferenceServer();
 let counter = 0;
@@ -127,5 +128,22 @@ describe("drains racing writes and faults", () => {
     await waitFor(() => a.status.pending === 2, 2000, "a's counters to catch up");
     handlers!.pagehide();
     expect(fired).toEqual([]);
+  });
+
+  it("forcing offline mid-drain aborts the requests in flight and starts no more; the operations stay queued", async () => {
+    const server = await startScriptedServer((req, res) => {
+      if (req.path.endsWith("/_batch")) json(res, 404, { error: "not_found" }); // per-item requests, 4 at a time
+      // Per-item writes never get an answer: they are in flight until aborted.
+    });
+    harness.onCleanup(() => server.close());
+    const todos = coreClient({ endpoint: `${server.url}/api/todos`, pingUrl: false });
+    for (let i = 0; i < 10; i++) await todos.save({ id: `t${i}`, title: `${i}` });
+    const drain = todos.sync();
+    await waitFor(() => server.requests.length === 5, 2000, "the batch probe and four writes in flight");
+    todos.setOffline(true);
+    expect(await drain).toMatchObject({ pushed: 0, skipped: "offline" });
+    expect(server.requests).toHaveLength(5);
+    expect(await todos.queue()).toHaveLength(10);
+    expect(todos.status).toMatchObject({ state: "offline", pending: 10, deadLetters: 0 });
   });
 });
