@@ -71,11 +71,29 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const text = (await readBody(req)).toString("utf8");
   if (text.trim() === "") throw badRequest("a JSON body is required");
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw badRequest("the body is not valid JSON");
   }
+  if (!nestsWithin(value, MAX_JSON_DEPTH)) throw badRequest(`the body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  return value;
+}
+
+/** Deeper bodies are refused: storing them (canonical JSON, fingerprints) recurses once per level. */
+const MAX_JSON_DEPTH = 100;
+
+/** Whether arrays and objects in `value` nest at most `max` levels; iterative, so any depth is safe to check. */
+function nestsWithin(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== "object" || current === null) continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return true;
 }
 
 export function sendReply(res: ServerResponse, reply: Reply, headOnly: boolean): void {

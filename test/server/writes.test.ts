@@ -172,6 +172,7 @@ describe("bad requests", () => {
       { headers: { "If-Match": '"1"', "If-None-Match": "*" } },
       { id: "%E0%A4%A" },
       { id: "x".repeat(257) },
+      { body: `{"id":"a1","deep":${"[".repeat(5000)}${"]".repeat(5000)}}` },
     ];
     for (const [index, { id = "a1", headers = {}, body = milk }] of cases.entries()) {
       const answer = await call(`${server.api}/${id}`, {
