@@ -6,11 +6,11 @@ import { Emitter } from "./emitter";
 import { FlushJournal } from "./flush-journal";
 import type { CoreTrace } from "./trace";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
-import { ClientClosedError, SyncLensError, SyncRequestError } from "./errors";
+import { ClientClosedError, InvalidOptionsError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
-import { MAX_TIMER_MS, resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options";
+import { HEADERS_EXPECTED, MAX_TIMER_MS, resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options";
 import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store";
-import { HttpTransport, toWireOp, type HeadersInput, type WireOp } from "./transport";
+import { HttpTransport, isHeaderRecord, toWireOp, type HeadersInput, type WireOp } from "./transport";
 import { UnloadHeads } from "./unload-heads";
 import type {
   CoreSyncEvents,
@@ -63,7 +63,10 @@ export interface CoreSyncClient<T extends SyncItem> {
   metrics(): SyncMetrics;
   /** While true, the client sends nothing at all (no syncs, no pings, no unload flush). */
   setOffline(offline: boolean): void;
-  /** Replaces the request headers (e.g. a refreshed token) and lifts a 401/403 pause. */
+  /**
+   * Replaces the request headers (e.g. a refreshed token) and lifts a 401/403 pause. Throws
+   * `InvalidOptionsError` for headers fetch could not send (a `Headers` instance, non-Latin-1 values).
+   */
   setHeaders(headers: HeadersInput): void;
   /** Stops automatic and manual syncs until `resume()`. Writes are still accepted and queued. */
   pause(): void;
@@ -131,10 +134,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #drainEnding = false;
   /** Drains in a row that threw (storage, headers): sets their retry delay. */
   #drainErrors = 0;
-  /** Until when the server asked for quiet (Retry-After): no pull runs before then. */
+  /** Until when the server asked for quiet (Retry-After): drains send nothing, not even a pull, before then. */
   #throttledUntil = 0;
-  /** Writes begun and not yet committed, counted against `maxQueueSize` as if each added an operation. */
-  #writing = 0;
+  /** Writes begun and not yet committed: near `maxQueueSize`, a write waits for them to know the count. */
+  readonly #writing = new Set<Promise<WriteEffect>>();
   /** Set when the queue changed during a drain: the drain runs another round before it ends. */
   protected rerun = false;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -279,6 +282,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   }
 
   setHeaders(headers: HeadersInput): void {
+    if (typeof headers !== "function" && !isHeaderRecord(headers)) throw new InvalidOptionsError("headers", HEADERS_EXPECTED);
     this.transport.setHeaders(headers);
     if (this.authPaused) this.resume();
   }
@@ -409,9 +413,9 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     return toWireOp(op, base);
   }
 
-  /** Sends a batch's requests; one outcome per request. Throws only when `requests` aborts. */
-  protected send(wires: WireOp[]): Promise<SendOutcome[]> {
-    return this.transport.send(wires, this.requests);
+  /** Sends a batch's requests; one outcome per request. Throws only when `signal` aborts. */
+  protected send(wires: WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
+    return this.transport.send(wires, signal);
   }
 
   /** Aborts when the client closes or is forced offline. */
@@ -444,20 +448,23 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   async #write(kind: "save" | "delete", id: string, value: T | undefined): Promise<WriteEffect> {
     const fired = this.#journal.read(); // a page that went away may have fired some (see flush-journal.ts)
     if (fired.length > 0) void this.#adoptJournal(fired).catch((error: unknown) => this.reportError(error));
+    // Each uncommitted write may add an operation: near the limit, wait until they have, or have not.
+    while (this.#writing.size > 0 && this.pending + this.#writing.size >= this.options.maxQueueSize) await Promise.allSettled([...this.#writing]);
     const context = {
       now: Date.now(),
       newOpId: newOperationId,
       isFrozen: (seq: number) => this.#inFlight.has(seq) || this.#flushed.has(seq) || fired.includes(seq),
       maxQueueSize: this.options.maxQueueSize,
-      pending: this.pending + this.#writing, // writes not committed yet may each add one
+      pending: this.pending + this.#writing.size,
     };
-    this.#writing++;
+    const write = this.store.write(kind, id, value, context);
+    this.#writing.add(write);
     try {
-      const effect = await this.store.write(kind, id, value, context);
+      const effect = await write;
       this.#afterWrite(effect, id, kind);
       return effect;
     } finally {
-      this.#writing--;
+      this.#writing.delete(write);
     }
   }
 
@@ -540,6 +547,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         },
         (error: unknown) => {
           this.reportError(error); // the lease could not be read or written
+          this.#wake(Date.now() + backoffDelay(++this.#drainErrors, this.options.backoff));
           return this.#emptyResult("busy");
         },
       )
@@ -564,6 +572,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       do {
         this.rerun = false;
         while (!this.blockedReason()) {
+          if (Date.now() < this.#throttledUntil) {
+            result.skipped = "throttled"; // the server asked for quiet (Retry-After): not even a pull
+            this.#wake(this.#throttledUntil);
+            break;
+          }
           if (Date.now() - started > this.options.maxSyncDurationMs) {
             result.skipped = "budget";
             this.#wake(Date.now());
@@ -581,9 +594,12 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
           result.deadLettered += summary.dead;
           result.conflicts += summary.conflicts;
           failed ||= summary.failed;
-          if (summary.stop) break;
+          if (summary.stop) {
+            if (Date.now() < this.#throttledUntil) result.skipped = "throttled";
+            break;
+          }
         }
-        if (!this.blockedReason() && !result.skipped && Date.now() >= this.#throttledUntil) failed = (await this.afterPush(result)) || failed;
+        if (!this.blockedReason() && !result.skipped) failed = (await this.afterPush(result)) || failed;
       } while (this.rerun && !this.blockedReason());
       this.#drainErrors = 0;
     } catch (error) {
@@ -607,12 +623,14 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean; stop: boolean }> {
     for (const op of ops) this.#inFlight.add(op.seq);
     this.trace({ type: "send", ops });
+    // Read once: setOffline(false) replaces the controller while these requests may still use the old one.
+    const signal = this.requests;
     try {
       let outcomes: SendOutcome[];
       try {
-        outcomes = await this.send(ops.map((op) => this.wireOp(op, versions.get(op.itemId))));
+        outcomes = await this.send(ops.map((op) => this.wireOp(op, versions.get(op.itemId))), signal);
       } catch (error) {
-        if (!this.requests.aborted) throw error; // aborted: closing, or forced offline
+        if (!signal.aborted) throw error; // aborted: closing, or forced offline
         await this.store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
         return { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, stop: true };
       }

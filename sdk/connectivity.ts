@@ -78,7 +78,10 @@ export class Connectivity {
     try {
       reachable = await this.#deps.ping();
     } catch {
-      return; // aborted: closing, or forced offline
+      // Aborted: closing, or forced offline. Forced offline may already be lifted (off and on in one
+      // task, which joined this probe): then another probe is due, or nothing would ever probe again.
+      if (this.#deps.mayProbe()) this.#schedule();
+      return;
     }
     if (!this.#deps.mayProbe()) return;
     if (reachable) {

@@ -210,10 +210,10 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   }
 
   /** Also refines the clock offset from the writes' `updatedAt`, and falls back to whole items when PATCH is refused. */
-  protected override async send(wires: WireOp[]): Promise<SendOutcome[]> {
+  protected override async send(wires: WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
     this.#refused.length = 0; // what a batch that failed to settle left behind is stale
     const sentAt = Date.now();
-    const outcomes = await super.send(wires);
+    const outcomes = await super.send(wires, signal);
     const receivedAt = Date.now();
     return outcomes.map((outcome, index) => {
       const updatedAt = outcome.kind === "ok" ? Date.parse(acceptedRecord(outcome.body).updatedAt ?? "") : Number.NaN;
@@ -275,10 +275,11 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     let cursor = await pullCursor(this.store);
     while (this.#feedSupported && !this.blockedReason()) {
       let page;
+      const signal = this.requests; // read once: setOffline(false) replaces it
       try {
-        page = await fetchChanges(this.transport, this.options.endpoint, { cursor, limit: this.#features.pullPageSize, timeoutMs: this.options.timeoutMs }, this.requests);
+        page = await fetchChanges(this.transport, this.options.endpoint, { cursor, limit: this.#features.pullPageSize, timeoutMs: this.options.timeoutMs }, signal);
       } catch (error) {
-        if (this.requests.aborted) break; // closing, or forced offline
+        if (signal.aborted) break; // closing, or forced offline
         throw error; // the headers function failed: the drain reports it and retries after a backoff
       }
       if (page.kind === "unsupported") {

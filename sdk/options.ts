@@ -1,7 +1,7 @@
 import type { BackoffOptions } from "./backoff";
 import type { EnvironmentSignals } from "./environment";
 import { InvalidOptionsError } from "./errors";
-import type { HeadersInput } from "./transport";
+import { isHeaderRecord, type HeadersInput } from "./transport";
 
 /** Options of the core client (`synclens/core`). Only `name` and `endpoint` are required. */
 export interface CoreSyncClientOptions {
@@ -72,6 +72,8 @@ export interface ResolvedOptions {
 
 export const MAX_BATCH_SIZE = 500;
 
+export const HEADERS_EXPECTED = "expected a plain object of header names and Latin-1 values, or a function returning one";
+
 /** The longest delay setTimeout takes (about 24.8 days); a longer one fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -92,8 +94,8 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
   if (!factory || typeof factory.open !== "function") {
     throw new InvalidOptionsError("indexedDB", "no IndexedDB here; pass an IDBFactory (in Node: fake-indexeddb)");
   }
-  if (options.headers !== undefined && typeof options.headers !== "function" && !isStringRecord(options.headers)) {
-    throw new InvalidOptionsError("headers", "expected an object of strings or a function returning one");
+  if (options.headers !== undefined && typeof options.headers !== "function" && !isHeaderRecord(options.headers)) {
+    throw new InvalidOptionsError("headers", HEADERS_EXPECTED);
   }
   const base = endpoint.replace(/\/+$/, "");
   const backoff = {
@@ -134,18 +136,13 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
 function isHttpUrl(text: string, bare = false): boolean {
   try {
     const url = new URL(text);
-    if (bare && (url.search || url.hash || text.includes("#") || url.username || url.password)) return false;
+    if (bare && (url.search || url.hash || /[?#]/.test(text) || url.username || url.password)) return false;
     return url.protocol === "http:" || url.protocol === "https:";
   } catch {
     return false;
   }
 }
 
-function isStringRecord(value: unknown): boolean {
-  // A Headers instance has no own enumerable fields: it would pass as an empty record and send nothing.
-  if (typeof value !== "object" || value === null || (typeof Headers === "function" && value instanceof Headers)) return false;
-  return Object.values(value).every((v) => typeof v === "string");
-}
 
 export function integer(option: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;

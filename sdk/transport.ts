@@ -216,11 +216,15 @@ export class HttpTransport {
   }
 }
 
-/** What fetch takes as headers without throwing: names that are HTTP tokens, values in Latin-1 without line breaks. */
-function isHeaderRecord(value: unknown): value is Record<string, string> {
+/**
+ * What fetch takes as headers without throwing: a plain object (not a `Headers`, whose entries are not
+ * own fields) of names that are HTTP tokens and values in Latin-1 without line breaks.
+ */
+export function isHeaderRecord(value: unknown): value is Record<string, string> {
   return (
     typeof value === "object" &&
     value !== null &&
+    !(typeof Headers === "function" && value instanceof Headers) &&
     Object.entries(value).every(([name, text]) => /^[!#$%&'*+.^\w`|~-]+$/.test(name) && typeof text === "string" && /^[^\r\n\0\u0100-\uffff]*$/.test(text))
   );
 }

@@ -79,7 +79,7 @@ export interface SyncResult {
   remaining: number;
   durationMs: number;
   /** Why nothing (more) was sent, when that is the case. */
-  skipped?: "offline" | "paused" | "auth" | "closed" | "budget" | "busy";
+  skipped?: "offline" | "paused" | "auth" | "closed" | "budget" | "busy" | "throttled";
 }
 
 export interface SyncMetrics {

@@ -86,6 +86,9 @@ describe("reply classification", () => {
     expect(server.requests).toHaveLength(1); // no other batch, no pull, after the server asked for a minute
     const ops = await todos.queue();
     expect(ops.filter((op) => op.failures === 1).every((op) => op.nextAttemptAt >= before + 60_000)).toBe(true);
+    await todos.save({ id: "f", title: "f" });
+    expect(await todos.sync()).toMatchObject({ pushed: 0, skipped: "throttled" }); // later drains wait too
+    expect(server.requests).toHaveLength(1);
 
     for (const [value, min, max] of [["0", 0, 1000], [new Date(Date.now() - 60_000).toUTCString(), 0, 1000], ["31536000", 3_600_000, 3_600_000]] as const) {
       header.value = value;
@@ -132,6 +135,7 @@ describe("reply classification", () => {
       },
       () => new Promise(() => undefined),
       async () => ({ Authorization: "Bearer caf\u00e9\u2603" }),
+      async () => new Headers({ Authorization: "Bearer x" }) as unknown as Record<string, string>,
     ];
     for (const headers of bad) {
       const todos = client(server, { headers, timeoutMs: 200 });

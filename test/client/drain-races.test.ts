@@ -1,7 +1,7 @@
 import { IDBFactory } from "fake-indexeddb";
 import { describe, expect, it } from "vitest";
 import { Client } from "../../sdk/client";
-import { createSyncClient, type CoreSyncClient, type CoreSyncClientOptions } from "../../sdk/core";
+import { createSyncClient, type CoreSyncClient, type CoreSyncClientOptions, type SyncLensError } from "../../sdk/core";
 import type { DrainLock } from "../../sdk/drain-lock";
 import { browserEnvironment, type EnvironmentSignals } from "../../sdk/environment";
 import { resolveOptions } from "../../sdk/options";
@@ -145,5 +145,38 @@ describe("drains racing writes and faults", () => {
     expect(server.requests).toHaveLength(5);
     expect(await todos.queue()).toHaveLength(10);
     expect(todos.status).toMatchObject({ state: "offline", pending: 10, deadLetters: 0 });
+  });
+
+  it("forced offline and back in one task, while a ping is under way, still comes back online", async () => {
+    const server = await startScriptedServer((req, res) => {
+      if (req.path.endsWith("/_ping")) setTimeout(() => json(res, 200, { ok: true }), 200);
+    });
+    harness.onCleanup(() => server.close());
+    let handlers: Parameters<EnvironmentSignals["subscribe"]>[0] | undefined;
+    const environment: EnvironmentSignals = { browserSaysOnline: () => true, subscribe: (h) => ((handlers = h), () => undefined) };
+    const todos = coreClient({ endpoint: `${server.url}/api/todos`, environment });
+    await todos.ready;
+    handlers!.offline(); // unreachable: a probe goes out on the backoff schedule
+    await waitFor(() => server.requests.length === 1, 2000, "the probe in flight");
+    todos.setOffline(true);
+    todos.setOffline(false);
+    await waitFor(() => todos.status.online, 3000, "a probe after the aborted one");
+    expect(todos.status.state).toBe("idle");
+  });
+
+  it("forced offline and back while a batch is in flight: the aborted request is no storage error", async () => {
+    const server = await startScriptedServer(() => undefined); // never answers
+    harness.onCleanup(() => server.close());
+    const todos = coreClient({ endpoint: `${server.url}/api/todos`, pingUrl: false, timeoutMs: 300 });
+    const errors: SyncLensError[] = [];
+    todos.on("error", (error) => errors.push(error));
+    await todos.save({ id: "a", title: "1" });
+    const drain = todos.sync();
+    await waitFor(() => server.requests.length === 1, 2000, "the batch in flight");
+    todos.setOffline(true);
+    todos.setOffline(false);
+    await drain;
+    await todos.close();
+    expect(errors.filter((error) => error.code === "storage")).toEqual([]);
   });
 });

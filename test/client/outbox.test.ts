@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSyncServer } from "../../demo/server/app";
-import { ClientClosedError, InvalidItemError, QueueFullError, type SyncedEvent } from "../../sdk";
+import { ClientClosedError, InvalidItemError, InvalidOptionsError, QueueFullError, type SyncedEvent } from "../../sdk";
 import { waitFor } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 
@@ -51,6 +51,20 @@ describe("writes and the outbox", () => {
     ]);
     expect(await todos.queue()).toHaveLength(2);
     expect(todos.status.pending).toBe(2);
+  });
+
+  it("at the limit, a write waits for the ones committing instead of assuming they all add: a coalescing one does not", async () => {
+    const todos = client({ maxQueueSize: 2, triggers: { onWrite: false } });
+    await todos.save({ id: "a", title: "1" });
+    await Promise.all([todos.save({ id: "a", title: "1b" }), todos.save({ id: "b", title: "2" })]);
+    expect((await todos.queue()).map((op) => op.itemId)).toEqual(["a", "b"]);
+  });
+
+  it("setHeaders refuses what fetch could not send, before anything changes", () => {
+    const todos = client({ triggers: { onWrite: false } });
+    expect(() => todos.setHeaders(new Headers({ Authorization: "Bearer x" }) as unknown as Record<string, string>)).toThrow(InvalidOptionsError);
+    expect(() => todos.setHeaders({ Authorization: "Bearer caf\u00e9\u2603" })).toThrow(InvalidOptionsError);
+    expect(() => todos.setHeaders({ Authorization: "Bearer ok" })).not.toThrow();
   });
 
   it("coalesces pending writes: one request per item, create+delete sends nothing", async () => {
