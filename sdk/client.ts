@@ -547,7 +547,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         },
         (error: unknown) => {
           this.reportError(error); // the lease could not be read or written
-          this.#wake(Date.now() + backoffDelay(++this.#drainErrors, this.options.backoff));
+          this.#retryFailedDrain();
           return this.#emptyResult("busy");
         },
       )
@@ -594,10 +594,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
           result.deadLettered += summary.dead;
           result.conflicts += summary.conflicts;
           failed ||= summary.failed;
-          if (summary.stop) {
-            if (Date.now() < this.#throttledUntil) result.skipped = "throttled";
-            break;
-          }
+          if (summary.stop && Date.now() >= this.#throttledUntil) break; // throttled: the check above ends it
         }
         if (!this.blockedReason() && !result.skipped) failed = (await this.afterPush(result)) || failed;
       } while (this.rerun && !this.blockedReason());
@@ -605,8 +602,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     } catch (error) {
       failed = true;
       this.reportError(error);
-      // The batch stays queued (a storage fault, a headers function that threw): try again after a backoff.
-      this.#wake(Date.now() + backoffDelay(++this.#drainErrors, this.options.backoff));
+      this.#retryFailedDrain(); // the batch stays queued (a storage fault, a headers function that threw)
     }
     this.#drainEnding = true;
     if (!failed) {
@@ -710,10 +706,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }
     if (pause) this.authPaused = true;
     if (unreachable) this.connectivity.set(false);
-    if (throttledUntil) {
-      this.#throttledUntil = throttledUntil;
-      this.#wake(throttledUntil);
-    }
+    if (throttledUntil) this.#throttledUntil = throttledUntil;
     this.emitStatus();
     if (conflicts > 0) await this.conflictsFound(now);
     return {
@@ -724,6 +717,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       failed: firstError !== null && conflicts === 0,
       stop: pause || unreachable || throttledUntil > 0,
     };
+  }
+
+  /** A drain (or its lock) threw: the queue is tried again after a backoff that grows with each such failure. */
+  #retryFailedDrain(): void {
+    this.#wake(Date.now() + backoffDelay(++this.#drainErrors, this.options.backoff));
   }
 
   /** Wakes the queue when the earliest operation in backoff becomes due. */

@@ -1,26 +1,12 @@
 import { IDBFactory } from "fake-indexeddb";
 import { describe, expect, it } from "vitest";
 import type { EnvironmentSignals } from "../../sdk/environment";
-import { createSyncClient, type CoreSyncClient, type CoreSyncClientOptions, type DeadLetter } from "../../sdk/core";
+import type { DeadLetter } from "../../sdk/core";
 import { waitFor, type Todo } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 
 const harness = useReferenceServer();
-let counter = 0;
-
-/** A core client (`synclens/core`) with a database of its own, closed after the test. */
-function coreClient(options: Partial<CoreSyncClientOptions> = {}): CoreSyncClient<Todo> {
-  const client = createSyncClient<Todo>({
-    name: `core-${++counter}`,
-    endpoint: harness.endpoint,
-    backoff: { baseMs: 5, maxMs: 40 },
-    indexedDB: new IDBFactory(),
-    ...options,
-    triggers: { onWrite: false, intervalMs: 0, ...options.triggers },
-  });
-  harness.onCleanup(() => client.close());
-  return client;
-}
+const coreClient = harness.coreClient;
 
 describe("the core client (synclens/core)", () => {
   it("pushes writes exactly like the full client: coalesced, in one batch, acknowledged with versions", async () => {
@@ -70,9 +56,8 @@ describe("the core client (synclens/core)", () => {
       },
     };
     const indexedDB = new IDBFactory();
-    const name = `core-shared-${++counter}`;
-    const background = coreClient({ name, indexedDB, environment, triggers: { onVisible: false } });
-    const foreground = coreClient({ name, indexedDB });
+    const background = coreClient({ indexedDB, environment, triggers: { onVisible: false } });
+    const foreground = coreClient({ name: background.name, indexedDB });
     await background.ready;
     await background.save({ id: "a", title: "written in the background tab" });
     expect(await foreground.sync()).toMatchObject({ pushed: 1 });
@@ -87,9 +72,8 @@ describe("the core client (synclens/core)", () => {
     await elsewhere.save({ id: "a", title: "on the server first" });
     await elsewhere.sync();
     const indexedDB = new IDBFactory();
-    const name = `core-letters-${++counter}`;
-    const here = coreClient({ name, indexedDB });
-    const there = coreClient({ name, indexedDB });
+    const here = coreClient({ indexedDB });
+    const there = coreClient({ name: here.name, indexedDB });
     await Promise.all([here.ready, there.ready]);
     await there.save({ id: "a", title: "refused: the server has it" });
     expect(await there.sync()).toMatchObject({ deadLettered: 1 });

@@ -1,7 +1,7 @@
 import { IDBFactory } from "fake-indexeddb";
 import { describe, expect, it } from "vitest";
 import { Client } from "../../sdk/client";
-import { createSyncClient, type CoreSyncClient, type CoreSyncClientOptions, type SyncLensError } from "../../sdk/core";
+import type { SyncLensError } from "../../sdk/core";
 import type { DrainLock } from "../../sdk/drain-lock";
 import { browserEnvironment, type EnvironmentSignals } from "../../sdk/environment";
 import { resolveOptions } from "../../sdk/options";
@@ -10,24 +10,7 @@ import { useReferenceServer } from "../support/harness";
 import { json, startScriptedServer } from "../support/servers";
 
 const harness = useReferenceServer();
-let counter = 0;
-
-function coreOptions(options: Partial<CoreSyncClientOptions> = {}): CoreSyncClientOptions {
-  return {
-    name: `races-${++counter}`,
-    endpoint: harness.endpoint,
-    backoff: { baseMs: 5, maxMs: 40 },
-    indexedDB: new IDBFactory(),
-    ...options,
-    triggers: { onWrite: false, intervalMs: 0, ...options.triggers },
-  };
-}
-
-function coreClient(options: Partial<CoreSyncClientOptions> = {}): CoreSyncClient<Todo> {
-  const client = createSyncClient<Todo>(coreOptions(options));
-  harness.onCleanup(() => client.close());
-  return client;
-}
+const coreClient = harness.coreClient;
 
 /** A core client whose drain lock is held after the drain's loop until the test lets it go. */
 class HeldLockClient extends Client<Todo> {
@@ -50,7 +33,7 @@ class HeldLockClient extends Client<Todo> {
 
 describe("drains racing writes and faults", () => {
   it("a write made while a drain releases its lock is sent, and a sync() called then waits for it", async () => {
-    const todos = new HeldLockClient(resolveOptions(coreOptions()), browserEnvironment);
+    const todos = new HeldLockClient(resolveOptions(harness.coreOptions()), browserEnvironment);
     harness.onCleanup(() => todos.close());
     await todos.save({ id: "a", title: "first" });
     const first = todos.sync();

@@ -1,6 +1,7 @@
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { createSyncClient, type SyncClient, type SyncClientOptions } from "../../sdk";
+import type { CoreSyncClientOptions } from "../../sdk/core";
 
 export interface Todo {
   id: string;
@@ -30,6 +31,18 @@ export function testClient(
     indexedDB: factory,
   };
   return Object.assign(createSyncClient<Todo>(full), { factory, createdWith: full });
+}
+
+/** Options of a core client (`synclens/core`) with the same fast backoff, and no trigger but explicit syncs. */
+export function coreTestOptions(endpoint: string, options: Partial<CoreSyncClientOptions> = {}): CoreSyncClientOptions {
+  return {
+    name: `core-${++counter}`,
+    endpoint,
+    backoff: { baseMs: 5, maxMs: 40 },
+    indexedDB: new IDBFactory(),
+    ...options,
+    triggers: { onWrite: false, intervalMs: 0, ...options.triggers },
+  };
 }
 
 /** Polls `condition` until it holds (or throws after `timeoutMs`): waiting for a state, never a fixed sleep. */

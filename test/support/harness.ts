@@ -1,6 +1,7 @@
 import { afterEach, beforeEach } from "vitest";
 import type { SyncServer } from "../../demo/server/app";
-import { testClient } from "./client";
+import { createSyncClient, type CoreSyncClient, type CoreSyncClientOptions } from "../../sdk/core";
+import { coreTestOptions, testClient, type Todo } from "./client";
 import { startReferenceServer } from "./servers";
 
 type ReferenceServer = Awaited<ReturnType<typeof startReferenceServer>>;
@@ -37,6 +38,15 @@ export function useReferenceServer() {
       const created = testClient(harness.endpoint, options);
       cleanup.push(() => created.close());
       return created;
+    },
+    /** A core client (`synclens/core`) of the server's `todos`, with a database of its own unless given one. */
+    coreClient(options: Partial<CoreSyncClientOptions> = {}): CoreSyncClient<Todo> {
+      const created = createSyncClient<Todo>(harness.coreOptions(options));
+      cleanup.push(() => created.close());
+      return created;
+    },
+    coreOptions(options: Partial<CoreSyncClientOptions> = {}): CoreSyncClientOptions {
+      return coreTestOptions(harness.endpoint, options);
     },
     onCleanup(step: () => Promise<void>): void {
       cleanup.push(step);
