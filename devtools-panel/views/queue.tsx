@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { OPERATION_STATUSES, queueRows, type QueueFilter, type QueueRow, type QueueSort } from "../queue-rows";
 import { useVirtualizer } from "../use-virtualizer";
 import { clock, duration, text, useNow, type ViewProps } from "./common";
@@ -30,6 +30,9 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
     overscan: 20,
     getItemKey: (index) => rows[index]?.seq ?? index,
   });
+  // A new filter or order starts at the top, whatever was scrolled to before (and however the browser
+  // anchored the scroll while ten thousand rows were replaced).
+  useLayoutEffect(() => virtualizer.scrollToOffset(0), [filter]);
   const selectedIndex = selectedSeq === null ? -1 : rows.findIndex((row) => row.seq === selectedSeq);
   const selected = selectedIndex >= 0 ? rows[selectedIndex]! : selectedSeq !== null && lastSeen?.seq === selectedSeq ? lastSeen : null;
   const select = (index: number) => {
