@@ -414,8 +414,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   }
 
   /** Sends a batch's requests; one outcome per request. Throws only when `signal` aborts. */
-  protected send(wires: WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
-    return this.transport.send(wires, signal);
+  protected send(wires: WireOp[], signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome[]> {
+    return this.transport.send(wires, signal, headers);
   }
 
   /** Aborts when the client closes or is forced offline. */
@@ -621,14 +621,24 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.trace({ type: "send", ops });
     // Read once: setOffline(false) replaces the controller while these requests may still use the old one.
     const signal = this.requests;
+    const stopped = { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, stop: true };
     try {
+      let headers: Record<string, string>;
+      try {
+        headers = await this.transport.resolveHeaders(signal);
+      } catch (error) {
+        // Nothing was sent: the attempt mark goes, so that the items' next edits may still coalesce.
+        await this.store.settle(ops.map((op) => ({ kind: "release", op, unsent: true })), Date.now());
+        if (signal.aborted) return stopped;
+        throw error;
+      }
       let outcomes: SendOutcome[];
       try {
-        outcomes = await this.send(ops.map((op) => this.wireOp(op, versions.get(op.itemId))), signal);
+        outcomes = await this.send(ops.map((op) => this.wireOp(op, versions.get(op.itemId))), signal, headers);
       } catch (error) {
         if (!signal.aborted) throw error; // aborted: closing, or forced offline
         await this.store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
-        return { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, stop: true };
+        return stopped;
       }
       return await this.#settle(ops, outcomes);
     } finally {

@@ -210,10 +210,10 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   }
 
   /** Also refines the clock offset from the writes' `updatedAt`, and falls back to whole items when PATCH is refused. */
-  protected override async send(wires: WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
+  protected override async send(wires: WireOp[], signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome[]> {
     this.#refused.length = 0; // what a batch that failed to settle left behind is stale
     const sentAt = Date.now();
-    const outcomes = await super.send(wires, signal);
+    const outcomes = await super.send(wires, signal, headers);
     const receivedAt = Date.now();
     return outcomes.map((outcome, index) => {
       const updatedAt = outcome.kind === "ok" ? Date.parse(acceptedRecord(outcome.body).updatedAt ?? "") : Number.NaN;

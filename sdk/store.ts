@@ -87,8 +87,11 @@ export type SettleAction =
   | { kind: "ack"; op: PendingOperation; version: number; deleted: boolean; value?: SyncItem; updatedAt?: string }
   | { kind: "retry"; op: PendingOperation; error: AttemptError; nextAttemptAt: number }
   | { kind: "dead"; op: PendingOperation; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown } }
-  /** Not a failure of the operation: it goes again as it is (`conflict`: parked as a conflict meanwhile). */
-  | { kind: "release"; op: PendingOperation; conflict?: true };
+  /**
+   * Not a failure of the operation: it goes again as it is (`conflict`: parked as a conflict meanwhile;
+   * `unsent`: no request left, so the attempt `takeReady` counted is taken back).
+   */
+  | { kind: "release"; op: PendingOperation; conflict?: true; unsent?: true };
 
 export interface SettleResult {
   acked: PendingOperation[];
@@ -404,8 +407,9 @@ export class SyncStore {
           }
           case "release": {
             // Not a failure of this operation (credentials refused, client closing). The attempt mark
-            // stays: the request may have reached the server, so the operation must not be rewritten.
-            const released = { ...op, nextAttemptAt: now };
+            // stays unless nothing was sent: the request may have reached the server, so the operation
+            // must not be rewritten.
+            const released = { ...op, nextAttemptAt: now, ...(action.unsent ? { attempts: op.attempts - 1 } : {}) };
             writes.push(outbox.put(released));
             this.#hintReplaced(op, released);
             break;

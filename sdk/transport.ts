@@ -75,10 +75,11 @@ export class HttpTransport {
     this.#options.headers = headers;
   }
 
-  async send(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
+  /** `headers`: from {@link resolveHeaders}, once for the whole batch, so that a failure there sends nothing. */
+  async send(ops: readonly WireOp[], signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome[]> {
     if (ops.length === 0) return [];
     if (this.#batchSupported) {
-      const batch = await this.#sendBatch(ops, signal);
+      const batch = await this.#sendBatch(ops, signal, headers);
       if (batch !== "unsupported") return batch;
       this.#batchSupported = false;
     }
@@ -87,7 +88,7 @@ export class HttpTransport {
     const worker = async (): Promise<void> => {
       while (next < ops.length) {
         const index = next++;
-        outcomes[index] = await this.#sendOne(ops[index]!, signal);
+        outcomes[index] = await this.#sendOne(ops[index]!, signal, headers);
       }
     };
     await Promise.all(Array.from({ length: Math.min(PER_ITEM_CONCURRENCY, ops.length) }, worker));
@@ -112,18 +113,18 @@ export class HttpTransport {
     this.#options.fetch(`${this.#options.endpoint}/_batch`, init).catch(() => undefined);
   }
 
-  async #sendBatch(ops: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[] | "unsupported"> {
-    const headers = jsonHeaders(await this.resolveHeaders(signal));
+  async #sendBatch(ops: readonly WireOp[], signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome[] | "unsupported"> {
     const body = JSON.stringify({ ops });
-    const reply = await this.request(`${this.#options.endpoint}/_batch`, { method: "POST", headers, body }, signal, this.#options.timeoutMs);
+    const init = { method: "POST", headers: jsonHeaders(headers), body };
+    const reply = await this.request(`${this.#options.endpoint}/_batch`, init, signal, this.#options.timeoutMs);
     if (reply.kind !== "reply") return ops.map(() => reply.outcome);
     const { status, body: payload, retryAfterMs } = reply;
     if (BATCH_UNSUPPORTED.has(status)) return "unsupported";
     if (status === 413 && ops.length > 1) {
       // Too large as a whole: each half may pass; only an operation too large alone is refused for itself.
       const half = Math.ceil(ops.length / 2);
-      const first = await this.#sendBatch(ops.slice(0, half), signal);
-      const second = first === "unsupported" ? first : await this.#sendBatch(ops.slice(half), signal);
+      const first = await this.#sendBatch(ops.slice(0, half), signal, headers);
+      const second = first === "unsupported" ? first : await this.#sendBatch(ops.slice(half), signal, headers);
       return second === "unsupported" || first === "unsupported" ? "unsupported" : [...first, ...second];
     }
     if (status > 200 && status < 300) return ops.map(() => malformed(status, "A batch reply must have status 200", payload));
@@ -133,8 +134,8 @@ export class HttpTransport {
     return results.map(({ status: opStatus, body: opBody }) => recordOutcome(opStatus, opBody, undefined));
   }
 
-  async #sendOne(op: WireOp, signal: AbortSignal): Promise<SendOutcome> {
-    const init = oneRequest(op, await this.resolveHeaders(signal));
+  async #sendOne(op: WireOp, signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome> {
+    const init = oneRequest(op, headers);
     const reply = await this.request(itemUrl(this.#options.endpoint, op.id), init, signal, this.#options.timeoutMs);
     if (reply.kind !== "reply") return reply.outcome;
     return recordOutcome(reply.status, reply.body, reply.retryAfterMs);

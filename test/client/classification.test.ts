@@ -151,6 +151,28 @@ describe("reply classification", () => {
     expect(server.requests).toEqual([]);
   });
 
+  it("a batch whose headers function failed is not counted as sent: the item's next edit still coalesces into it", async () => {
+    const server = await scripted((req, res) => batchReply(req, res, 201, (op) => record(op)));
+    let fail = true;
+    const todos = client(server, {
+      headers: async () => {
+        if (fail) throw new Error("refresh failed");
+        return { Authorization: "Bearer t" };
+      },
+    });
+    await todos.save({ id: "a", title: "first" });
+    expect(await todos.sync()).toMatchObject({ pushed: 0 });
+    expect(await todos.queue()).toMatchObject([{ attempts: 0 }]);
+    await todos.save({ id: "a", title: "second" });
+    const queued = await todos.queue();
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({ type: "create", value: { title: "second" } });
+    fail = false;
+    await waitFor(async () => (await todos.sync()).pushed === 1, 5000, "the push once the headers work");
+    expect(batches(server)).toHaveLength(1);
+    expect((JSON.parse(batches(server)[0]!.body) as { ops: { body: unknown }[] }).ops.map((op) => op.body)).toEqual([{ id: "a", title: "second" }]);
+  });
+
   it("401 pauses the queue without burning retries; new headers resume it", async () => {
     let token = "old";
     const server = await scripted((req, res) => {
