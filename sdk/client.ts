@@ -535,9 +535,9 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       return this.#draining;
     }
     const run = this.#lock
-      .run(() => {
+      .run((stillHeld) => {
         this.drainStarting(context);
-        return this.#drainLoop();
+        return this.#drainLoop(stillHeld);
       })
       .then(
         (outcome) => {
@@ -561,7 +561,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     return run;
   }
 
-  async #drainLoop(): Promise<SyncResult> {
+  async #drainLoop(stillHeld?: () => Promise<boolean>): Promise<SyncResult> {
     const started = Date.now();
     const result: SyncResult = { pushed: 0, pulled: 0, conflicts: 0, retried: 0, deadLettered: 0, remaining: 0, durationMs: 0 };
     this.#recorder.drain();
@@ -580,6 +580,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
           if (Date.now() - started > this.options.maxSyncDurationMs) {
             result.skipped = "budget";
             this.#wake(Date.now());
+            break;
+          }
+          if (stillHeld && !(await stillHeld())) {
+            result.skipped = "busy"; // the lease ran out (this page was suspended) and another tab took it
+            this.#wake(Date.now() + BUSY_RETRY_MS);
             break;
           }
           const batch = await this.store.takeReady(Date.now(), this.options.batchSize, this.#inFlight);

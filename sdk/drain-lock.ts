@@ -5,14 +5,20 @@ import { guard, type SyncStore } from "./store";
  *
  * - With the Web Locks API: an exclusive lock named after the database, taken only if free. The browser
  *   releases it when its holder's tab or worker goes away, so a dead holder never blocks the queue.
- * - Without it (Node, old browsers): a lease record in IndexedDB, renewed while the drain runs. A holder
- *   that dies stops renewing, and the lease is free again after `LEASE_MS`.
+ * - Without it (Node, old browsers): a lease record in IndexedDB, renewed while the drain runs and before
+ *   each batch. A holder that dies stops renewing, and the lease is free again after `LEASE_MS`. A holder
+ *   suspended for longer (a frozen tab) finds the lease taken when it wakes, and stops before its next batch.
  *
  * Failure modes: a busy lock is not an error; `run` reports `ran: false` and the caller retries later. A
  * storage failure while taking the lease rejects with `StorageError`.
  */
 export interface DrainLock {
-  run<R>(task: () => Promise<R>): Promise<{ ran: true; value: R } | { ran: false }>;
+  /**
+   * Runs `task` if the lock is free. A lock that can be lost while held (the lease: its holder may be
+   * suspended past its expiry) hands the task `stillHeld`, to ask before each step that must not overlap
+   * another holder's; a storage failure there counts as lost.
+   */
+  run<R>(task: (stillHeld?: () => Promise<boolean>) => Promise<R>): Promise<{ ran: true; value: R } | { ran: false }>;
 }
 
 export const LEASE_MS = 15_000;
@@ -40,7 +46,7 @@ export function leaseDrainLock(store: SyncStore, owner: string): DrainLock {
       if (!(await tryLease(store, owner, Date.now(), LEASE_MS))) return { ran: false };
       const renew = setInterval(() => void tryLease(store, owner, Date.now(), LEASE_MS).catch(() => undefined), LEASE_MS / 3);
       try {
-        return { ran: true, value: await task() };
+        return { ran: true, value: await task(() => tryLease(store, owner, Date.now(), LEASE_MS).catch(() => false)) };
       } finally {
         clearInterval(renew);
         await releaseLease(store, owner).catch(() => undefined);

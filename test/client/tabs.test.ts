@@ -41,6 +41,23 @@ describe("many tabs over one database", () => {
     expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 1 });
   });
 
+  it("a tab whose lease ran out mid-drain (suspended) and was taken by another stops before its next batch", async () => {
+    const a = harness.client({ triggers: { onWrite: false }, batchSize: 1 });
+    for (let i = 0; i < 3; i++) await a.save({ id: `t${i}`, title: `${i}` });
+    harness.server.faults.set({ rate: 1, kinds: ["delay"], delayMs: 300 });
+    const drain = a.sync();
+    await waitFor(() => harness.server.faults.injected().delay >= 1, 2000, "the first batch");
+    const other = await SyncStore.open(a.factory, a.createdWith.name);
+    // As if `a` had been frozen past its lease and another tab had taken the drain meanwhile.
+    await other.db.put("meta", { key: "drainLease", owner: "other-tab", expiresAt: Date.now() + LEASE_MS });
+    harness.server.faults.set(null);
+    expect(await drain).toMatchObject({ pushed: 1, skipped: "busy", remaining: 2 });
+    expect(harness.server.store.stats().idempotency.keys).toBe(1);
+    await other.db.delete("meta", "drainLease");
+    other.close();
+    await waitFor(async () => (await a.sync()).remaining === 0, 5000, "the rest once the lease is free");
+  });
+
   it("other tabs hear of writes and queue changes without reloading", async () => {
     const [a, b] = twoTabs();
     await b.ready;
