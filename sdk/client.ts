@@ -111,8 +111,6 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #oldestPendingAt: number | null = null;
   #deadCount = 0;
   protected conflictCount = 0;
-  /** Items held by a dead letter: their later operations wait (per-item order). Value: letters per item. */
-  #deadItems = new Map<string, number>();
   /** Counts this client's own changes to its counters, so that a concurrent re-read does not undo them. */
   #localChanges = 0;
   /** Operations being sent: the drain skips them, and writes must not rewrite them. */
@@ -254,7 +252,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const letter = await this.store.discardDeadLetter(opId);
     if (!letter) throw new SyncLensError("not_found", `No dead letter with opId ${opId}`);
     this.#localChanges++;
-    this.forgetDeadLetter(letter.itemId);
+    this.forgetDeadLetter();
     this.trace({ type: "letters", requeued: false });
     this.emitStatus();
     this.kick();
@@ -477,7 +475,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     else if (effect.queueDelta < 0) void this.#readOldest();
     const { op } = effect;
     this.trace({ type: "write", kind, id, effect });
-    if (op && effect.head && !this.#deadItems.has(id)) this.unloadHeads.remember(op, effect.base);
+    if (op && effect.head && !effect.blocked) this.unloadHeads.remember(op, this.wireOp(op, effect.base));
     else if (!op) this.unloadHeads.forgetItem(id);
     this.emitStatus();
     if (this.options.triggers.onWrite) this.kick();
@@ -710,7 +708,6 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       this.events.emit("synced", { opId: op.opId, itemId: op.itemId, type: op.type, version: versionBySeq.get(op.seq) ?? 0 });
     }
     for (const letter of settled.dead) {
-      this.#deadItems.set(letter.itemId, (this.#deadItems.get(letter.itemId) ?? 0) + 1);
       this.#deadCount++;
       this.events.emit("deadletter", letter as DeadLetter<T>);
     }
@@ -807,7 +804,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const letters = await this.store.retryDeadLetters(opIds, Date.now());
     this.#localChanges++;
     for (const letter of letters) {
-      this.forgetDeadLetter(letter.itemId);
+      this.forgetDeadLetter();
       this.unloadHeads.forgetItem(letter.itemId);
     }
     this.pending += letters.length;
@@ -818,21 +815,14 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     return letters.length;
   }
 
-  protected forgetDeadLetter(itemId: string): void {
-    const left = (this.#deadItems.get(itemId) ?? 1) - 1;
-    if (left > 0) this.#deadItems.set(itemId, left);
-    else this.#deadItems.delete(itemId);
+  protected forgetDeadLetter(): void {
     this.#deadCount = Math.max(0, this.#deadCount - 1); // the letter may be another tab's, not counted here
   }
 
   /** The items held by dead letters, as stored (another tab may have added some): their heads must not be flushed. */
   #setDeadItems(itemIds: readonly string[]): void {
-    const before = this.#deadItems;
-    this.#deadItems = new Map();
-    for (const id of itemIds) {
-      this.#deadItems.set(id, (this.#deadItems.get(id) ?? 0) + 1);
-      if (!before.has(id)) this.unloadHeads.forgetItem(id);
-    }
+    const dead = new Set(itemIds);
+    this.unloadHeads.forgetWhere((id) => dead.has(id));
     this.#deadCount = itemIds.length;
   }
 

@@ -78,6 +78,8 @@ export interface WriteEffect {
   head: boolean;
   /** The item's last synced copy, which its next request is based on, if the server has seen it. */
   base: ServerVersion | undefined;
+  /** A dead letter of the item holds its later operations (perhaps one another tab made). */
+  blocked?: boolean;
   /** The operation removed from the queue (create then delete), by seq. */
   dropped?: number;
 }
@@ -184,9 +186,13 @@ export class SyncStore {
 
   /** One attempt at `write()`; with `predicted`, returns undefined (having written nothing) when it was wrong. */
   async #writeOnce(kind: WriteKind, id: string, value: SyncItem | undefined, ctx: WriteContext, predicted?: ItemHint): Promise<WriteEffect | undefined> {
-    const tx = this.db.transaction(this.withIntents(["items", "versions", "outbox"]), "readwrite");
+    const tx = this.db.transaction(this.withIntents(["items", "versions", "outbox", "deadLetters"]), "readwrite");
     const outbox = tx.objectStore("outbox");
-    const reads = Promise.all([outbox.index("itemId").getAll(IDBKeyRange.only(id)), tx.objectStore("versions").get(id)]);
+    const reads = Promise.all([
+      outbox.index("itemId").getAll(IDBKeyRange.only(id)),
+      tx.objectStore("versions").get(id),
+      tx.objectStore("deadLetters").index("itemId").count(id),
+    ]);
     const writes: Promise<unknown>[] = [tx.done];
     const undo = async (): Promise<undefined> => {
       tx.abort();
@@ -217,14 +223,14 @@ export class SyncStore {
       const draft = withValue(newOperation(id, decision.type, ctx.now, ctx.newOpId()), decision.type, value);
       writes.push(outbox.add(draft as PendingOperation).then((seq) => (op = { ...draft, seq })));
     }
-    const [ops, base] = await reads;
+    const [ops, base, letters] = await reads;
     const actual = ops[ops.length - 1];
     if (predicted && !(sameOperation(actual, predicted.last) && (base !== undefined) === predicted.known)) return undo();
     await Promise.all(writes);
     const effect: WriteEffect =
       decision.action === "drop"
         ? { queueDelta: -1, head: false, base, dropped: last!.seq }
-        : { queueDelta: decision.action === "append" ? 1 : 0, op: op!, head: (ops[0]?.seq ?? op!.seq) === op!.seq, base };
+        : { queueDelta: decision.action === "append" ? 1 : 0, op: op!, head: (ops[0]?.seq ?? op!.seq) === op!.seq, base, blocked: letters > 0 };
     this.hint(id, { last: op ?? ops[ops.length - 2], known: base !== undefined });
     return effect;
   }

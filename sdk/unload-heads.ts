@@ -1,5 +1,4 @@
-import type { ServerVersion } from "./store";
-import { byteLength, KEEPALIVE_BUDGET_BYTES, toWireOp } from "./transport";
+import { byteLength, KEEPALIVE_BUDGET_BYTES, type WireOp } from "./transport";
 import type { PendingOperation } from "./types";
 
 /** Heads kept at most: a page that writes more has most of them sent by its drains anyway. */
@@ -18,9 +17,11 @@ export class UnloadHeads {
     return this.#heads.size;
   }
 
-  remember(op: PendingOperation, base: ServerVersion | undefined): void {
-    if (this.#heads.size >= MAX_HEADS && !this.#heads.has(op.seq)) return;
-    this.#heads.set(op.seq, [op.itemId, JSON.stringify(toWireOp(op, base)), op.updatedAt]);
+  /** `wire`: the request the drain would send for `op`, so that a flushed key is never resent as another request. */
+  remember(op: PendingOperation, wire: WireOp): void {
+    this.forgetItem(op.itemId); // a new head: an earlier one held for the item is no longer pending
+    if (this.#heads.size >= MAX_HEADS) return;
+    this.#heads.set(op.seq, [op.itemId, JSON.stringify(wire), op.updatedAt]);
   }
 
   /** Each held head's `seq` and the `updatedAt` of the operation as it was when held. */
@@ -38,7 +39,11 @@ export class UnloadHeads {
   }
 
   forgetItem(itemId: string): void {
-    for (const [seq, [id]] of this.#heads) if (id === itemId) this.#heads.delete(seq);
+    this.forgetWhere((id) => id === itemId);
+  }
+
+  forgetWhere(isForgotten: (itemId: string) => boolean): void {
+    for (const [seq, [id]] of this.#heads) if (isForgotten(id)) this.#heads.delete(seq);
   }
 
   /** Up to `limit` heads, oldest first, within the browser's keepalive body budget. */

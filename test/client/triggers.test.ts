@@ -100,6 +100,51 @@ describe("pagehide flush", () => {
     expect(browser.storage.size).toBe(0); // the journal is cleared once the marks are stored
   });
 
+  it("an update fired at pagehide goes as the drain would send it (a PATCH with deltaPush): its resend is a replay, not a refused key", async () => {
+    const browser = fakeBrowser();
+    const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
+    await todos.save({ id: "a", title: "1", done: false });
+    await todos.sync();
+    await todos.save({ id: "a", title: "1", done: true });
+    const [fired] = await todos.queue();
+    browser.fire("pagehide");
+    await waitFor(() => harness.server.store.get("todos", "a")?.version === 2, 5000, "the keepalive batch");
+    await waitFor(async () => (await todos.queue())[0]?.attempts === 1, 2000, "the attempt mark");
+    expect(await todos.sync()).toMatchObject({ pushed: 1, deadLettered: 0 }); // the same key again: replayed
+    expect(harness.server.store.appliedCount("todos", fired!.opId)).toBe(1);
+    await todos.save({ id: "a", title: "2", done: true });
+    await todos.sync();
+    expect(await todos.deadLetters()).toEqual([]);
+    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 3, value: { title: "2", done: true } });
+  });
+
+  it("core, two tabs: a write behind another tab's dead letter is not flushed at pagehide", async () => {
+    let refuse = false;
+    const refusing: typeof fetch = async (input, init) => {
+      if (!refuse) return fetch(input, init);
+      const { ops } = JSON.parse(String(init?.body)) as { ops: { opId: string }[] };
+      return new Response(JSON.stringify({ results: ops.map((op) => ({ opId: op.opId, status: 422, body: { error: "refused" } })) }), { status: 200 });
+    };
+    const shared = harness.coreOptions({ fetch: refusing, triggers: { onWrite: false } });
+    const browser = fakeBrowser();
+    const tabA = harness.coreClient(shared);
+    const tabB = harness.coreClient({ ...shared, fetch: globalThis.fetch, environment: browser.environment });
+    await tabA.save({ id: "x", title: "v1" });
+    await tabA.sync();
+    await tabB.ready;
+    await tabA.save({ id: "x", title: "a's edit" });
+    refuse = true;
+    expect(await tabA.sync()).toMatchObject({ deadLettered: 1 });
+    refuse = false;
+    await tabB.save({ id: "x", title: "b's edit" }); // behind the dead letter: it must wait
+    await tabB.save({ id: "y", title: "y1" });
+    const requests = tabB.metrics().requests;
+    browser.fire("pagehide");
+    await waitFor(() => harness.server.store.get("todos", "y") !== null, 5000, "the keepalive batch");
+    expect(tabB.metrics().requests).toBe(requests); // the keepalive request is not counted
+    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 1, value: { title: "v1" } });
+  });
+
   it("sends nothing while forced offline or paused", async () => {
     const browser = fakeBrowser();
     const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
