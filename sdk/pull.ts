@@ -65,12 +65,12 @@ export async function pullCursor(store: SyncStore): Promise<string | null> {
 /**
  * Applies one page of pulled changes and moves the cursor past it, in one transaction: a crash leaves
  * either the whole page applied with the cursor after it, or neither. A change to an item with pending
- * operations (or one already in conflict) is parked as a conflict instead of overwriting local work;
+ * operations, a dead letter, or one already in conflict is parked as a conflict instead of overwriting local work;
  * a change the client already has, or its own sent write coming back, is skipped.
  */
 export async function applyPull(store: SyncStore, changes: readonly PulledChange[], cursor: string, now: number, clockOffsetMs: number): Promise<{ applied: PulledChange[]; conflicts: Conflict[] }> {
   return guard("apply pulled changes", async () => {
-    const tx = store.db.transaction(store.withIntents(["items", "versions", "outbox", "conflicts", "meta"]), "readwrite");
+    const tx = store.db.transaction(store.withIntents(["items", "versions", "outbox", "deadLetters", "conflicts", "meta"]), "readwrite");
     const [items, versions, conflicts] = [tx.objectStore("items"), tx.objectStore("versions"), tx.objectStore("conflicts")];
     const byItem = tx.objectStore("outbox").index("itemId");
     const result: { applied: PulledChange[]; conflicts: Conflict[] } = { applied: [], conflicts: [] };
@@ -82,10 +82,12 @@ export async function applyPull(store: SyncStore, changes: readonly PulledChange
       const [version, parked] = known[index]!;
       return (version && version.version >= change.version) || (parked && parked.serverVersion >= change.version) ? [] : [{ change, parked, version }];
     });
-    const heads = await Promise.all(fresh.map(({ change }) => byItem.get(change.id))); // only the first pending op can have reached the server
+    // Only the first pending op can have reached the server. A dead letter holds local work as a pending op does.
+    const letters = tx.objectStore("deadLetters").index("itemId");
+    const heads = await Promise.all(fresh.map(({ change }) => Promise.all([byItem.get(change.id), letters.count(change.id)])));
     const contested = fresh.flatMap(({ change, parked, version }, index) => {
-      const head = heads[index];
-      if (!head && !parked) {
+      const [head, dead] = heads[index]!;
+      if (!head && !parked && !dead) {
         writes.push(store.putItem(tx, change.id, change.value));
         store.hint(change.id, { known: !change.deleted });
         writes.push(change.deleted ? versions.delete(change.id) : versions.put(synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));

@@ -156,6 +156,28 @@ describe("two devices edit the same items offline, then sync", () => {
     });
   });
 
+  it("a pulled change to an item held by a dead letter is a conflict: the edit the letter holds is not overwritten", async () => {
+    let refuse = false;
+    const refusing: typeof fetch = async (input, init) => {
+      if (!refuse || !String(input).endsWith("/_batch")) return fetch(input, init);
+      const { ops } = JSON.parse(String(init?.body)) as { ops: { opId: string }[] };
+      return new Response(JSON.stringify({ results: ops.map((op) => ({ opId: op.opId, status: 422, body: { error: "refused" } })) }), { status: 200 });
+    };
+    const mine = device("manual", { fetch: refusing });
+    const other = device();
+    await startShared([{ id: "x", title: "base" }], mine, other);
+    refuse = true;
+    await mine.save({ id: "x", title: "my edit" });
+    expect(await mine.sync()).toMatchObject({ deadLettered: 1 });
+    refuse = false;
+    await other.save({ id: "x", title: "their edit", done: true });
+    await other.sync();
+    expect(await mine.sync()).toMatchObject({ conflicts: 1 });
+    expect(await mine.get("x")).toEqual({ id: "x", title: "my edit" });
+    expect((await mine.conflicts()).map((c) => [c.local?.title, c.server?.title])).toEqual([["my edit", "their edit"]]);
+    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { title: "their edit" } });
+  });
+
   it("a delete on one device against an edit on the other follows the strategy too", async () => {
     const first = device("server-wins");
     const second = device("server-wins");
