@@ -7,6 +7,9 @@ import type { Store, WriteMethod, WriteReply, WriteRequest } from "./store";
 
 type BatchOp = Omit<WriteRequest, "collection">;
 
+/** `{"ops":[{"body": …}]}`: the levels above an op's body, which the body's own depth limit does not count. */
+const BATCH_WRAPPER_DEPTH = 3;
+
 /** `path` is what follows /api/, split on "/" and still URL-encoded. */
 export async function handleCollection(
   store: Store,
@@ -32,7 +35,7 @@ export async function handleCollection(
   }
   if (item === "_batch") {
     if (method !== "POST") throw methodNotAllowed("POST");
-    const ops = parseBatch(await readJson(req));
+    const ops = parseBatch(await readJson(req, BATCH_WRAPPER_DEPTH));
     const results = ops.map((op) => {
       const { status, body } = store.applyWrite({ collection, ...op });
       return { opId: op.opId, status, body };
@@ -81,12 +84,16 @@ function parseBatch(input: unknown): BatchOp[] {
   if (!isJsonObject(input) || !Array.isArray(input.ops)) throw badRequest('the body must be { "ops": [...] }');
   if (input.ops.length > MAX_BATCH_OPS) throw badRequest(`a batch holds at most ${MAX_BATCH_OPS} ops`);
   const ids = new Set<string>();
+  const opIds = new Set<string>();
   return input.ops.map((op: unknown, index): BatchOp => {
     if (!isJsonObject(op) || typeof op.opId !== "string" || typeof op.id !== "string" || !isWriteMethod(op.method)) {
       throw badRequest(`ops[${index}] needs a string opId, a string id and a method PUT, PATCH or DELETE`);
     }
     if (ids.has(op.id)) throw badRequest(`ops[${index}]: the id "${op.id}" appears twice in the batch`);
+    // One key for two writes would make a retry of the batch get another reply than the first time.
+    if (opIds.has(op.opId)) throw badRequest(`ops[${index}]: the opId "${op.opId}" appears twice in the batch`);
     ids.add(op.id);
+    opIds.add(op.opId);
     const { ifMatch, ifNoneMatch } = op;
     if (ifNoneMatch !== undefined && ifNoneMatch !== null && ifNoneMatch !== "*") {
       throw badRequest(`ops[${index}].ifNoneMatch must be "*"`);

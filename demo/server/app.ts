@@ -84,7 +84,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     if (method === "OPTIONS") return { status: 204, headers: PREFLIGHT_HEADERS };
     let url: URL;
     try {
-      url = new URL(`http://localhost${req.url ?? "/"}`);
+      const target = req.url ?? "/";
+      url = new URL(target.startsWith("/") ? `http://localhost${target}` : target); // absolute-form: from proxies
     } catch {
       throw badRequest("the request target is not a valid path");
     }

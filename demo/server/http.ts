@@ -42,6 +42,8 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
     const message = `Content-Encoding "${encoding}" is not supported; use gzip or identity`;
     return Promise.reject(new HttpError(415, "unsupported_media_type", message));
   }
+  // The client went away before the body was read (during an injected delay): no event will come again.
+  if (req.destroyed) return Promise.reject(badRequest("the request body was cut short"));
   return new Promise((resolve, reject) => {
     const gunzip = encoding === "gzip" ? req.pipe(createGunzip()) : null;
     const decoded: Readable = gunzip ?? req;
@@ -68,7 +70,8 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+/** `wrapperDepth`: levels of envelope above the items (a batch), not counted against the limit. */
+export async function readJson(req: IncomingMessage, wrapperDepth = 0): Promise<unknown> {
   const text = (await readBody(req)).toString("utf8");
   if (text.trim() === "") throw badRequest("a JSON body is required");
   let value: unknown;
@@ -77,7 +80,7 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw badRequest("the body is not valid JSON");
   }
-  if (!nestsWithin(value, MAX_JSON_DEPTH)) throw badRequest(`the body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (!nestsWithin(value, MAX_JSON_DEPTH + wrapperDepth)) throw badRequest(`the body nests deeper than ${MAX_JSON_DEPTH} levels`);
   return value;
 }
 

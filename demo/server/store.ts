@@ -154,12 +154,17 @@ function toRecord(row: RecordRow): SyncRecord {
   };
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function validateWrite(write: WriteRequest): ErrorBody | null {
   const bad = (message: string) => errorBody("bad_request", message);
   if (write.opId.length === 0 || write.opId.length > MAX_OP_ID_LENGTH) {
     return bad(`an Idempotency-Key (opId) of 1 to ${MAX_OP_ID_LENGTH} characters is required`);
   }
   if (write.id.length === 0 || write.id.length > MAX_ID_LENGTH) return bad(`ids are 1 to ${MAX_ID_LENGTH} characters`);
+  // Stored as UTF-8, a lone surrogate would become U+FFFD: two ids would share one record.
+  if (LONE_SURROGATE.test(write.id) || LONE_SURROGATE.test(write.opId)) return bad("ids and opIds must be well-formed Unicode (no lone surrogates)");
+  if (write.id === "." || write.id === "..") return bad('"." and ".." are not ids: no URL can name them');
   if (write.ifMatch !== undefined && write.ifNoneMatch !== undefined) return bad("send either If-Match or If-None-Match, not both");
   if (write.ifNoneMatch !== undefined && write.method !== "PUT") return bad("If-None-Match: * only applies to PUT");
   if (write.method === "PATCH") {

@@ -47,6 +47,11 @@ describe("POST {endpoint}/_batch", () => {
     expect(duplicate.body).toMatchObject({ error: "bad_request" });
     expect(duplicate.body.results).toBeUndefined();
 
+    // One key for two writes: a retry of this batch could not get the reply the first send got.
+    const sameKey = await batch([op("a1", "k"), op("b1", "k")]);
+    expect(sameKey.status).toBe(400);
+    expect(sameKey.body).toMatchObject({ error: "bad_request", message: expect.stringContaining('opId "k" appears twice') });
+
     const tooMany = await batch(Array.from({ length: 501 }, (_, index) => op(`i${index}`)));
     expect(tooMany.status).toBe(400);
 
@@ -59,6 +64,28 @@ describe("POST {endpoint}/_batch", () => {
 
     const full = await batch(Array.from({ length: 500 }, (_, index) => op(`i${index}`)));
     expect(full.body.results).toHaveLength(500);
+  });
+
+  it("refuses ids no URL can name (lone surrogates, '.', '..'), and reaches ids that start with '_' per item as %5F", async () => {
+    const answer = await batch([
+      { opId: "s1", id: "\ud800", method: "PUT", body: { id: "\ud800" } },
+      { opId: "s2", id: "..", method: "PUT", body: { id: ".." } },
+      { opId: "s3", id: "ok", method: "PUT", body: { id: "ok" } },
+      { opId: "s4", id: "_changes", method: "PUT", body: { id: "_changes" } },
+    ]);
+    expect(answer.body.results?.map((r) => r.status)).toEqual([400, 400, 201, 201]);
+    expect(server.app.store.list("todos").map((r) => r.id).sort()).toEqual(["_changes", "ok"]);
+    expect((await call(`${server.api}/%5Fchanges`)).body).toMatchObject({ id: "_changes", value: { id: "_changes" } });
+  });
+
+  it("limits each op's body to 100 levels, as the per-item request does, without counting the batch around it", async () => {
+    const nested = (levels: number): Record<string, unknown> => (levels === 1 ? { leaf: true } : { v: nested(levels - 1) });
+    const item = { id: "deep", v: nested(99) }; // 100 levels
+    expect((await write(server.api, "PUT", "deep", "p1", { create: true }, item)).status).toBe(201);
+    const answer = await batch([{ opId: "b1", id: "deep2", method: "PUT", body: { ...item, id: "deep2" } }]);
+    expect(answer.status).toBe(200);
+    expect(answer.body.results?.[0]?.status).toBe(201);
+    expect((await batch([{ opId: "b2", id: "deeper", method: "PUT", body: { id: "deeper", v: nested(100) } }])).status).toBe(400);
   });
 
   it("keeps one idempotency key per op across batches and per-item requests", async () => {

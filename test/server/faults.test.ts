@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { FaultConfig, FaultKind } from "../../demo/server/faults";
 import { FAULT_KINDS, decideFault, mulberry32, parseFaultConfig } from "../../demo/server/faults";
 import type { TestServer } from "./helpers";
+import { waitFor } from "../support/client";
 import { call, startServer, write } from "./helpers";
 
 describe("decideFault", () => {
@@ -103,6 +104,15 @@ describe("fault injection on a live server", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(95);
     expect(answer.status).toBe(201);
     expect(server.app.faults.injected().delay).toBe(1);
+  });
+
+  it("delay: a client that gives up during the delay does not leave its request hanging on the server", async () => {
+    const logged: string[] = [];
+    server = await startServer({ faults: { rate: 1, kinds: ["delay"], delayMs: 200 }, log: (line) => logged.push(line) });
+    const init = { method: "PUT", headers: { "Idempotency-Key": "gone", "If-None-Match": "*" }, body: JSON.stringify(item) };
+    await expect(fetch(`${server.api}/a1`, { ...init, signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    await waitFor(() => logged.some((line) => line.startsWith("PUT /api/todos/a1 ")), 3000, "the request to end on the server");
+    expect(server.app.store.get("todos", "a1")).toBeNull();
   });
 
   it("spares pings, preflights and the admin API, which switches faults at runtime", async () => {
