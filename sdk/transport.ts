@@ -243,8 +243,9 @@ function oneRequest(op: WireOp, headers: Record<string, string>): RequestInit {
   return { method: op.method, headers: all, body: JSON.stringify(op.body) };
 }
 
+/** A leading `_` is escaped: `{endpoint}/_batch`, `/_changes` and `/_ping` are the protocol's own routes. */
 function itemUrl(endpoint: string, id: string): string {
-  return `${endpoint}/${encodeURIComponent(id)}`;
+  return `${endpoint}/${encodeURIComponent(id).replace(/^_/, "%5F")}`;
 }
 
 function recordOutcome(status: number, body: unknown, retryAfterMs: number | undefined): SendOutcome {
