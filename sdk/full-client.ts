@@ -176,7 +176,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     const { storage } = this.#features;
     if (!storage) return;
     // The core then calls itemsChanged(): copies a previous page did not finish (it died between the two writes) are made.
-    this.#mirror = new ItemMirror(this.store, storage, (error) => this.reportError(error));
+    this.#mirror = new ItemMirror(this.store, storage, `synclens:${this.name}:mirror`, this.options.timeoutMs, (error) => this.reportError(error));
   }
 
   protected override async itemsChanged(): Promise<void> {

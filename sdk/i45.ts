@@ -11,9 +11,11 @@ export interface I45DataContext<T> {
 }
 
 /**
- * Uses an i45 DataContext as the app's item store. i45 keeps a collection as one value, so each write
- * reads and rewrites the whole array (O(n) per write, its design); writes are serialised here so two
- * quick saves never lose one another. Never calls `clear()`, which would wipe the whole storage area.
+ * Uses an i45 DataContext as the app's item store. i45 keeps a collection as one value, so a change
+ * reads and rewrites the whole array (O(n), its design); `apply()` makes any number of changes with one
+ * read and one rewrite, and the client copies through it. Calls are serialised here so two quick saves
+ * never lose one another; across tabs, the client's copies take a Web Lock. Never calls `clear()`, which
+ * would wipe the whole storage area.
  */
 export function fromI45<T extends SyncItem>(context: I45DataContext<T>): ItemStorage<T> {
   let queue: Promise<unknown> = Promise.resolve();
@@ -22,21 +24,24 @@ export function fromI45<T extends SyncItem>(context: I45DataContext<T>): ItemSto
     queue = run.catch(() => undefined);
     return run;
   };
+  const apply = ({ put, delete: deleted }: { put: T[]; delete: string[] }): Promise<void> =>
+    serial(async () => {
+      const items = await context.retrieve();
+      const changed = new Map<string, T | null>([...put.map((item) => [item.id, item] as const), ...deleted.map((id) => [id, null] as const)]);
+      const kept: T[] = [];
+      for (const item of items) {
+        const change = changed.get(item.id);
+        if (change === undefined) kept.push(item);
+        else if (change !== null) kept.push(change);
+        changed.delete(item.id);
+      }
+      for (const item of changed.values()) if (item) kept.push(item);
+      if (put.length > 0 || kept.length !== items.length) await context.store(kept);
+    });
   return {
-    put: (item) =>
-      serial(async () => {
-        const items = await context.retrieve();
-        const index = items.findIndex((existing) => existing.id === item.id);
-        if (index >= 0) items[index] = item;
-        else items.push(item);
-        await context.store(items);
-      }),
-    delete: (id) =>
-      serial(async () => {
-        const items = await context.retrieve();
-        const kept = items.filter((existing) => existing.id !== id);
-        if (kept.length !== items.length) await context.store(kept);
-      }),
+    put: (item) => apply({ put: [item], delete: [] }),
+    delete: (id) => apply({ put: [], delete: [id] }),
     list: () => serial(() => context.retrieve()),
+    apply,
   };
 }

@@ -9,6 +9,12 @@ export interface ItemStorage<T extends SyncItem = SyncItem> {
   put(item: T): Promise<void>;
   delete(id: string): Promise<void>;
   list(): Promise<T[]>;
+  /**
+   * Optional: makes several changes in one go (ids in `put` and `delete` are distinct). Give it to a store
+   * that rewrites a whole collection per change (as i45 does): a pull of n items then costs one rewrite,
+   * not n.
+   */
+  apply?(changes: { put: T[]; delete: string[] }): Promise<void>;
 }
 
 /** Where items live: in the client's IndexedDB database only (default), or copied to a store of the app's. */
