@@ -286,6 +286,11 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
         this.#feedSupported = false;
         break;
       }
+      if (page.kind === "expired") {
+        cursor = null; // stored again with the first page applied
+        this.#record({ type: "pull", summary: "the server no longer knows the cursor: pulling from the start" });
+        continue;
+      }
       if (page.kind !== "page") {
         const verdict = classify(page);
         const error = attemptError(page, Date.now());

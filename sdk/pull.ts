@@ -26,6 +26,8 @@ export interface PulledChange {
 export type PullOutcome =
   | { kind: "page"; changes: PulledChange[]; cursor: string; hasMore: boolean }
   | { kind: "unsupported" }
+  /** The server no longer knows the cursor (its database was reset or replaced): pull from the start. */
+  | { kind: "expired" }
   | Exclude<SendOutcome, { kind: "ok" }>;
 
 /** Reads one page of the change feed after `cursor`. Throws only when `signal` aborts. */
@@ -39,6 +41,7 @@ export async function fetchChanges(
   const reply = await transport.request(`${endpoint}/_changes?${query}`, { method: "GET", headers: await transport.resolveHeaders(signal), cache: "no-store" }, signal, timeoutMs);
   if (reply.kind !== "reply") return reply.outcome;
   if (BATCH_UNSUPPORTED.has(reply.status)) return { kind: "unsupported" };
+  if (reply.status === 410 && cursor !== null) return { kind: "expired" };
   if (reply.status !== 200) return httpOutcome(reply.status, reply.body, reply.retryAfterMs) as PullOutcome;
   return parseChangesPage(reply.body) ?? (malformed(200, "The change feed reply is not { changes, cursor, hasMore }", reply.body) as PullOutcome);
 }

@@ -1,7 +1,7 @@
 /** The collection routes under /api/<collection>: reads, writes, batch and the change feed. */
 import type { IncomingMessage } from "node:http";
 import type { Reply } from "./http";
-import { badRequest, jsonReply, methodNotAllowed, notFound, readJson } from "./http";
+import { HttpError, badRequest, jsonReply, methodNotAllowed, notFound, readJson } from "./http";
 import { COLLECTION_NAME, DEFAULT_CHANGES_LIMIT, MAX_BATCH_OPS, MAX_CHANGES_LIMIT, isJsonObject } from "./protocol";
 import type { Store, WriteMethod, WriteReply, WriteRequest } from "./store";
 
@@ -29,9 +29,11 @@ export async function handleCollection(
   }
   if (item === "_changes") {
     if (!isRead) throw methodNotAllowed("GET");
-    const since = integerParam(query, "since", 0);
+    const since = query.get("since") || null;
     const limit = Math.min(Math.max(integerParam(query, "limit", DEFAULT_CHANGES_LIMIT), 1), MAX_CHANGES_LIMIT);
-    return jsonReply(200, store.changes(collection, since, limit));
+    const page = store.changes(collection, since, limit);
+    if (!page) throw new HttpError(410, "cursor_expired", "the cursor is not from this database (reset or replaced): pull again from the start");
+    return jsonReply(200, page);
   }
   if (item === "_batch") {
     if (method !== "POST") throw methodNotAllowed("POST");

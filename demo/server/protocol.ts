@@ -23,6 +23,7 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "idempotency_key_reused"
+  | "cursor_expired"
   | "rate_limited"
   | "internal";
 

@@ -26,7 +26,11 @@ export interface Store {
   applyWrite(write: WriteRequest): WriteReply;
   list(collection: string): SyncRecord[];
   get(collection: string, id: string): SyncRecord | null;
-  changes(collection: string, since: number, limit: number): ChangesPage;
+  /**
+   * The changes after `since` (a cursor this database gave, or null: from the start). Null when `since` is
+   * not one of this database's cursors: the database was reset or replaced, and the seqs start over.
+   */
+  changes(collection: string, since: string | null, limit: number): ChangesPage | null;
   /** How many times the op was applied (its reply stored); anything above 1 is a bug. */
   appliedCount(collection: string, opId: string): number;
   /** How many times the stored reply of the op was served again. */
@@ -52,6 +56,7 @@ const SCHEMA = `
   ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
+  INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', abs(random() % 2176782336));
 `;
 
 export function openStore(filename: string, now: () => Date = () => new Date()): Store {
@@ -72,6 +77,9 @@ export function openStore(filename: string, now: () => Date = () => new Date()):
        deleted = excluded.deleted, value = excluded.value, seq = excluded.seq`,
   );
   const nextSeq = db.prepare<[], { value: number }>("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value");
+  const selectMeta = db.prepare<[string], { value: number }>("SELECT value FROM meta WHERE key = ?");
+  // Cursors are `<epoch>.<seq>`: a database made anew (another epoch) never takes an old cursor for one of its own.
+  const epoch = (selectMeta.get("epoch")?.value ?? 0).toString(36);
   const selectReply = db.prepare<[string, string], ReplyRow>("SELECT fingerprint, status, body FROM idempotency WHERE collection = ? AND op_id = ?");
   const insertReply = db.prepare<[string, string, string, number, string, string]>(
     "INSERT INTO idempotency (collection, op_id, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -126,10 +134,15 @@ export function openStore(filename: string, now: () => Date = () => new Date()):
     list: (collection) => selectLive.all(collection).map(toRecord),
     get: readRecord,
     changes(collection, since, limit) {
-      const rows = selectChanges.all(collection, since, limit + 1);
+      let after = 0;
+      if (since !== null && since !== "0") {
+        const [cursorEpoch, seq] = since.split(".");
+        after = Number(seq);
+        if (cursorEpoch !== epoch || !/^\d{1,15}$/.test(seq ?? "") || after > (selectMeta.get("seq")?.value ?? 0)) return null;
+      }
+      const rows = selectChanges.all(collection, after, limit + 1);
       const changes: ChangeRecord[] = rows.slice(0, limit).map((row) => ({ ...toRecord(row), seq: row.seq }));
-      const cursor = String(changes.at(-1)?.seq ?? since);
-      return { changes, cursor, hasMore: rows.length > limit };
+      return { changes, cursor: `${epoch}.${changes.at(-1)?.seq ?? after}`, hasMore: rows.length > limit };
     },
     appliedCount: (collection, opId) => applied.get(opKey(collection, opId)) ?? 0,
     replayedCount: (collection, opId) => replayed.get(opKey(collection, opId)) ?? 0,

@@ -57,6 +57,26 @@ describe("incremental pull", () => {
     expect(await again.get("t0")).toEqual({ id: "t0", title: "changed" });
   });
 
+  it("a cursor the server no longer knows (its database was reset) is answered 410, and the client pulls from the start", async () => {
+    const reader = harness.client({ triggers: { onWrite: false } });
+    const writer = harness.client({ triggers: { onWrite: false } });
+    await writer.save({ id: "before", title: "1" });
+    await writer.sync();
+    await reader.sync();
+    const stale = "0.999"; // as a cursor from a database that has since been replaced
+    await reader.close();
+    const { SyncStore } = await import("../../sdk/store");
+    const db = await SyncStore.open(reader.factory, reader.createdWith.name);
+    await db.db.put("meta", { key: "pullCursor", cursor: stale });
+    db.close();
+    await writer.save({ id: "after", title: "2" });
+    await writer.sync();
+    const reopened = harness.client({ name: reader.createdWith.name, indexedDB: reader.factory, triggers: { onWrite: false } });
+    expect(await reopened.sync()).toMatchObject({ pulled: 1 }); // "before" is already here; "after" is new
+    expect((await reopened.list()).map((t) => t.id).sort()).toEqual(["after", "before"]);
+    expect(reopened.status.lastError).toBeNull();
+  });
+
   it("does not treat its own writes coming back as changes or conflicts", async () => {
     const a = device();
     await a.save({ id: "x", title: "1" });

@@ -26,8 +26,13 @@ describe("store", () => {
     const eightDaysLater = openStore(file, () => new Date(start + 8 * day));
     expect(eightDaysLater.stats().idempotency.keys).toBe(1);
     expect(eightDaysLater.applyWrite(put("b", "recent")).replayed).toBe(true);
-    const page = eightDaysLater.changes("todos", 0, 10);
-    expect(page.changes.map(({ id, seq }) => [id, seq])).toEqual([["a", 1], ["b", 2]]);
+    const page = eightDaysLater.changes("todos", null, 10);
+    expect(page?.changes.map(({ id, seq }) => [id, seq])).toEqual([["a", 1], ["b", 2]]);
+    // The same database file keeps its cursors; a database made anew refuses them (its seqs start over).
+    expect(eightDaysLater.changes("todos", page!.cursor, 10)?.changes).toEqual([]);
+    const fresh = openStore(":memory:");
+    expect(fresh.changes("todos", page!.cursor, 10)).toBeNull();
+    fresh.close();
     expect(eightDaysLater.get("todos", "a")?.updatedAt).toBe("2026-01-01T00:00:00.000Z");
     eightDaysLater.close();
   });
