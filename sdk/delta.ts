@@ -8,13 +8,16 @@ import type { PendingOperation } from "./types";
  * The JSON Merge Patch (RFC 7396) that turns `base` into `next`: changed fields only, `null` for removed
  * ones, nested plain objects patched field by field, arrays replaced whole.
  *
- * Returns `undefined` when a merge patch cannot say it: a field set to `null` (in a merge patch, `null`
- * means "remove"). The caller then sends the whole item.
+ * Returns `undefined` when a merge patch cannot say it: a `null` anywhere the server would merge rather
+ * than store (in a merge patch, `null` means "remove": a field set to `null`, or a `null` inside an object
+ * sent whole). The caller then sends the whole item.
  */
 export function mergePatch(base: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> | undefined {
   const patch: Record<string, unknown> = {};
+  // Defined, not assigned: a field named "__proto__" must be a field of the patch, not its prototype.
+  const set = (key: string, value: unknown) => Object.defineProperty(patch, key, { value, enumerable: true, writable: true, configurable: true });
   for (const key of Object.keys(base)) {
-    if (!(key in next) || next[key] === undefined) patch[key] = null;
+    if (!Object.hasOwn(next, key) || next[key] === undefined) set(key, null);
   }
   for (const [key, value] of Object.entries(next)) {
     if (value === undefined || equal(value, base[key])) continue;
@@ -23,12 +26,18 @@ export function mergePatch(base: Record<string, unknown>, next: Record<string, u
     if (isPlainObject(value) && isPlainObject(before)) {
       const nested = mergePatch(before, value);
       if (nested === undefined) return undefined;
-      patch[key] = nested;
+      set(key, nested);
     } else {
-      patch[key] = value;
+      if (hasMergedNull(value)) return undefined;
+      set(key, value);
     }
   }
   return patch;
+}
+
+/** Whether an object sent whole in a merge patch holds a `null` the server would take as "remove" (arrays are stored as they are). */
+function hasMergedNull(value: unknown): boolean {
+  return isPlainObject(value) && Object.values(value).some((field) => field === null || hasMergedNull(field));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -96,4 +96,14 @@ describe("mergePatch (delta push)", () => {
     expect(mergePatch({ id: "a", t: 1 }, { id: "a", t: null })).toBeUndefined();
     expect(mergePatch({ id: "a", m: { x: 1 } }, { id: "a", m: { x: null } })).toBeUndefined();
   });
+  it("cannot send an object whole when a null inside it would be merged away; nulls in arrays are values", () => {
+    expect(mergePatch({ id: "a" }, { id: "a", meta: { note: null, n: 1 } })).toBeUndefined();
+    expect(mergePatch({ id: "a", meta: 1 }, { id: "a", meta: { deep: { note: null } } })).toBeUndefined();
+    expect(mergePatch({ id: "a" }, { id: "a", list: [null, { x: null }] })).toEqual({ list: [null, { x: null }] });
+  });
+  it("sends a field named __proto__ as a field, not as the patch's prototype", () => {
+    const next = JSON.parse('{"id":"a","__proto__":{"x":1}}') as Record<string, unknown>;
+    const patch = mergePatch({ id: "a" }, next);
+    expect(JSON.stringify(patch)).toBe('{"__proto__":{"x":1}}');
+  });
 });
