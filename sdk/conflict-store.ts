@@ -45,30 +45,58 @@ export async function parkConflicts(store: SyncStore, refused: readonly RefusedW
   });
 }
 
-/** Conflicts waiting for a resolution, one per item. */
+/**
+ * Conflicts waiting for a resolution, one per item. The local side is the item as it is now: edits made
+ * while the conflict waited are part of it.
+ */
 export async function storedConflicts(store: SyncStore): Promise<Conflict[]> {
-  return guard("read conflicts", () => store.db.getAll("conflicts"));
+  return guard("read conflicts", async () => {
+    const tx = store.db.transaction(["conflicts", "items"]);
+    const conflicts = await tx.objectStore("conflicts").getAll();
+    const locals = await Promise.all(conflicts.map((conflict) => tx.objectStore("items").get(conflict.id)));
+    await tx.done;
+    return conflicts.map((conflict, index) => ({ ...conflict, local: locals[index] ?? null }));
+  });
+}
+
+/** What a resolution was decided from; when the stored conflict no longer matches it, the resolution is not applied. */
+export interface ResolutionBasis {
+  local?: SyncItem | null;
+  serverVersion?: number;
 }
 
 /**
- * Ends a conflict: the item takes the resolved value, the server copy becomes the base, and the item's
- * pending operations are replaced by at most one new operation that brings the server to the resolved
- * value (none when the server already has it). Returns the change to the outbox size, or `null` when no
- * such conflict is parked (another tab resolved it).
+ * Ends a conflict: the item takes the resolved value ("local": the item as it is now), the server copy
+ * becomes the base, and the item's pending operations and dead letters are replaced by at most one new
+ * operation that brings the server to the resolved value (none when the server already has it).
+ *
+ * Returns the change to the outbox size and the dead letters removed; `null` when no such conflict is
+ * parked (another tab resolved it); `"changed"` when the conflict moved on from `basis` (a local edit
+ * or a newer server copy since), and nothing was written.
  */
-export async function resolveStoredConflict(store: SyncStore, id: string, resolution: Resolution, ctx: { now: number; newOpId: () => string }): Promise<{ queueDelta: number; value: SyncItem | null } | null> {
+export async function resolveStoredConflict(
+  store: SyncStore,
+  id: string,
+  resolution: Resolution,
+  ctx: { now: number; newOpId: () => string },
+  basis: ResolutionBasis = {},
+): Promise<{ queueDelta: number; lettersRemoved: number; value: SyncItem | null } | "changed" | null> {
   return guard("resolve a conflict", async () => {
-    const tx = store.db.transaction(store.withIntents(["items", "versions", "outbox", "conflicts"]), "readwrite");
-    const conflict = await tx.objectStore("conflicts").get(id);
-    if (!conflict) {
+    const tx = store.db.transaction(store.withIntents(["items", "versions", "outbox", "deadLetters", "conflicts"]), "readwrite");
+    const [conflict, current] = await Promise.all([tx.objectStore("conflicts").get(id), tx.objectStore("items").get(id)]);
+    const local = current ?? null;
+    const moved = conflict && ((basis.serverVersion !== undefined && basis.serverVersion !== conflict.serverVersion) || (basis.local !== undefined && !equal(basis.local, local)));
+    if (!conflict || moved) {
       await tx.done;
-      return null;
+      return conflict ? "changed" : null;
     }
-    const value = resolution === "local" ? conflict.local : resolution === "server" ? conflict.server : resolution.value;
+    const value = resolution === "local" ? local : resolution === "server" ? conflict.server : resolution.value;
     const outbox = tx.objectStore("outbox");
-    const stale = await outbox.index("itemId").getAllKeys(IDBKeyRange.only(id));
+    const letters = tx.objectStore("deadLetters");
+    const [stale, dead] = await Promise.all([outbox.index("itemId").getAllKeys(IDBKeyRange.only(id)), letters.index("itemId").getAllKeys(IDBKeyRange.only(id))]);
     store.forget(id);
-    const writes: Promise<unknown>[] = stale.map((seq) => outbox.delete(seq));
+    // The resolution covers the local edits the dead letters held: they would block its operation forever.
+    const writes: Promise<unknown>[] = [...stale.map((seq) => outbox.delete(seq)), ...dead.map((seq) => letters.delete(seq))];
     writes.push(tx.objectStore("conflicts").delete(id));
     writes.push(store.putItem(tx, id, value));
     const versions = tx.objectStore("versions");
@@ -80,6 +108,6 @@ export async function resolveStoredConflict(store: SyncStore, id: string, resolu
       queueDelta++;
     }
     await Promise.all([...writes, tx.done]);
-    return { queueDelta, value };
+    return { queueDelta, lettersRemoved: dead.length, value };
   });
 }

@@ -15,8 +15,13 @@ export interface Conflict<T extends SyncItem = SyncItem> {
   detectedAt: number;
 }
 
-/** How a conflict ends: keep one side, or a new value (null deletes the item). */
-export type Resolution<T extends SyncItem = SyncItem> = "local" | "server" | { value: T | null };
+/**
+ * How a conflict ends: keep one side ("local": the item as it is when the resolution is applied), or a new
+ * value (null deletes the item). `serverVersion`: the conflict's `serverVersion` the value was made from;
+ * when given and a newer server copy has been pulled since, `resolveConflict` throws `conflict_changed`
+ * instead of overwriting what it has not seen.
+ */
+export type Resolution<T extends SyncItem = SyncItem> = "local" | "server" | { value: T | null; serverVersion?: number };
 
 /** Which side wins a field (or the whole item) that both sides changed differently. */
 export type TieRule = "server" | "local" | "latest";

@@ -13,6 +13,8 @@ export type SyncLensErrorCode =
   | "quota_exceeded"
   | "closed"
   | "not_found"
+  /** A conflict moved on (a newer server copy) since the resolution given for it was made. */
+  | "conflict_changed"
   | "network"
   | "timeout"
   | "http"

@@ -3,7 +3,7 @@ import { ClockOffset } from "./clock-offset";
 import { gzipAbove } from "./compression";
 import { Client, type CoreSyncClient } from "./client";
 import { resolveBuiltIn, type Conflict, type ConflictStrategy, type Resolution } from "./conflicts";
-import { parkConflicts, resolveStoredConflict, storedConflicts, type RefusedWrite } from "./conflict-store";
+import { parkConflicts, resolveStoredConflict, storedConflicts, type RefusedWrite, type ResolutionBasis } from "./conflict-store";
 import { asPatch, refusesPatch } from "./delta";
 import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
 import { SyncLensError, SyncRequestError } from "./errors";
@@ -160,7 +160,10 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     assertValidId(id);
     assertValidResolution(resolution, id);
     await this.ready;
-    if (!(await this.#applyResolution(id, resolution))) throw new SyncLensError("not_found", `No conflict is parked for item ${id}`);
+    const basis = typeof resolution === "object" && resolution.serverVersion !== undefined ? { serverVersion: resolution.serverVersion } : {};
+    const applied = await this.#applyResolution(id, resolution, basis);
+    if (!applied) throw new SyncLensError("not_found", `No conflict is parked for item ${id}`);
+    if (applied === "changed") throw new SyncLensError("conflict_changed", `The server's copy of ${id} changed after this resolution was made; read conflicts() again`);
     await this.refreshCounts();
     this.kick();
   }
@@ -320,27 +323,34 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   /** Runs the strategy on each conflict; `manual` (or a resolver that throws) leaves it parked. */
   async #handleConflicts(conflicts: Conflict<T>[], announce: boolean): Promise<void> {
     const strategy = this.#strategy;
-    for (const conflict of conflicts) {
+    for (const found of conflicts) {
       if (announce) {
-        this.events.emit("conflict", conflict);
-        this.#record({ type: "conflict", summary: `${conflict.id}: server has version ${conflict.serverVersion}`, itemId: conflict.id });
+        this.events.emit("conflict", found);
+        this.#record({ type: "conflict", summary: `${found.id}: server has version ${found.serverVersion}`, itemId: found.id });
       }
-      let resolution: Resolution<T> | undefined;
-      try {
-        resolution = typeof strategy === "function" ? await strategy(conflict) : resolveBuiltIn(strategy, conflict, this.#features.mergeTie);
-        if (resolution !== undefined) assertValidResolution(resolution, conflict.id);
-      } catch (error) {
-        this.reportError(error);
-        resolution = undefined;
+      // A local edit made while an (async) strategy decided makes its decision stale: decide again from
+      // the conflict as it is now, a few times at most; past that it stays parked for the next drain.
+      let conflict: Conflict<T> | undefined = found;
+      for (let round = 0; conflict && round < 3; round++) {
+        let resolution: Resolution<T> | undefined;
+        try {
+          resolution = typeof strategy === "function" ? await strategy(conflict) : resolveBuiltIn(strategy, conflict, this.#features.mergeTie);
+          if (resolution !== undefined) assertValidResolution(resolution, conflict.id);
+        } catch (error) {
+          this.reportError(error);
+          resolution = undefined;
+        }
+        if (resolution === undefined || (await this.#applyResolution(conflict.id, resolution, conflict)) !== "changed") break;
+        conflict = ((await storedConflicts(this.store)) as Conflict<T>[]).find((current) => current.id === found.id);
       }
-      if (resolution !== undefined) await this.#applyResolution(conflict.id, resolution);
     }
     await this.refreshCounts();
   }
 
-  async #applyResolution(id: string, resolution: Resolution<T>): Promise<boolean> {
-    const outcome = await resolveStoredConflict(this.store, id, resolution, { now: Date.now(), newOpId: newOperationId });
-    if (!outcome) return false;
+  async #applyResolution(id: string, resolution: Resolution<T>, basis: ResolutionBasis): Promise<boolean | "changed"> {
+    const outcome = await resolveStoredConflict(this.store, id, resolution, { now: Date.now(), newOpId: newOperationId }, basis);
+    if (!outcome || outcome === "changed") return outcome ?? false;
+    for (let i = 0; i < outcome.lettersRemoved; i++) this.forgetDeadLetter();
     this.unloadHeads.forgetItem(id);
     if (outcome.queueDelta > 0) this.rerun = true;
     this.#record({ type: "resolved", summary: `${id}: ${typeof resolution === "string" ? resolution : "new value"}`, itemId: id });

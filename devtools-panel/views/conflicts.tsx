@@ -37,7 +37,10 @@ function ConflictCard({ conflict, act }: { conflict: Record<string, unknown>; ac
   const mergeCheck = parseMergedJson(JSON.stringify(merged), diff.id);
   const mergeError = diff.blocked ?? (mergeCheck.ok ? null : mergeCheck.error);
   const jsonCheck = parseMergedJson(json, diff.id);
-  const resolve = (resolution: "local" | "server" | { value: unknown }) => act({ name: "resolveConflict", id: diff.id, resolution });
+  const serverVersion = conflict["serverVersion"];
+  // A merged value names the server copy it was made from: a newer one pulled meanwhile is not overwritten unseen.
+  const resolve = (resolution: "local" | "server" | { value: unknown }) =>
+    act({ name: "resolveConflict", id: diff.id, resolution: typeof resolution === "object" && typeof serverVersion === "number" ? { ...resolution, serverVersion } : resolution });
   const toggleEditing = () => {
     if (!editing) setJson(JSON.stringify(merged, null, 2));
     setEditing(!editing);

@@ -48,7 +48,7 @@ export type Command =
   | { name: "retryDeadLetter"; opId: string }
   | { name: "retryAllDeadLetters" }
   | { name: "discardDeadLetter"; opId: string }
-  | { name: "resolveConflict"; id: string; resolution: "local" | "server" | { value: unknown } }
+  | { name: "resolveConflict"; id: string; resolution: "local" | "server" | { value: unknown; serverVersion?: number } }
   | { name: "exportSnapshot" }
   /**
    * The next page of the queue: operations with `seq` > `after`, at most `limit` (≤ `LIMITS.queuePage`),
@@ -233,7 +233,10 @@ function parseCommand(value: unknown): Command | undefined {
       const resolution = value["resolution"];
       if (!isText(value["id"], LIMITS.ids)) return undefined;
       if (resolution === "local" || resolution === "server") return { name: "resolveConflict", id: value["id"], resolution };
-      return isObject(resolution) && "value" in resolution ? { name: "resolveConflict", id: value["id"], resolution: { value: resolution["value"] } } : undefined;
+      if (!isObject(resolution) || !("value" in resolution)) return undefined;
+      const { serverVersion } = resolution;
+      if (serverVersion !== undefined && !isCount(serverVersion)) return undefined;
+      return { name: "resolveConflict", id: value["id"], resolution: { value: resolution["value"], ...(serverVersion === undefined ? {} : { serverVersion: serverVersion as number }) } };
     }
     case "queue": {
       const { after, limit } = value;

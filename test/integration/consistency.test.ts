@@ -223,6 +223,90 @@ describe("two devices edit the same items offline, then sync", () => {
   });
 });
 
+describe("resolutions stay true to the latest local edit and server copy", () => {
+  /** `mine` and `other` share x; other's edit is on the server; mine's own edit of x then meets it. */
+  async function contested(mine: SyncClient<Todo>, other: SyncClient<Todo>) {
+    await startShared([{ id: "x", title: "base" }], mine, other);
+    await other.save({ id: "x", title: "theirs" });
+    await other.sync();
+    await mine.save({ id: "x", title: "mine 1" });
+  }
+  const refusing = (state: { refuse: boolean }): typeof fetch => async (input, init) => {
+    if (!state.refuse || !String(input).endsWith("/_batch")) return fetch(input, init);
+    const { ops } = JSON.parse(String(init?.body)) as { ops: { opId: string }[] };
+    return new Response(JSON.stringify({ results: ops.map((op) => ({ opId: op.opId, status: 422, body: { error: "refused" } })) }), { status: 200 });
+  };
+
+  it("manual: 'local' takes the item as it is when resolved, with the edits made while the conflict waited", async () => {
+    const mine = device("manual");
+    const other = device();
+    await contested(mine, other);
+    expect(await mine.sync()).toMatchObject({ conflicts: 1 });
+    await mine.save({ id: "x", title: "mine 2" });
+    expect((await mine.conflicts())[0]?.local).toEqual({ id: "x", title: "mine 2" });
+    await mine.resolveConflict("x", "local");
+    await mine.sync();
+    expect(await mine.get("x")).toEqual({ id: "x", title: "mine 2" });
+    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine 2" });
+  });
+
+  it("an async strategy that decided while the user kept editing decides again from the newer edit", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[] = [];
+    const mine = device(async (conflict: Conflict<Todo>) => {
+      seen.push(conflict.local?.title ?? "");
+      await gate;
+      return "local";
+    });
+    const other = device();
+    await contested(mine, other);
+    const running = mine.sync();
+    await waitFor(() => seen.length === 1, 2000, "the strategy to be asked");
+    await mine.save({ id: "x", title: "mine 2" });
+    release();
+    await running;
+    await mine.sync();
+    expect(seen).toEqual(["mine 1", "mine 2"]);
+    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine 2" });
+  });
+
+  it("resolving a conflict on a dead-lettered item replaces the dead letter: the item's queue moves on", async () => {
+    const state = { refuse: false };
+    const mine = device("manual", { fetch: refusing(state) });
+    const other = device();
+    await startShared([{ id: "x", title: "base" }], mine, other);
+    state.refuse = true;
+    await mine.save({ id: "x", title: "mine" });
+    await mine.sync();
+    state.refuse = false;
+    await other.save({ id: "x", title: "theirs" });
+    await other.sync();
+    expect(await mine.sync()).toMatchObject({ conflicts: 1 });
+    await mine.resolveConflict("x", "local");
+    expect(await mine.sync()).toMatchObject({ remaining: 0 });
+    expect(await mine.deadLetters()).toEqual([]);
+    expect(mine.status.deadLetters).toBe(0);
+    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine" });
+  });
+
+  it("a value made from an older server copy than the one pulled since is refused (conflict_changed), not applied unseen", async () => {
+    const mine = device("manual");
+    const other = device();
+    await contested(mine, other);
+    await mine.sync();
+    const [seen] = await mine.conflicts();
+    await other.save({ id: "x", title: "theirs again", done: true });
+    await other.sync();
+    await mine.sync(); // pulls the newer server copy into the parked conflict
+    await expect(mine.resolveConflict("x", { value: { id: "x", title: "merged by hand" }, serverVersion: seen!.serverVersion })).rejects.toMatchObject({ code: "conflict_changed" });
+    const [now] = await mine.conflicts();
+    await mine.resolveConflict("x", { value: { ...now!.server!, title: "merged by hand" }, serverVersion: now!.serverVersion });
+    await mine.sync();
+    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "merged by hand", done: true });
+  });
+});
+
 describe("delta push and compression", () => {
   it("updates send only the changed fields (PATCH), and big bodies go gzipped", async () => {
     const a = device();

@@ -21,6 +21,7 @@ describe("bridge protocol validators", () => {
       { type: "command", requestId: 3, clientId: "c1", command: { name: "expand", path: ["queue", 3, "value"] } },
       { type: "command", requestId: 4, clientId: "c1", command: { name: "discardDeadLetter", opId: "o1" } },
       { type: "command", requestId: 5, clientId: "c1", command: { name: "queue", after: 1000, limit: LIMITS.queuePage } },
+      { type: "command", requestId: 6, clientId: "c1", command: { name: "resolveConflict", id: "a", resolution: { value: null, serverVersion: 3 } } },
     ];
     for (const message of panel) expect(parsePanelMessage(message)).toEqual({ ok: true, message });
   });
@@ -42,6 +43,7 @@ describe("bridge protocol validators", () => {
     ["an unknown command", { type: "command", requestId: 1, clientId: "c", command: { name: "deleteEverything" } }],
     ["setOffline without a boolean", { type: "command", requestId: 1, clientId: "c", command: { name: "setOffline", offline: "yes" } }],
     ["a bad resolution", { type: "command", requestId: 1, clientId: "c", command: { name: "resolveConflict", id: "a", resolution: "both" } }],
+    ["a resolution with a bad serverVersion", { type: "command", requestId: 1, clientId: "c", command: { name: "resolveConflict", id: "a", resolution: { value: null, serverVersion: "3" } } }],
     ["a fractional request id", { type: "command", requestId: 1.5, clientId: "c", command: { name: "sync" } }],
     ["a queue page over the limit", { type: "command", requestId: 1, clientId: "c", command: { name: "queue", after: 0, limit: LIMITS.queuePage + 1 } }],
     ["a queue page after a negative seq", { type: "command", requestId: 1, clientId: "c", command: { name: "queue", after: -1, limit: 10 } }],
