@@ -276,6 +276,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   async #pull(): Promise<{ applied: number; conflicts: number; failed: boolean }> {
     const totals = { applied: 0, conflicts: 0, failed: false };
     let cursor = await pullCursor(this.store);
+    let rebase = false;
     while (this.#feedSupported && !this.blockedReason()) {
       let page;
       const signal = this.requests; // read once: setOffline(false) replaces it
@@ -291,6 +292,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
       }
       if (page.kind === "expired") {
         cursor = null; // stored again with the first page applied
+        rebase = true;
         this.#record({ type: "pull", summary: "the server no longer knows the cursor: pulling from the start" });
         continue;
       }
@@ -304,7 +306,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
         totals.failed = true;
         break;
       }
-      const { applied, conflicts } = await applyPull(this.store, page.changes, page.cursor, Date.now(), this.#clock.ms);
+      const { applied, conflicts } = await applyPull(this.store, page.changes, page.cursor, Date.now(), this.#clock.ms, rebase);
       cursor = page.cursor;
       this.#record({ type: "pull", summary: `${applied.length} applied, ${conflicts.length} conflicts` });
       totals.applied += applied.length;

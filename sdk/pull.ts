@@ -71,7 +71,15 @@ export async function pullCursor(store: SyncStore): Promise<string | null> {
  * operations, a dead letter, or one already in conflict is parked as a conflict instead of overwriting local work;
  * a change the client already has, or its own sent write coming back, is skipped.
  */
-export async function applyPull(store: SyncStore, changes: readonly PulledChange[], cursor: string, now: number, clockOffsetMs: number): Promise<{ applied: PulledChange[]; conflicts: Conflict[] }> {
+export async function applyPull(
+  store: SyncStore,
+  changes: readonly PulledChange[],
+  cursor: string,
+  now: number,
+  clockOffsetMs: number,
+  /** Pulling from the start after `expired`: the server's versions may have started over, so a lower one is news too. */
+  rebase = false,
+): Promise<{ applied: PulledChange[]; conflicts: Conflict[] }> {
   return guard("apply pulled changes", async () => {
     const tx = store.db.transaction(store.withIntents(["items", "versions", "outbox", "deadLetters", "conflicts", "meta"]), "readwrite");
     const [items, versions, conflicts] = [tx.objectStore("items"), tx.objectStore("versions"), tx.objectStore("conflicts")];
@@ -83,7 +91,8 @@ export async function applyPull(store: SyncStore, changes: readonly PulledChange
     const known = await Promise.all(changes.map((change) => Promise.all([versions.get(change.id), conflicts.get(change.id)])));
     const fresh = changes.flatMap((change, index) => {
       const [version, parked] = known[index]!;
-      return (version && version.version >= change.version) || (parked && parked.serverVersion >= change.version) ? [] : [{ change, parked, version }];
+      const current = version && (rebase ? version.version === change.version && equal(version.value ?? null, change.value) : version.version >= change.version);
+      return current || (parked && parked.serverVersion >= change.version) ? [] : [{ change, parked, version }];
     });
     // Only the first pending op can have reached the server. A dead letter holds local work as a pending op does.
     const letters = tx.objectStore("deadLetters").index("itemId");

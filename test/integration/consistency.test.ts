@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeEvent, Conflict, ConflictStrategy, SyncClient } from "../../sdk";
 import { testClient, waitFor, type Todo } from "../support/client";
+import { createSyncServer } from "../../demo/server/app";
 import { useReferenceServer } from "../support/harness";
 
 const harness = useReferenceServer();
@@ -75,6 +76,27 @@ describe("incremental pull", () => {
     expect(await reopened.sync()).toMatchObject({ pulled: 1 }); // "before" is already here; "after" is new
     expect((await reopened.list()).map((t) => t.id).sort()).toEqual(["after", "before"]);
     expect(reopened.status.lastError).toBeNull();
+  });
+
+  it("after the server's database is replaced, the pull from the start brings items whose versions started over", async () => {
+    const port = Number(new URL(harness.server.url).port);
+    const writer = device();
+    const reader = device();
+    for (const title of ["1", "2", "3"]) {
+      await writer.save({ id: "x", title });
+      await writer.sync();
+    }
+    await reader.sync();
+    expect(await reader.get("x")).toEqual({ id: "x", title: "3" });
+    await harness.stopServer();
+    const fresh = createSyncServer({ db: ":memory:" });
+    await fresh.listen(port, "127.0.0.1");
+    harness.adoptServer(fresh);
+    const another = device();
+    await another.save({ id: "x", title: "fresh database" }); // version 1 again
+    await another.sync();
+    await reader.sync(); // 410: from the start
+    expect(await reader.get("x")).toEqual({ id: "x", title: "fresh database" });
   });
 
   it("does not treat its own writes coming back as changes or conflicts", async () => {
@@ -257,7 +279,7 @@ describe("resolutions stay true to the latest local edit and server copy", () =>
     const mine = device(async (conflict: Conflict<Todo>) => {
       seen.push(conflict.local?.title ?? "");
       await gate;
-      return "local";
+      return "local" as const;
     });
     const other = device();
     await contested(mine, other);
