@@ -24,10 +24,13 @@ export interface RefusedWrite {
  */
 export async function parkConflicts(store: SyncStore, refused: readonly RefusedWrite[], now: number): Promise<Conflict[]> {
   return guard("park conflicts", async () => {
-    const tx = store.db.transaction(["items", "versions", "conflicts"], "readwrite");
-    const reads = await Promise.all(refused.map(({ op }) => Promise.all([tx.objectStore("items").get(op.itemId), tx.objectStore("versions").get(op.itemId)])));
+    const tx = store.db.transaction(["items", "versions", "outbox", "conflicts"], "readwrite");
+    const newest = (itemId: string) => tx.objectStore("outbox").index("itemId").openCursor(IDBKeyRange.only(itemId), "prev");
+    const reads = await Promise.all(refused.map(({ op }) => Promise.all([tx.objectStore("items").get(op.itemId), tx.objectStore("versions").get(op.itemId), newest(op.itemId)])));
     const conflicts = refused.map(({ op, server, localUpdatedAt }, index): Conflict => {
-      const [local, base] = reads[index]!;
+      const [local, base, last] = reads[index]!;
+      // An edit queued behind the refused operation is newer than it: latest-wins compares that one.
+      const offset = localUpdatedAt - op.updatedAt;
       store.forget(op.itemId);
       return {
         id: op.itemId,
@@ -36,7 +39,7 @@ export async function parkConflicts(store: SyncStore, refused: readonly RefusedW
         base: base?.value ?? null,
         serverVersion: server?.version ?? 0,
         serverUpdatedAt: server?.updatedAt ?? null,
-        localUpdatedAt,
+        localUpdatedAt: Math.max(localUpdatedAt, (last?.value.updatedAt ?? 0) + offset),
         detectedAt: now,
       };
     });

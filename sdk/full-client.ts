@@ -78,6 +78,8 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   /** The strategy of the running drain (a `sync({ conflict })` override, else the client's). */
   #strategy: ConflictStrategy<T>;
   #mirror: ItemMirror<T> | undefined;
+  /** Operations of the batch being built that are on their first attempt (see `send`). */
+  #firstAttempts = new Set<string>();
   /** Cleared when the server answers that it has no change feed (remembered for the client's lifetime). */
   #feedSupported = true;
   /** Cleared when the server refuses PATCH: whole items from then on. */
@@ -208,6 +210,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   }
 
   protected override wireOp(op: PendingOperation, base: ServerVersion | undefined): WireOp {
+    if (op.attempts === 1) this.#firstAttempts.add(op.opId);
     const wire = super.wireOp(op, base);
     return this.#features.deltaPush && this.#patchSupported ? asPatch(wire, op, base) : wire;
   }
@@ -215,11 +218,15 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   /** Also refines the clock offset from the writes' `updatedAt`, and falls back to whole items when PATCH is refused. */
   protected override async send(wires: WireOp[], signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome[]> {
     this.#refused.length = 0; // what a batch that failed to settle left behind is stale
+    // A retry's reply may be the stored reply of an earlier attempt, stamped long before: no clock reading.
+    const first = this.#firstAttempts;
+    this.#firstAttempts = new Set();
     const sentAt = Date.now();
     const outcomes = await super.send(wires, signal, headers);
     const receivedAt = Date.now();
     return outcomes.map((outcome, index) => {
-      const updatedAt = outcome.kind === "ok" ? Date.parse(acceptedRecord(outcome.body).updatedAt ?? "") : Number.NaN;
+      const fresh = outcome.kind === "ok" && first.has(wires[index]!.opId);
+      const updatedAt = fresh ? Date.parse(acceptedRecord(outcome.body).updatedAt ?? "") : Number.NaN;
       if (!Number.isNaN(updatedAt)) this.#clock.note(updatedAt, sentAt, receivedAt);
       if (!refusesPatch(wires[index]!, outcome) || outcome.kind !== "http") return outcome;
       this.#patchSupported = false; // the refused operations go again at once

@@ -111,10 +111,14 @@ export async function applyPull(
       return [{ change, parked, base: version }];
     });
     const locals = await Promise.all(
-      contested.map(({ change }) => Promise.all([items.get(change.id), byItem.openCursor(IDBKeyRange.only(change.id), "prev")])),
+      contested.map(({ change }) =>
+        Promise.all([items.get(change.id), byItem.openCursor(IDBKeyRange.only(change.id), "prev"), letters.openCursor(IDBKeyRange.only(change.id), "prev")]),
+      ),
     );
     contested.forEach(({ change, parked, base }, index) => {
-      const [local, lastOp] = locals[index]!;
+      const [local, lastOp, lastLetter] = locals[index]!;
+      // The newest local edit, on the server's clock (a parked conflict's time is already on it).
+      const localEdit = lastOp?.value.updatedAt ?? lastLetter?.value.updatedAt;
       const conflict: Conflict = {
         id: change.id,
         local: local ?? null,
@@ -122,7 +126,7 @@ export async function applyPull(
         base: parked ? parked.base : base?.value ?? null,
         serverVersion: change.version,
         serverUpdatedAt: change.updatedAt,
-        localUpdatedAt: (lastOp?.value.updatedAt ?? parked?.localUpdatedAt ?? now) + clockOffsetMs,
+        localUpdatedAt: localEdit !== undefined ? localEdit + clockOffsetMs : parked ? parked.localUpdatedAt : now + clockOffsetMs,
         detectedAt: now,
       };
       writes.push(conflicts.put(conflict));

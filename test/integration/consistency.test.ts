@@ -312,6 +312,64 @@ describe("resolutions stay true to the latest local edit and server copy", () =>
     expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine" });
   });
 
+  it("latest-wins judges the local side by its newest edit, even one queued behind the refused write", async () => {
+    let holdNext = false;
+    let held = false;
+    let release: (() => void) | undefined;
+    const holding: typeof fetch = async (input, init) => {
+      if (holdNext) {
+        holdNext = false;
+        held = true;
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+      return fetch(input, init);
+    };
+    const mine = device("latest-wins", { fetch: holding });
+    const other = device();
+    await startShared([{ id: "x", title: "base" }], mine, other);
+    await mine.save({ id: "x", title: "mine, first" });
+    holdNext = true;
+    const running = mine.sync(); // its batch waits while the others edit
+    await waitFor(() => held, 2000, "the batch to be held");
+    await other.save({ id: "x", title: "theirs" });
+    await other.sync();
+    await waitFor(() => Date.now() > Date.parse(harness.server.store.get("todos", "x")!.updatedAt) + 50, 2000, "time to pass"); // a later local edit
+    await mine.save({ id: "x", title: "mine, newest of all" });
+    release!();
+    await running;
+    await mine.sync();
+    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine, newest of all" });
+  });
+
+  it("latest-wins: the clock offset is not taken from a replayed reply (stamped when first applied)", async () => {
+    let downUntil = 0;
+    let loseNext = false;
+    const lossy: typeof fetch = async (input, init) => {
+      if (Date.now() < downUntil) throw new TypeError("network down");
+      if (loseNext && String(input).endsWith("/_batch")) {
+        loseNext = false;
+        await fetch(input, init); // applied; the reply is lost
+        downUntil = Date.now() + 1500;
+        throw new TypeError("connection reset");
+      }
+      return fetch(input, init);
+    };
+    const mine = device("latest-wins", { fetch: lossy, backoff: { baseMs: 50, maxMs: 100 } });
+    const other = device();
+    await startShared([{ id: "x", title: "base" }], mine, other);
+    await mine.save({ id: "x", title: "m1" });
+    loseNext = true;
+    await mine.sync();
+    await waitFor(async () => (await mine.sync(), mine.status.pending === 0), 10_000, "the retry, answered by a replay");
+    await other.sync(); // other has m1 before it edits
+    await other.save({ id: "x", title: "theirs" });
+    await other.sync();
+    await waitFor(() => Date.now() > Date.parse(harness.server.store.get("todos", "x")!.updatedAt) + 300, 2000, "time to pass");
+    await mine.save({ id: "x", title: "m2, later" });
+    await mine.sync();
+    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "m2, later" });
+  });
+
   it("a value made from an older server copy than the one pulled since is refused (conflict_changed), not applied unseen", async () => {
     const mine = device("manual");
     const other = device();
