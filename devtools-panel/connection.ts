@@ -5,11 +5,13 @@
  */
 import browser, { type Runtime } from "webextension-polyfill";
 import { MetricsHistory } from "./metrics-history";
-import { compatibility, envelope, MESSAGE_TAG, parsePageMessage, PROTOCOL_VERSION, type Command, type DeltaEntry } from "../sdk/bridge/protocol";
+import { compatibility, envelope, LIMITS, MESSAGE_TAG, parsePageMessage, PROTOCOL_VERSION, type Command, type DeltaEntry } from "../sdk/bridge/protocol";
 
 export type ConnectionState = "connecting" | "connected" | "no-client" | "reconnecting" | "mismatch";
 
 export interface ClientView {
+  /** Unique in the panel: the frame and the client id (two frames may each have a client `todos#1`). */
+  key: string;
   clientId: string;
   frameId: number;
   name: string;
@@ -35,6 +37,7 @@ export interface PanelState {
   sdkVersion: string | null;
   /** The page's protocol version, when it is not this panel's (`connection: "mismatch"`). */
   pageProtocol: number | null;
+  /** By `key`. */
   clients: Map<string, ClientView>;
 }
 
@@ -47,7 +50,8 @@ export class PanelConnection {
   state: PanelState = { connection: "connecting", sdkVersion: null, pageProtocol: null, clients: new Map() };
   readonly #tabId: number;
   readonly #listeners = new Set<() => void>();
-  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  /** Commands awaiting a reply, with the frame they went to: only that frame's reply settles one. */
+  readonly #pending = new Map<number, { frameId: number; resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }>();
   #port: Runtime.Port | undefined;
   #requestId = 0;
   #closed = false;
@@ -62,13 +66,16 @@ export class PanelConnection {
     return () => this.#listeners.delete(listener);
   }
 
-  command(clientId: string, command: Command): Promise<unknown> {
-    const client = this.state.clients.get(clientId);
+  /** Sends `command` to the client with `key` (see {@link ClientView.key}). */
+  command(key: string, command: Command): Promise<unknown> {
+    const client = this.state.clients.get(key);
+    if (!client) return Promise.reject(new Error("That client has left the page"));
     const requestId = ++this.#requestId;
+    const { frameId, clientId } = client;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#settle(requestId, new Error(`No answer from the page in ${COMMAND_TIMEOUT_MS / 1000} s`)), COMMAND_TIMEOUT_MS);
-      this.#pending.set(requestId, { resolve, reject, timer });
-      this.#port?.postMessage({ ...envelope({ type: "command", requestId, clientId, command }), frameId: client?.frameId });
+      const timer = setTimeout(() => this.#settle(requestId, frameId, new Error(`No answer from the page in ${COMMAND_TIMEOUT_MS / 1000} s`)), COMMAND_TIMEOUT_MS);
+      this.#pending.set(requestId, { frameId, resolve, reject, timer });
+      this.#port?.postMessage({ ...envelope({ type: "command", requestId, clientId, command }), frameId });
     });
   }
 
@@ -84,7 +91,7 @@ export class PanelConnection {
     port.onDisconnect.addListener(() => {
       if (this.#closed) return;
       // Replies to commands sent over this port will never come.
-      for (const requestId of [...this.#pending.keys()]) this.#settle(requestId, new Error("The connection to the page was lost; try again"));
+      for (const [requestId, { frameId }] of [...this.#pending]) this.#settle(requestId, frameId, new Error("The connection to the page was lost; try again"));
       this.#set({ connection: "reconnecting" });
       setTimeout(() => this.#open(), 100);
     });
@@ -98,19 +105,21 @@ export class PanelConnection {
       if (!routed.present && this.state.clients.size === 0) this.#set({ connection: "no-client" });
       return;
     }
+    // Every frame of the tab speaks for itself only: what a message names is looked up in its own frame.
+    const frameId = typeof routed.frameId === "number" ? routed.frameId : 0;
     if (routed.gone) {
-      this.state.clients.clear();
-      this.#set({ connection: "no-client" });
+      this.#dropFrame(frameId);
+      if (this.state.clients.size === 0) this.#set({ connection: "no-client" });
+      else this.#emit();
       return;
     }
     const parsed = parsePageMessage(routed.message);
     if (!parsed.ok) return;
     const message = parsed.message;
-    const frameId = typeof routed.frameId === "number" ? routed.frameId : 0;
     switch (message.type) {
       case "announce":
         // A page (re)appeared (navigation, reload, worker restart): start over with fresh state.
-        this.state.clients.clear();
+        this.#dropFrame(frameId);
         this.#port?.postMessage(envelope({ type: "connect", protocol: PROTOCOL_VERSION }));
         break;
       case "hello": {
@@ -118,14 +127,16 @@ export class PanelConnection {
           this.#set({ connection: "mismatch", sdkVersion: message.sdkVersion, pageProtocol: message.protocol });
           return;
         }
+        // However many hellos come, the tab shows at most LIMITS.clients (a page may post its own hellos).
         for (const { clientId, name } of message.clients) {
-          if (!this.state.clients.has(clientId)) this.state.clients.set(clientId, emptyClient(clientId, frameId, name));
+          const key = clientKey(frameId, clientId);
+          if (!this.state.clients.has(key) && this.state.clients.size < LIMITS.clients) this.state.clients.set(key, emptyClient(clientId, frameId, name));
         }
         this.#set({ connection: "connected", sdkVersion: message.sdkVersion });
         return;
       }
       case "snapshot": {
-        const client = this.state.clients.get(message.clientId);
+        const client = this.state.clients.get(clientKey(frameId, message.clientId));
         const snapshot = message.snapshot as Record<string, unknown>;
         if (!client) return;
         client.status = asObject(snapshot["status"]);
@@ -140,18 +151,18 @@ export class PanelConnection {
         break;
       }
       case "delta": {
-        const client = this.state.clients.get(message.clientId);
+        const client = this.state.clients.get(clientKey(frameId, message.clientId));
         if (!client) return;
         for (const entry of message.entries) applyDelta(client, entry);
         if (message.entries.some((entry) => entry.part === "status" || entry.part === "metrics")) client.history.record(Date.now(), client.status, client.metrics);
         break;
       }
       case "reply":
-        if (message.ok) this.#settle(message.requestId, null, message.result);
-        else this.#settle(message.requestId, Object.assign(new Error(message.error.message), { code: message.error.code }));
+        if (message.ok) this.#settle(message.requestId, frameId, null, message.result);
+        else this.#settle(message.requestId, frameId, Object.assign(new Error(message.error.message), { code: message.error.code }));
         return;
       case "goodbye":
-        this.state.clients.delete(message.clientId);
+        this.state.clients.delete(clientKey(frameId, message.clientId));
         break;
     }
     this.#emit();
@@ -170,7 +181,7 @@ export class PanelConnection {
     while (client.queueLoading) {
       let page: Record<string, unknown>[];
       try {
-        page = asList(await this.command(client.clientId, { name: "queue", after, limit: QUEUE_PAGE }));
+        page = asList(await this.command(client.key, { name: "queue", after, limit: QUEUE_PAGE }));
       } catch {
         page = [];
       }
@@ -187,13 +198,17 @@ export class PanelConnection {
     client.removedWhilePaging.clear();
   }
 
-  #settle(requestId: number, error: Error | null, result?: unknown): void {
+  #settle(requestId: number, frameId: number, error: Error | null, result?: unknown): void {
     const waiting = this.#pending.get(requestId);
-    if (!waiting) return;
+    if (!waiting || waiting.frameId !== frameId) return; // a reply from another frame than the one asked
     this.#pending.delete(requestId);
     clearTimeout(waiting.timer);
     if (error) waiting.reject(error);
     else waiting.resolve(result);
+  }
+
+  #dropFrame(frameId: number): void {
+    for (const [key, client] of this.state.clients) if (client.frameId === frameId) this.state.clients.delete(key);
   }
 
   #set(patch: Partial<PanelState>): void {
@@ -235,8 +250,12 @@ function applyDelta(client: ClientView, entry: DeltaEntry): void {
   }
 }
 
+function clientKey(frameId: number, clientId: string): string {
+  return `${frameId}:${clientId}`;
+}
+
 export function emptyClient(clientId: string, frameId: number, name: string): ClientView {
-  return { clientId, frameId, name, status: null, metrics: null, queue: new Map(), queueVersion: 0, queueLoading: false, pagingGeneration: 0, removedWhilePaging: new Set(), deadLetters: [], conflicts: [], events: [], history: new MetricsHistory() };
+  return { key: clientKey(frameId, clientId), clientId, frameId, name, status: null, metrics: null, queue: new Map(), queueVersion: 0, queueLoading: false, pagingGeneration: 0, removedWhilePaging: new Set(), deadLetters: [], conflicts: [], events: [], history: new MetricsHistory() };
 }
 
 /** `value` if it is a plain object (anything from the page may be anything). */

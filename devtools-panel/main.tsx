@@ -61,7 +61,7 @@ function Panel({ connection }: { connection: PanelConnection }) {
     return unsubscribe;
   }, [connection]);
   const clients = [...state.clients.values()];
-  const client = clients.find((c) => c.clientId === selected) ?? clients[0];
+  const client = clients.find((c) => c.key === selected) ?? clients[0];
   return (
     <main>
       <header>
@@ -74,9 +74,9 @@ function Panel({ connection }: { connection: PanelConnection }) {
         {clients.length > 1 && (
           <label>
             client{" "}
-            <select data-testid="client-select" value={client?.clientId} onChange={(event) => setSelected((event.target as HTMLSelectElement).value)}>
+            <select data-testid="client-select" value={client?.key} onChange={(event) => setSelected((event.target as HTMLSelectElement).value)}>
               {clients.map((c) => (
-                <option key={c.clientId} value={c.clientId}>
+                <option key={c.key} value={c.key}>
                   {c.name}
                 </option>
               ))}
@@ -105,10 +105,10 @@ function Panel({ connection }: { connection: PanelConnection }) {
             Imported snapshot, read only: {imported.client.name}, exported {imported.exportedAt} by SDK {imported.sdkVersion}{" "}
             <button data-testid="close-import" onClick={() => setImported(null)}>Back to the live page</button>
           </p>
-          <ClientSection key={imported.client.clientId} client={imported.client} readOnly run={() => Promise.reject(new Error("read only"))} />
+          <ClientSection key={imported.client.key} client={imported.client} readOnly run={() => Promise.reject(new Error("read only"))} />
         </>
       ) : (
-        client && <ClientSection key={client.clientId} client={client} run={(command) => connection.command(client.clientId, command)} />
+        client && <ClientSection key={client.key} client={client} run={(command) => connection.command(client.key, command)} />
       )}
     </main>
   );

@@ -6,6 +6,10 @@
 import { asList, asObject, emptyClient, type ClientView } from "./connection";
 
 const MAX_FILE_BYTES = 20 * 1024 * 1024;
+/** Deeper files are refused: the views walk values recursively (items themselves nest at most 64 levels). */
+const MAX_DEPTH = 100;
+/** As much of each list as the panel shows of a live page; the rest of a hostile or huge file is not read. */
+const MAX_ROWS = { queue: 100_000, deadLetters: 1000, conflicts: 1000, events: 500 } as const;
 
 export function downloadSnapshot(snapshot: unknown, clientName: string): void {
   const blob = new Blob([JSON.stringify(snapshot, null, 2)], { type: "application/json" });
@@ -27,6 +31,7 @@ export async function readSnapshotFile(file: File): Promise<{ client: ClientView
   }
   const snapshot = asObject(data);
   if (!snapshot || snapshot["format"] !== "synclens-snapshot") throw new Error(`${file.name} is not a SyncLens snapshot`);
+  if (!nestsWithin(data, MAX_DEPTH)) throw new Error(`${file.name} nests deeper than ${MAX_DEPTH} levels; it is not read`);
   if (snapshot["version"] !== 1) throw new Error(`${file.name} is snapshot version ${String(snapshot["version"])}; this panel reads version 1`);
   const client = asObject(snapshot["client"]) ?? {};
   const name = typeof client["name"] === "string" ? client["name"].slice(0, 100) : "imported";
@@ -37,10 +42,22 @@ export async function readSnapshotFile(file: File): Promise<{ client: ClientView
       ...emptyClient(`imported:${name}`, 0, name),
       status: asObject(snapshot["status"]),
       metrics: asObject(snapshot["metrics"]),
-      queue: new Map(asList(snapshot["queue"]).map((op) => [Number(op["seq"]), op])),
-      deadLetters: asList(snapshot["deadLetters"]),
-      conflicts: asList(snapshot["conflicts"]),
-      events: asList(snapshot["events"]),
+      queue: new Map(asList(snapshot["queue"]).slice(0, MAX_ROWS.queue).map((op) => [Number(op["seq"]), op])),
+      deadLetters: asList(snapshot["deadLetters"]).slice(0, MAX_ROWS.deadLetters),
+      conflicts: asList(snapshot["conflicts"]).slice(0, MAX_ROWS.conflicts),
+      events: asList(snapshot["events"]).slice(-MAX_ROWS.events),
     },
   };
+}
+
+/** Whether arrays and objects in `value` nest at most `max` levels; iterative, so any depth is safe to check. */
+function nestsWithin(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== "object" || current === null) continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return true;
 }

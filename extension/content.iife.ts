@@ -6,10 +6,17 @@
  * for fresh state.
  */
 import browser, { type Runtime } from "webextension-polyfill";
-import { envelope, isEnvelopeFrom, parseEnvelope } from "../sdk/bridge/protocol";
+import { envelope, isEnvelopeFrom, parseEnvelope, PROTOCOL_VERSION, RECONNECT } from "../sdk/bridge/protocol";
 
 let port: Runtime.Port | undefined;
 let relaying = false;
+/** The page has posted bridge messages (it has a SyncLens client): worth reconnecting for. */
+let announced = false;
+
+function reconnect(): void {
+  port = openPort();
+  port.postMessage(envelope({ type: "announce", protocol: PROTOCOL_VERSION }));
+}
 
 function openPort(): Runtime.Port {
   const opened = browser.runtime.connect({ name: "synclens-page" });
@@ -23,13 +30,15 @@ function openPort(): Runtime.Port {
   opened.onDisconnect.addListener(() => {
     port = undefined;
     // The service worker stopped: reconnect, and have the page resend its state to a panel still open.
-    if (relaying) {
-      port = openPort();
-      port.postMessage(envelope({ type: "announce", protocol: 1 }));
-    }
+    if (relaying) reconnect();
   });
   return opened;
 }
+
+// A panel opened after the service worker stopped while idle (every port closed): announce again.
+browser.runtime.onMessage.addListener((data: unknown) => {
+  if (announced && port === undefined && typeof data === "object" && data !== null && (data as { reconnect?: unknown }).reconnect === true && (data as { tag?: unknown }).tag === RECONNECT.tag) reconnect();
+});
 
 window.addEventListener("message", (event: MessageEvent) => {
   if (event.source !== window) return;
@@ -37,6 +46,7 @@ window.addEventListener("message", (event: MessageEvent) => {
   if (!isEnvelopeFrom(data, "page")) return; // not ours, or our own relay of a panel message
   const parsed = parseEnvelope(data, "page");
   if (!parsed.ok) return;
+  announced = true;
   port ??= openPort();
   try {
     port.postMessage(envelope(parsed.message));

@@ -29,8 +29,13 @@ export class Router {
     if (frames?.get(frameId) !== page) return;
     frames.delete(frameId);
     if (frames.size === 0) this.#pages.delete(tabId);
-    // A page gone (navigation, reload, closed tab) resets its panels: they show "no client" until one announces.
-    if (frames.size === 0) this.#toPanels(tabId, { tag: MESSAGE_TAG, frameId, gone: true });
+    // A frame gone (navigation, reload, removed iframe, closed tab): its panels drop that frame's clients.
+    this.#toPanels(tabId, { tag: MESSAGE_TAG, frameId, gone: true });
+  }
+
+  /** Whether a page of the tab has a port open (after a service-worker restart, none until one reconnects). */
+  hasPage(tabId: number): boolean {
+    return this.#pages.has(tabId);
   }
 
   addPanel(tabId: number, panel: Endpoint): void {

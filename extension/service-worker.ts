@@ -4,6 +4,7 @@
  * `synclens-panel:<tabId>` (from a panel). It holds no state a restart loses for good (see router.ts).
  */
 import browser, { type Runtime } from "webextension-polyfill";
+import { RECONNECT } from "../sdk/bridge/protocol";
 import { Router } from "./router";
 
 const router = new Router();
@@ -28,6 +29,8 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
   }
   const tabId = Number(match[1]);
   router.addPanel(tabId, endpoint);
+  // The worker may have stopped while idle, closing every page port: have the tab's frames reconnect.
+  if (!router.hasPage(tabId)) browser.tabs.sendMessage(tabId, RECONNECT).catch(() => undefined);
   port.onMessage.addListener((data: unknown) => router.fromPanel(tabId, data));
   port.onDisconnect.addListener(() => router.removePanel(tabId, endpoint));
 });

@@ -133,7 +133,8 @@ class Bridge {
   }
 
   #hello(): void {
-    const clients = [...this.#exposed.values()].map(({ id, client }) => ({ clientId: id, name: client.name }));
+    // The panel takes at most LIMITS.clients per hello (it refuses a longer one whole): the first ones show.
+    const clients = [...this.#exposed.values()].slice(0, LIMITS.clients).map(({ id, client }) => ({ clientId: id, name: client.name }));
     this.#post({ type: "hello", protocol: PROTOCOL_VERSION, sdkVersion: SDK_VERSION, clients });
   }
 

@@ -14,6 +14,13 @@ export const PROTOCOL_VERSION = 1;
 /** Marks SyncLens messages among everything else a page posts to itself. */
 export const MESSAGE_TAG = "synclens-devtools";
 
+/**
+ * Sent by the service worker to a tab's content scripts (`tabs.sendMessage`) when a panel opens and no
+ * page of the tab has a port open (the worker stopped while idle): a frame whose page has a client
+ * reconnects and announces it again.
+ */
+export const RECONNECT = { tag: MESSAGE_TAG, reconnect: true } as const;
+
 /** Bounds on what crosses the bridge. Anything over them is dropped with a counted reason. */
 export const LIMITS = {
   /** One message, serialised. */

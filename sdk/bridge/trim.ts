@@ -81,7 +81,10 @@ function walk(value: unknown, limits: TrimLimits, path: Path, depth: number, anc
     }
     const out: Record<string, unknown> = {};
     const keys = Object.keys(object);
-    for (const key of keys.slice(0, limits.list)) out[key] = walk((object as Record<string, unknown>)[key], limits, [...path, key], depth + 1, ancestors);
+    // Defined, not assigned: a field named "__proto__" stays a field instead of becoming the prototype.
+    for (const key of keys.slice(0, limits.list)) {
+      Object.defineProperty(out, key, { value: walk((object as Record<string, unknown>)[key], limits, [...path, key], depth + 1, ancestors), enumerable: true, writable: true, configurable: true });
+    }
     if (keys.length > limits.list) out["$synclens:more"] = { $synclens: "more", kind: "object", size: keys.length, path };
     return out;
   } finally {

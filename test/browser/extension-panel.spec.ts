@@ -76,11 +76,7 @@ test("the service worker stopped mid-session: the panel recovers without a reloa
   try {
     const { app, panel } = await openAppWithPanel(browser, demo.url);
 
-    // What an idle shutdown looks like: the worker's target goes away, and every port with it.
-    const cdp = await browser.context.browser()!.newBrowserCDPSession();
-    const { targetInfos } = (await cdp.send("Target.getTargets")) as { targetInfos: { targetId: string; type: string; url: string }[] };
-    const worker = targetInfos.find((target) => target.type === "service_worker" && target.url.includes(browser.extensionId))!;
-    await cdp.send("Target.closeTarget", { targetId: worker.targetId });
+    await stopServiceWorker(browser);
 
     await app.getByTestId("new-title").fill("After the restart");
     await app.getByTestId("new-title").press("Enter");
@@ -91,6 +87,20 @@ test("the service worker stopped mid-session: the panel recovers without a reloa
     await client.getByTestId("tab-overview").click();
     await client.getByTestId("offline").click();
     await expect(app.getByTestId("state")).toHaveText("offline (forced)");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the service worker stopped while idle, before any panel: a panel opened afterwards still finds the page's client", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { app, tabId } = await openRoutedTab(browser, demo.url);
+    await expect(app.getByTestId("state")).toHaveText("idle");
+    await stopServiceWorker(browser);
+    const panel = await openPanel(browser, tabId); // the developer opens DevTools only now
+    await expect(panel.getByTestId("connection")).toHaveText("Connected", { timeout: 15_000 });
+    await expect(panel.locator('[data-testid="client"][data-name="demo-todos"]')).toBeVisible();
   } finally {
     await browser.close();
   }
@@ -324,3 +334,12 @@ test("export a snapshot as a .json file, import it back: the same data, read onl
     await browser.close();
   }
 });
+
+/** What an idle shutdown (about 30 s without events) does: the worker's target goes away, and every port with it. */
+async function stopServiceWorker(browser: Awaited<ReturnType<typeof launchWithExtension>>): Promise<void> {
+  const cdp = await browser.context.browser()!.newBrowserCDPSession();
+  const { targetInfos } = (await cdp.send("Target.getTargets")) as { targetInfos: { targetId: string; type: string; url: string }[] };
+  const worker = targetInfos.find((target) => target.type === "service_worker" && target.url.includes(browser.extensionId))!;
+  await cdp.send("Target.closeTarget", { targetId: worker.targetId });
+  await cdp.detach();
+}

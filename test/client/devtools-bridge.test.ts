@@ -70,6 +70,13 @@ describe("the page side of the DevTools bridge", () => {
     expect(deltas.flatMap((delta) => delta.entries.filter((entry) => entry.part === "events"))).not.toHaveLength(0);
   });
 
+  it("a page with more clients than a hello may name still says hello, with the first LIMITS.clients", async () => {
+    const page = new PageWindow(); // it throws on any message the panel side would refuse
+    for (let i = 0; i <= LIMITS.clients; i++) exposeToDevtools(harness.client({ triggers: { onWrite: false } }), { target: page });
+    page.send({ type: "connect", protocol: 1 });
+    expect(page.of("hello")[0]!.clients).toHaveLength(LIMITS.clients);
+  });
+
   it("commands act through the public API and are answered, errors included", async () => {
     const page = new PageWindow();
     const todos = harness.client({ triggers: { onWrite: false } });

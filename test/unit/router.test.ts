@@ -28,6 +28,17 @@ describe("the service worker's router", () => {
     expect(router.tabs().sort()).toEqual([1, 2]);
   });
 
+  it("tells the panels when any frame goes, not only the tab's last one (a removed iframe's clients go with it)", () => {
+    const router = new Router();
+    const [top, inner, panel] = [new Recorder(), new Recorder(), new Recorder()];
+    router.addPage(1, 0, top);
+    router.addPage(1, 5, inner);
+    router.addPanel(1, panel);
+    router.removePage(1, 5, inner);
+    expect(panel.received.at(-1)).toEqual({ tag: MESSAGE_TAG, frameId: 5, gone: true });
+    expect(router.hasPage(1)).toBe(true);
+  });
+
   it("tells a page its last panel left, and a panel its page went away", () => {
     const router = new Router();
     const [page, panel] = [new Recorder(), new Recorder()];

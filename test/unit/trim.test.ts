@@ -49,6 +49,12 @@ describe("trim (values for the bridge)", () => {
     expect(resolvePath(value, ["__proto__"])).toEqual({ found: false });
   });
 
+  it("keeps a field named __proto__ as a field (it used to become the copy's prototype, and vanish)", () => {
+    const trimmed = trim(JSON.parse('{"id":"a","__proto__":{"role":"admin"}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(trimmed)).toBe(Object.prototype);
+    expect(JSON.stringify(trimmed)).toBe('{"id":"a","__proto__":{"role":"admin"}}');
+  });
+
   it("stays bounded on a huge value", () => {
     const huge = { list: Array.from({ length: 100_000 }, (_, i) => ({ i, text: "y".repeat(10_000) })) };
     expect(JSON.stringify(trim(huge)).length).toBeLessThan(30_000);

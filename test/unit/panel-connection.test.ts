@@ -1,0 +1,83 @@
+import { describe, expect, it, vi } from "vitest";
+import { LIMITS, MESSAGE_TAG, type PageMessage } from "../../sdk/bridge/protocol";
+
+/** Stands in for the panel's runtime port: what the panel posts, and delivery of what the router sends it. */
+const ports: { posted: unknown[]; deliver: (data: unknown) => void }[] = [];
+vi.mock("webextension-polyfill", () => ({
+  default: {
+    runtime: {
+      connect: () => {
+        const listeners: ((data: unknown) => void)[] = [];
+        const port = { posted: [] as unknown[], deliver: (data: unknown) => listeners.forEach((listener) => listener(data)) };
+        ports.push(port);
+        return {
+          postMessage: (data: unknown) => port.posted.push(data),
+          onMessage: { addListener: (listener: (data: unknown) => void) => listeners.push(listener) },
+          onDisconnect: { addListener: () => undefined },
+          disconnect: () => undefined,
+        };
+      },
+    },
+  },
+}));
+const { PanelConnection } = await import("../../devtools-panel/connection");
+
+/** What the router hands a panel for a message from frame `frameId` of its tab. */
+const routed = (frameId: number, message: PageMessage) => ({ tag: MESSAGE_TAG, frameId, message });
+const hello = (...clientIds: string[]): PageMessage => ({ type: "hello", protocol: 1, sdkVersion: "0.1.0", clients: clientIds.map((clientId) => ({ clientId, name: clientId })) });
+
+function panelWithTopClient() {
+  const panel = new PanelConnection(1);
+  const port = ports.at(-1)!;
+  port.deliver(routed(0, hello("app#1")));
+  port.deliver(routed(0, { type: "snapshot", clientId: "app#1", snapshot: { status: { state: "idle", pending: 0 } } }));
+  return { panel, port };
+}
+
+describe("the panel's connection: each frame of the inspected tab speaks for itself only", () => {
+  it("another frame cannot overwrite, remove or wipe the top frame's client by naming its id", () => {
+    const { panel, port } = panelWithTopClient();
+    port.deliver(routed(7, { type: "snapshot", clientId: "app#1", snapshot: { status: { state: "forged", pending: 0 } } }));
+    port.deliver(routed(7, { type: "goodbye", clientId: "app#1" }));
+    port.deliver(routed(7, { type: "announce", protocol: 1 }));
+    expect([...panel.state.clients.values()].map((client) => [client.frameId, client.clientId, client.status])).toEqual([[0, "app#1", { state: "idle", pending: 0 }]]);
+  });
+
+  it("two frames with a client of the same id are two clients, and commands go to the right frame", () => {
+    const { panel, port } = panelWithTopClient();
+    port.deliver(routed(7, hello("app#1")));
+    const keys = [...panel.state.clients.keys()];
+    expect(keys).toHaveLength(2);
+    void panel.command(keys[1]!, { name: "sync" });
+    expect(port.posted.at(-1)).toMatchObject({ frameId: 7, message: { type: "command", clientId: "app#1" } });
+  });
+
+  it("a reply settles a command only when it comes from the frame the command went to", async () => {
+    const { panel, port } = panelWithTopClient();
+    const result = panel.command([...panel.state.clients.keys()][0]!, { name: "exportSnapshot" });
+    const sent = port.posted.at(-1) as { message: { requestId: number } };
+    port.deliver(routed(7, { type: "reply", requestId: sent.message.requestId, ok: true, result: "forged" }));
+    port.deliver(routed(0, { type: "reply", requestId: sent.message.requestId, ok: true, result: "real" }));
+    expect(await result).toBe("real");
+  });
+
+  it("a frame that goes away takes only its own clients with it", () => {
+    const { panel, port } = panelWithTopClient();
+    port.deliver(routed(5, hello("inner#1")));
+    port.deliver({ tag: MESSAGE_TAG, frameId: 5, gone: true });
+    expect([...panel.state.clients.values()].map((client) => client.clientId)).toEqual(["app#1"]);
+    expect(panel.state.connection).toBe("connected");
+  });
+
+  it("holds at most LIMITS.clients clients, however many hellos name new ones", () => {
+    const panel = new PanelConnection(1);
+    const port = ports.at(-1)!;
+    for (let round = 0; round < 50; round++) port.deliver(routed(round % 3, hello(...Array.from({ length: LIMITS.clients }, (_, i) => `c${round}-${i}`))));
+    expect(panel.state.clients.size).toBe(LIMITS.clients);
+  });
+
+  it("a command for a client that has left fails at once instead of going to no one", async () => {
+    const panel = new PanelConnection(1);
+    await expect(panel.command("0:ghost", { name: "sync" })).rejects.toThrow("left the page");
+  });
+});
