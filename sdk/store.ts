@@ -370,7 +370,11 @@ export class SyncStore {
       const result: SettleResult = { acked: [], dead: [], retried: [], oldestPendingAt: null };
       const writes: Promise<unknown>[] = [];
       const acked = actions.filter((action) => action.kind === "ack");
-      const known = await Promise.all(acked.map((action) => versions.get(action.op.itemId)));
+      const unsent = actions.filter((action) => action.kind === "release" && action.unsent);
+      const [known, current] = await Promise.all([
+        Promise.all(acked.map((action) => versions.get(action.op.itemId))),
+        Promise.all(unsent.map((action) => outbox.get(action.op.seq))),
+      ]);
       for (const action of actions) {
         const { op } = action;
         switch (action.kind) {
@@ -415,7 +419,9 @@ export class SyncStore {
             // Not a failure of this operation (credentials refused, client closing). The attempt mark
             // stays unless nothing was sent: the request may have reached the server, so the operation
             // must not be rewritten.
-            const released = { ...op, nextAttemptAt: now, ...(action.unsent ? { attempts: op.attempts - 1 } : {}) };
+            // An unsent one gets its attempt back, unless another attempt was counted since (the pagehide flush fired it).
+            const untouched = action.unsent && current[unsent.indexOf(action)]?.attempts === op.attempts;
+            const released = { ...op, nextAttemptAt: now, ...(untouched ? { attempts: op.attempts - 1 } : {}) };
             writes.push(outbox.put(released));
             this.#hintReplaced(op, released);
             break;

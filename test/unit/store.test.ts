@@ -57,6 +57,19 @@ describe("SyncStore.write", () => {
     ]);
   });
 
+  it("an unsent release takes back the attempt, unless another was counted since (the pagehide flush fired it)", async () => {
+    const store = await SyncStore.open(factory, "t");
+    await store.write("save", "a", { id: "a" }, ctx());
+    await store.write("save", "b", { id: "b" }, ctx());
+    const { ops } = await store.takeReady(2000, 10, none);
+    await store.markAttempted([ops[1]!.seq], 2000); // b was fired at pagehide meanwhile
+    await store.settle(ops.map((op) => ({ kind: "release", op, unsent: true })), 3000);
+    expect((await store.pending()).map((op) => [op.itemId, op.attempts > 0])).toEqual([
+      ["a", false],
+      ["b", true],
+    ]);
+  });
+
   it("treats an operation in flight (in memory) as frozen too", async () => {
     const store = await SyncStore.open(factory, "t");
     const first = await store.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
