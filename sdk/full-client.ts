@@ -282,8 +282,8 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   /** Reads the change feed page by page from the stored cursor, applying each page as it comes. */
   async #pull(): Promise<{ applied: number; conflicts: number; failed: boolean }> {
     const totals = { applied: 0, conflicts: 0, failed: false };
-    let cursor = await pullCursor(this.store);
-    let rebase = false;
+    let { cursor, rebase } = await pullCursor(this.store);
+    let restarted = false;
     while (this.#feedSupported && !this.blockedReason()) {
       let page;
       const signal = this.requests; // read once: setOffline(false) replaces it
@@ -297,11 +297,19 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
         this.#feedSupported = false;
         break;
       }
-      if (page.kind === "expired") {
+      if (page.kind === "expired" && !restarted) {
         cursor = null; // stored again with the first page applied
-        rebase = true;
+        rebase = restarted = true;
         this.#record({ type: "pull", summary: "the server no longer knows the cursor: pulling from the start" });
         continue;
+      }
+      if (page.kind === "expired") {
+        // The server refused a cursor it gave in this very pull (replicas out of step): not again and again.
+        const error = new SyncRequestError("http", "Pull failed: the server refused its own cursor twice in one pull (HTTP 410)", 410, undefined);
+        this.lastError = error;
+        this.events.emit("error", error);
+        totals.failed = true;
+        break;
       }
       if (page.kind !== "page") {
         const verdict = classify(page);
@@ -313,7 +321,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
         totals.failed = true;
         break;
       }
-      const { applied, conflicts } = await applyPull(this.store, page.changes, page.cursor, Date.now(), this.#clock.ms, rebase);
+      const { applied, conflicts } = await applyPull(this.store, page.changes, page.cursor, Date.now(), this.#clock.ms, rebase && page.hasMore ? "more" : rebase);
       cursor = page.cursor;
       this.#record({ type: "pull", summary: `${applied.length} applied, ${conflicts.length} conflicts` });
       totals.applied += applied.length;

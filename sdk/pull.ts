@@ -60,9 +60,15 @@ export function parseChangesPage(payload: unknown): { kind: "page"; changes: Pul
   return { kind: "page", changes, cursor: payload["cursor"], hasMore: payload["hasMore"] };
 }
 
-/** The server's change-feed cursor, as last stored with the data it covers. */
-export async function pullCursor(store: SyncStore): Promise<string | null> {
-  return guard("read the pull cursor", async () => ((await store.db.get("meta", "pullCursor"))?.["cursor"] as string | undefined) ?? null);
+/**
+ * The server's change-feed cursor, as last stored with the data it covers; `rebase` while a pull from the
+ * start after `expired` is not finished (it goes on in rebase mode after a failure or a reload).
+ */
+export async function pullCursor(store: SyncStore): Promise<{ cursor: string | null; rebase: boolean }> {
+  return guard("read the pull cursor", async () => {
+    const stored = await store.db.get("meta", "pullCursor");
+    return { cursor: (stored?.["cursor"] as string | undefined) ?? null, rebase: stored?.["rebase"] === true };
+  });
 }
 
 /**
@@ -77,8 +83,11 @@ export async function applyPull(
   cursor: string,
   now: number,
   clockOffsetMs: number,
-  /** Pulling from the start after `expired`: the server's versions may have started over, so a lower one is news too. */
-  rebase = false,
+  /**
+   * Pulling from the start after `expired`: the server's versions may have started over, so a lower one
+   * is news too. `"more"`: pages follow, so the mode is stored with the cursor.
+   */
+  rebase: boolean | "more" = false,
 ): Promise<{ applied: PulledChange[]; conflicts: Conflict[] }> {
   return guard("apply pulled changes", async () => {
     const tx = store.db.transaction(store.withIntents(["items", "versions", "outbox", "deadLetters", "conflicts", "meta"]), "readwrite");
@@ -96,29 +105,27 @@ export async function applyPull(
     });
     // Only the first pending op can have reached the server. A dead letter holds local work as a pending op does.
     const letters = tx.objectStore("deadLetters").index("itemId");
-    const heads = await Promise.all(fresh.map(({ change }) => Promise.all([byItem.get(change.id), letters.count(change.id)])));
+    const newest = (id: string) => letters.openCursor(IDBKeyRange.only(id), "prev").then((cursor) => cursor?.value);
+    const heads = await Promise.all(fresh.map(({ change }) => Promise.all([byItem.get(change.id), newest(change.id)])));
     const contested = fresh.flatMap(({ change, parked, version }, index) => {
-      const [head, dead] = heads[index]!;
-      if (!head && !parked && !dead) {
+      const [head, letter] = heads[index]!;
+      if (!head && !parked && !letter) {
         writes.push(store.putItem(tx, change.id, change.value));
         store.hint(change.id, { known: !change.deleted });
         writes.push(change.deleted ? versions.delete(change.id) : versions.put(synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));
         result.applied.push(change);
         return [];
       }
-      // Our own write, applied but its reply lost: the operation's retry will replay the reply.
-      if (head && head.attempts > 0 && (head.type === "delete" ? change.deleted : equal(head.value, change.value))) return [];
-      return [{ change, parked, base: version }];
+      // Our own write, applied but its reply lost (a retry replays it; a dead letter's retry would too).
+      const sent = head ?? letter;
+      if (sent && sent.attempts > 0 && (sent.type === "delete" ? change.deleted : equal(sent.value, change.value))) return [];
+      return [{ change, parked, base: version, letter }];
     });
-    const locals = await Promise.all(
-      contested.map(({ change }) =>
-        Promise.all([items.get(change.id), byItem.openCursor(IDBKeyRange.only(change.id), "prev"), letters.openCursor(IDBKeyRange.only(change.id), "prev")]),
-      ),
-    );
-    contested.forEach(({ change, parked, base }, index) => {
-      const [local, lastOp, lastLetter] = locals[index]!;
+    const locals = await Promise.all(contested.map(({ change }) => Promise.all([items.get(change.id), byItem.openCursor(IDBKeyRange.only(change.id), "prev")])));
+    contested.forEach(({ change, parked, base, letter }, index) => {
+      const [local, lastOp] = locals[index]!;
       // The newest local edit, on the server's clock (a parked conflict's time is already on it).
-      const localEdit = lastOp?.value.updatedAt ?? lastLetter?.value.updatedAt;
+      const localEdit = lastOp?.value.updatedAt ?? letter?.updatedAt;
       const conflict: Conflict = {
         id: change.id,
         local: local ?? null,
@@ -132,7 +139,7 @@ export async function applyPull(
       writes.push(conflicts.put(conflict));
       result.conflicts.push(conflict);
     });
-    writes.push(tx.objectStore("meta").put({ key: "pullCursor", cursor }));
+    writes.push(tx.objectStore("meta").put({ key: "pullCursor", cursor, ...(rebase === "more" ? { rebase: true } : {}) }));
     await Promise.all([...writes, tx.done]);
     return result;
   });

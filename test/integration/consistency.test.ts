@@ -3,6 +3,7 @@ import type { ChangeEvent, Conflict, ConflictStrategy, SyncClient } from "../../
 import { testClient, waitFor, type Todo } from "../support/client";
 import { createSyncServer } from "../../demo/server/app";
 import { useReferenceServer } from "../support/harness";
+import { json, startScriptedServer } from "../support/servers";
 
 const harness = useReferenceServer();
 
@@ -97,6 +98,79 @@ describe("incremental pull", () => {
     await another.sync();
     await reader.sync(); // 410: from the start
     expect(await reader.get("x")).toEqual({ id: "x", title: "fresh database" });
+  });
+
+  it("a pull from the start (after a 410) interrupted after its first page goes on taking lower versions on the next sync", async () => {
+    const port = Number(new URL(harness.server.url).port);
+    let feedCalls = 0;
+    let failCall = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      if (String(input).includes("/_changes") && ++feedCalls === failCall) throw new TypeError("network blip");
+      return fetch(input, init);
+    };
+    const writer = device();
+    const reader = device(undefined, { fetch: flaky, pullPageSize: 1 });
+    for (const title of ["1", "2", "3"]) {
+      await writer.save({ id: "x", title });
+      await writer.save({ id: "y", title });
+      await writer.sync();
+    }
+    await reader.sync();
+    await harness.stopServer();
+    const fresh = createSyncServer({ db: ":memory:" });
+    await fresh.listen(port, "127.0.0.1");
+    harness.adoptServer(fresh);
+    const another = device();
+    await another.save({ id: "x", title: "fresh x" });
+    await another.save({ id: "y", title: "fresh y" });
+    await another.sync();
+    feedCalls = 0;
+    failCall = 3; // 1: the 410, 2: the first page (x), 3: the second page fails
+    await reader.sync();
+    await reader.sync(); // goes on from the stored cursor, still taking lower versions
+    expect(await reader.list()).toEqual([
+      { id: "x", title: "fresh x" },
+      { id: "y", title: "fresh y" },
+    ]);
+  });
+
+  it("a server that refuses, within one pull, a cursor it just gave gets one restart, not an endless loop", async () => {
+    let firstPages = 0;
+    const server = await startScriptedServer((req, res) => {
+      const url = new URL(req.path, "http://x");
+      if (!url.pathname.endsWith("/_changes")) return json(res, 404, { error: "not_found", message: "" });
+      if (url.searchParams.get("since") !== "0") return json(res, 410, { error: "cursor_expired", message: "not ours" });
+      firstPages++;
+      json(res, 200, { changes: [{ id: "x", version: 1, updatedAt: new Date().toISOString(), deleted: false, value: { id: "x" }, seq: 1 }], cursor: "A.1", hasMore: true });
+    });
+    harness.onCleanup(() => server.close());
+    const client = testClient(`${server.url}/api/todos`, { triggers: { onWrite: false }, pingUrl: false });
+    harness.onCleanup(() => client.close());
+    await client.sync(); // its stored cursor is "A.1" now
+    firstPages = 0;
+    const errors: string[] = [];
+    client.on("error", (error) => errors.push(error.message));
+    await client.sync();
+    expect(firstPages).toBe(1);
+    expect(errors.at(-1)).toContain("refused its own cursor twice");
+  });
+
+  it("its own write held by a dead letter (applied, every reply lost) coming back is not a conflict", async () => {
+    let lose = false;
+    const lossy: typeof fetch = async (input, init) => {
+      if (!lose || !String(input).endsWith("/_batch")) return fetch(input, init);
+      await fetch(input, init);
+      throw new TypeError("connection reset");
+    };
+    const mine = device("manual", { maxRetries: 0, fetch: lossy, pingUrl: false });
+    await mine.save({ id: "x", title: "base" });
+    await mine.sync();
+    lose = true;
+    await mine.save({ id: "x", title: "mine" });
+    expect(await mine.sync()).toMatchObject({ deadLettered: 1 });
+    lose = false;
+    expect(await mine.sync()).toMatchObject({ conflicts: 0 });
+    expect(await mine.conflicts()).toEqual([]);
   });
 
   it("does not treat its own writes coming back as changes or conflicts", async () => {
