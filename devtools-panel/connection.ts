@@ -42,6 +42,8 @@ export interface PanelState {
 }
 
 const MAX_EVENTS = 500;
+/** Clients shown for one tab, over all its frames. */
+const MAX_CLIENTS = 4 * LIMITS.clients;
 /** A command the page has not answered by then (it navigated, or its SDK dropped the command) fails. */
 const COMMAND_TIMEOUT_MS = 30_000;
 const QUEUE_PAGE = 1000;
@@ -127,10 +129,14 @@ export class PanelConnection {
           this.#set({ connection: "mismatch", sdkVersion: message.sdkVersion, pageProtocol: message.protocol });
           return;
         }
-        // However many hellos come, the tab shows at most LIMITS.clients (a page may post its own hellos).
+        // However many hellos come, a frame shows at most LIMITS.clients (a page may post its own hellos),
+        // so no frame can crowd out another's, and the tab at most MAX_CLIENTS.
+        let inFrame = [...this.state.clients.values()].filter((client) => client.frameId === frameId).length;
         for (const { clientId, name } of message.clients) {
           const key = clientKey(frameId, clientId);
-          if (!this.state.clients.has(key) && this.state.clients.size < LIMITS.clients) this.state.clients.set(key, emptyClient(clientId, frameId, name));
+          if (this.state.clients.has(key) || inFrame >= LIMITS.clients || this.state.clients.size >= MAX_CLIENTS) continue;
+          this.state.clients.set(key, emptyClient(clientId, frameId, name));
+          inFrame++;
         }
         this.#set({ connection: "connected", sdkVersion: message.sdkVersion });
         return;

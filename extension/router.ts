@@ -33,11 +33,6 @@ export class Router {
     this.#toPanels(tabId, { tag: MESSAGE_TAG, frameId, gone: true });
   }
 
-  /** Whether a page of the tab has a port open (after a service-worker restart, none until one reconnects). */
-  hasPage(tabId: number): boolean {
-    return this.#pages.has(tabId);
-  }
-
   addPanel(tabId: number, panel: Endpoint): void {
     let panels = this.#panels.get(tabId);
     if (!panels) this.#panels.set(tabId, (panels = new Set()));

@@ -29,8 +29,9 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
   }
   const tabId = Number(match[1]);
   router.addPanel(tabId, endpoint);
-  // The worker may have stopped while idle, closing every page port: have the tab's frames reconnect.
-  if (!router.hasPage(tabId)) browser.tabs.sendMessage(tabId, RECONNECT).catch(() => undefined);
+  // The worker may have stopped while idle, closing every page port: have the tab's frames reconnect
+  // (a frame whose port is open, such as an iframe loaded since, ignores it).
+  browser.tabs.sendMessage(tabId, RECONNECT).catch(() => undefined);
   port.onMessage.addListener((data: unknown) => router.fromPanel(tabId, data));
   port.onDisconnect.addListener(() => router.removePanel(tabId, endpoint));
 });

@@ -50,15 +50,21 @@ export async function parkConflicts(store: SyncStore, refused: readonly RefusedW
 
 /**
  * Conflicts waiting for a resolution, one per item. The local side is the item as it is now: edits made
- * while the conflict waited are part of it.
+ * while the conflict waited are part of it, and so is their time (`clockOffsetMs` puts it on the server's
+ * clock, for latest-wins).
  */
-export async function storedConflicts(store: SyncStore): Promise<Conflict[]> {
+export async function storedConflicts(store: SyncStore, clockOffsetMs = 0): Promise<Conflict[]> {
   return guard("read conflicts", async () => {
-    const tx = store.db.transaction(["conflicts", "items"]);
+    const tx = store.db.transaction(["conflicts", "items", "outbox", "deadLetters"]);
     const conflicts = await tx.objectStore("conflicts").getAll();
-    const locals = await Promise.all(conflicts.map((conflict) => tx.objectStore("items").get(conflict.id)));
+    const newest = (store: "outbox" | "deadLetters", id: string) => tx.objectStore(store).index("itemId").openCursor(IDBKeyRange.only(id), "prev");
+    const locals = await Promise.all(conflicts.map(({ id }) => Promise.all([tx.objectStore("items").get(id), newest("outbox", id), newest("deadLetters", id)])));
     await tx.done;
-    return conflicts.map((conflict, index) => ({ ...conflict, local: locals[index] ?? null }));
+    return conflicts.map((conflict, index) => {
+      const [local, op, letter] = locals[index]!;
+      const edited = Math.max(op?.value.updatedAt ?? 0, letter?.value.updatedAt ?? 0);
+      return { ...conflict, local: local ?? null, localUpdatedAt: edited > 0 ? Math.max(conflict.localUpdatedAt, edited + clockOffsetMs) : conflict.localUpdatedAt };
+    });
   });
 }
 

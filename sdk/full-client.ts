@@ -134,7 +134,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   async exportSnapshot({ queueLimit = 1000 }: { queueLimit?: number } = {}): Promise<SyncSnapshot> {
     this.assertOpen();
     await this.ready;
-    const [queue, deadLetters, conflicts] = await Promise.all([this.store.pending(queueLimit), this.store.deadLetters(), storedConflicts(this.store)]);
+    const [queue, deadLetters, conflicts] = await Promise.all([this.store.pending(queueLimit), this.store.deadLetters(), storedConflicts(this.store, this.#clock.ms)]);
     const { lastError, ...status } = this.status;
     return {
       format: "synclens-snapshot",
@@ -154,7 +154,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   async conflicts(): Promise<Conflict<T>[]> {
     this.assertOpen();
     await this.ready;
-    return (await storedConflicts(this.store)) as Conflict<T>[];
+    return (await storedConflicts(this.store, this.#clock.ms)) as Conflict<T>[];
   }
 
   async resolveConflict(id: string, resolution: Resolution<T>): Promise<void> {
@@ -198,7 +198,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
 
   /** Conflicts parked earlier and never resolved (a crash mid-way, a custom resolver that threw). */
   protected override async beforePush(): Promise<void> {
-    if (this.conflictCount > 0 && this.#strategy !== "manual") await this.#handleConflicts((await storedConflicts(this.store)) as Conflict<T>[], false);
+    if (this.conflictCount > 0 && this.#strategy !== "manual") await this.#handleConflicts((await storedConflicts(this.store, this.#clock.ms)) as Conflict<T>[], false);
   }
 
   protected override async afterPush(result: SyncResult): Promise<boolean> {
@@ -358,7 +358,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
           resolution = undefined;
         }
         if (resolution === undefined || (await this.#applyResolution(conflict.id, resolution, conflict)) !== "changed") break;
-        conflict = ((await storedConflicts(this.store)) as Conflict<T>[]).find((current) => current.id === found.id);
+        conflict = ((await storedConflicts(this.store, this.#clock.ms)) as Conflict<T>[]).find((current) => current.id === found.id);
       }
     }
     await this.refreshCounts();

@@ -136,7 +136,8 @@ export function openStore(filename: string, now: () => Date = () => new Date()):
     changes(collection, since, limit) {
       let after = 0;
       if (since !== null && since !== "0") {
-        const [cursorEpoch, seq] = since.split(".");
+        // A bare seq is a cursor from before epochs (clients of the previous version): taken if it can be ours.
+        const [cursorEpoch, seq] = since.includes(".") ? since.split(".") : [epoch, since];
         after = Number(seq);
         if (cursorEpoch !== epoch || !/^\d{1,15}$/.test(seq ?? "") || after > (selectMeta.get("seq")?.value ?? 0)) return null;
       }

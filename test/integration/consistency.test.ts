@@ -415,6 +415,23 @@ describe("resolutions stay true to the latest local edit and server copy", () =>
     expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine, newest of all" });
   });
 
+  it("latest-wins on a conflict that waited judges the local side by the edit made while it was parked", async () => {
+    const mine = device("manual");
+    const other = device();
+    await startShared([{ id: "x", title: "base" }], mine, other);
+    await mine.save({ id: "x", title: "mine, old" });
+    const oldEdit = Date.now();
+    await waitFor(() => Date.now() > oldEdit + 20, 1000, "time to pass");
+    await other.save({ id: "x", title: "theirs" });
+    await other.sync();
+    expect(await mine.sync()).toMatchObject({ conflicts: 1 });
+    await waitFor(() => Date.now() > Date.parse(harness.server.store.get("todos", "x")!.updatedAt) + 100, 2000, "time to pass");
+    await mine.save({ id: "x", title: "mine, newest of all" });
+    await mine.sync({ conflict: "latest-wins" });
+    await mine.sync();
+    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine, newest of all" });
+  });
+
   it("latest-wins: the clock offset is not taken from a replayed reply (stamped when first applied)", async () => {
     let downUntil = 0;
     let loseNext = false;

@@ -69,11 +69,16 @@ describe("the panel's connection: each frame of the inspected tab speaks for its
     expect(panel.state.connection).toBe("connected");
   });
 
-  it("holds at most LIMITS.clients clients, however many hellos name new ones", () => {
+  it("holds at most LIMITS.clients clients per frame, however many hellos name new ones, so no frame crowds out another", () => {
     const panel = new PanelConnection(1);
     const port = ports.at(-1)!;
-    for (let round = 0; round < 50; round++) port.deliver(routed(round % 3, hello(...Array.from({ length: LIMITS.clients }, (_, i) => `c${round}-${i}`))));
-    expect(panel.state.clients.size).toBe(LIMITS.clients);
+    for (let round = 0; round < 50; round++) port.deliver(routed(7, hello(...Array.from({ length: LIMITS.clients }, (_, i) => `c${round}-${i}`))));
+    port.deliver(routed(0, hello("app#1")));
+    const clients = [...panel.state.clients.values()];
+    expect(clients.filter((client) => client.frameId === 7)).toHaveLength(LIMITS.clients);
+    expect(clients.filter((client) => client.frameId === 0).map((client) => client.clientId)).toEqual(["app#1"]);
+    for (let frame = 1; frame < 20; frame++) port.deliver(routed(frame, hello(...Array.from({ length: LIMITS.clients }, (_, i) => `f${i}`))));
+    expect(panel.state.clients.size).toBe(4 * LIMITS.clients);
   });
 
   it("a command for a client that has left fails at once instead of going to no one", async () => {

@@ -36,7 +36,7 @@ describe("the service worker's router", () => {
     router.addPanel(1, panel);
     router.removePage(1, 5, inner);
     expect(panel.received.at(-1)).toEqual({ tag: MESSAGE_TAG, frameId: 5, gone: true });
-    expect(router.hasPage(1)).toBe(true);
+    expect(router.tabs()).toEqual([1]);
   });
 
   it("tells a page its last panel left, and a panel its page went away", () => {
