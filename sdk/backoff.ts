@@ -1,4 +1,4 @@
-/** Exponential backoff settings: the n-th retry waits a random time in [0, min(maxMs, baseMs * 2^n)). */
+/** Exponential backoff settings: the n-th retry waits a random time in [0, min(maxMs, baseMs * 2^(n-1))). */
 export interface BackoffOptions {
   baseMs: number;
   maxMs: number;

@@ -26,6 +26,7 @@ export type Resolution<T extends SyncItem = SyncItem> = "local" | "server" | { v
 /** Which side wins a field (or the whole item) that both sides changed differently. */
 export type TieRule = "server" | "local" | "latest";
 
+/** How a conflict is decided: a built-in rule, `manual` (parked for the app), or a function of the conflict. */
 export type ConflictStrategy<T extends SyncItem = SyncItem> =
   | "server-wins"
   | "client-wins"

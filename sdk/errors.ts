@@ -21,6 +21,7 @@ export type SyncLensErrorCode =
   | "auth"
   | "malformed_reply";
 
+/** The base of every error SyncLens throws or reports; `code` says which kind (see docs/sdk.md, Errors). */
 export class SyncLensError extends Error {
   override readonly name: string = "SyncLensError";
   readonly code: SyncLensErrorCode;

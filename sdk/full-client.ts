@@ -133,6 +133,8 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
 
   async exportSnapshot({ queueLimit = 1000 }: { queueLimit?: number } = {}): Promise<SyncSnapshot> {
     this.assertOpen();
+    // 0 would read the whole queue (IndexedDB's "no limit").
+    if (!(Number.isSafeInteger(queueLimit) && queueLimit > 0)) throw new SyncLensError("invalid_argument", "exportSnapshot({ queueLimit }) must be a positive integer");
     await this.ready;
     const [queue, deadLetters, conflicts] = await Promise.all([this.store.pending(queueLimit), this.store.deadLetters(), storedConflicts(this.store, this.#clock.ms)]);
     const { lastError, ...status } = this.status;

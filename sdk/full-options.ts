@@ -45,6 +45,7 @@ export interface SyncClientOptions<T extends SyncItem = SyncItem> extends CoreSy
   redact?: Redactor;
 }
 
+/** Where `get`/`list` answer from, and whether they refresh from the server first (see docs/sdk.md, Reads). */
 export type ReadPolicy = "cache-first" | "network-first" | "hybrid" | "cache-only";
 
 /** The full client's own options, validated, with defaults filled in. */
@@ -83,6 +84,12 @@ export function resolveFeatureOptions<T extends SyncItem>(options: SyncClientOpt
     compressAboveBytes: compress === false ? Number.POSITIVE_INFINITY : integer("compressAboveBytes", compress, 1024, 0),
     eventLogSize: integer("eventLogSize", options.eventLogSize, 200, 0, 10_000),
     storage: resolveStorage(options.storage, options.name),
-    redact: typeof options.redact === "function" ? options.redact : redactSecrets,
+    redact: redactor(options.redact),
   };
+}
+
+function redactor(value: Redactor | undefined): Redactor {
+  if (value === undefined) return redactSecrets;
+  if (typeof value !== "function") throw new InvalidOptionsError("redact", "expected a function (value) => value");
+  return value;
 }

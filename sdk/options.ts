@@ -19,7 +19,7 @@ export interface CoreSyncClientOptions {
   timeoutMs?: number;
   /** The fetch to use (tests, auth wrappers). Default `globalThis.fetch`. */
   fetch?: typeof fetch;
-  /** Extra request headers, or a (sync or async) function returning them, called per request: auth tokens. */
+  /** Extra request headers, or a (sync or async) function returning them, called once per batch and per change-feed page: auth tokens. */
   headers?: HeadersInput;
   /**
    * Connectivity probe: any HTTP reply within `pingTimeoutMs` means reachable. Default `{endpoint}/_ping`;
@@ -30,7 +30,7 @@ export interface CoreSyncClientOptions {
   pingTimeoutMs?: number;
   /** The outbox refuses writes that would grow it past this, with `QueueFullError`. Default 100000. */
   maxQueueSize?: number;
-  /** One `sync()` starts no new batch after this long; the rest waits for the next trigger. Default 60000 ms. */
+  /** One `sync()` starts no new batch after this long; the rest continues at once in the background. Default 60000 ms. */
   maxSyncDurationMs?: number;
   /** Which automatic syncs run. All default to on; `intervalMs` defaults to 30000 (0 turns it off). */
   triggers?: Partial<TriggerOptions>;
@@ -40,6 +40,7 @@ export interface CoreSyncClientOptions {
   environment?: EnvironmentSignals;
 }
 
+/** Which automatic syncs run (see docs/sdk.md for each). */
 export interface TriggerOptions {
   /** Sync shortly after each local write while online. */
   onWrite: boolean;
@@ -98,16 +99,17 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
     throw new InvalidOptionsError("headers", HEADERS_EXPECTED);
   }
   const base = endpoint.replace(/\/+$/, "");
+  const given = group("backoff", options.backoff);
   const backoff = {
-    baseMs: integer("backoff.baseMs", options.backoff?.baseMs, 1000, 1),
-    maxMs: integer("backoff.maxMs", options.backoff?.maxMs, 60_000, 1, MAX_TIMER_MS),
+    baseMs: integer("backoff.baseMs", given.baseMs, 1000, 1),
+    maxMs: integer("backoff.maxMs", given.maxMs, 60_000, 1, MAX_TIMER_MS),
   };
   if (backoff.maxMs < backoff.baseMs) throw new InvalidOptionsError("backoff.maxMs", "must be at least backoff.baseMs");
   const pingUrl = options.pingUrl ?? `${base}/_ping`;
   if (pingUrl !== false && (typeof pingUrl !== "string" || !isHttpUrl(pingUrl))) {
     throw new InvalidOptionsError("pingUrl", "expected an absolute http(s) URL or false");
   }
-  const triggers = options.triggers ?? {};
+  const triggers = group("triggers", options.triggers);
   return {
     name,
     endpoint: base,
@@ -155,5 +157,12 @@ export function integer(option: string, value: unknown, fallback: number, min: n
 export function flag(option: string, value: unknown): boolean {
   if (value === undefined) return true;
   if (typeof value !== "boolean") throw new InvalidOptionsError(option, "expected a boolean");
+  return value;
+}
+
+/** An option that groups others (`backoff`, `triggers`): absent, or an object. */
+function group<T extends object>(name: string, value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidOptionsError(name, "expected an object");
   return value;
 }

@@ -14,6 +14,7 @@ export interface WireOp {
   body?: unknown;
 }
 
+/** Request headers: an object of strings, or a sync or async function returning one (called once per batch). */
 export type HeadersInput = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
 
 export interface TransportOptions {

@@ -7,6 +7,7 @@ export interface SyncItem {
   id: string;
 }
 
+/** What an operation does to its item on the server (a save of an item the server has is an `update`). */
 export type OperationType = "create" | "update" | "delete";
 
 /** One failed attempt, as kept in an operation's error history. */
@@ -41,14 +42,16 @@ export interface PendingOperation<T extends SyncItem = SyncItem> {
 /** An operation the outbox gave up on. Later operations for the same item wait until it is retried or discarded. */
 export interface DeadLetter<T extends SyncItem = SyncItem> extends PendingOperation<T> {
   deadAt: number;
-  /** `conflict`: a 409 without the server's current record, so no strategy could run. */
+  /** `conflict`: a 409 the client could not resolve (in `synclens/core`, every 409; in `synclens`, one without the server's current record). */
   reason: "rejected" | "max_retries" | "conflict";
   /** The server's reply that decided it, when there was one. */
   reply?: { status: number; body: unknown };
 }
 
+/** The one-word summary of `status`: offline first, then syncing, then parked conflicts, then the last error. */
 export type SyncState = "idle" | "syncing" | "offline" | "error" | "conflict";
 
+/** The client's state, as `client.status` and the `status` event give it. */
 export interface SyncStatus {
   state: SyncState;
   /** Whether the server is believed reachable (browser signal checked by real requests and pings). */
@@ -65,6 +68,7 @@ export interface SyncStatus {
   lastError: SyncLensError | null;
 }
 
+/** What one `sync()` did: counts of this drain, and why it sent nothing when `skipped` is set. */
 export interface SyncResult {
   /** Operations the server acknowledged. */
   pushed: number;
@@ -82,8 +86,9 @@ export interface SyncResult {
   skipped?: "offline" | "paused" | "auth" | "closed" | "budget" | "busy" | "throttled";
 }
 
+/** Counters since the client started, from `client.metrics()`. */
 export interface SyncMetrics {
-  /** Operation attempts that got an answer (success or failure). */
+  /** Operation attempts settled: successes and failures, network errors and timeouts included. */
   totalAttempts: number;
   successes: number;
   failures: number;
@@ -106,10 +111,12 @@ export interface SyncMetrics {
   drains: number;
 }
 
+/** A change to the pending queue, as the `queue` event reports it (full client). */
 export type QueueChange<T extends SyncItem = SyncItem> =
   | { added: PendingOperation<T>[]; changed: PendingOperation<T>[]; removed: number[] }
   | { reset: true };
 
+/** An operation the server acknowledged: the `synced` event. */
 export interface SyncedEvent {
   opId: string;
   itemId: string;
@@ -117,6 +124,7 @@ export interface SyncedEvent {
   version: number;
 }
 
+/** A local item changed (`local`: this client's write; `remote`: a pull or a resolution; `tab`: another tab): the `change` event. */
 export interface ChangeEvent<T extends SyncItem = SyncItem> {
   type: "save" | "delete";
   id: string;
@@ -128,6 +136,7 @@ export interface ChangeEvent<T extends SyncItem = SyncItem> {
 /** The events of the core client: those of {@link SyncEvents} but `conflict`, `log` and `queue`. */
 export type CoreSyncEvents<T extends SyncItem = SyncItem> = Omit<SyncEvents<T>, "conflict" | "log" | "queue">;
 
+/** Every event of the full client and its payload: `client.on(name, listener)`. */
 export interface SyncEvents<T extends SyncItem = SyncItem> {
   status: SyncStatus;
   synced: SyncedEvent;

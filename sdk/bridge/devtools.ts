@@ -24,13 +24,17 @@ export interface BridgeTarget {
   removeEventListener(type: "message", listener: (event: MessageEvent) => void): void;
 }
 
+/** Options of {@link exposeToDevtools}. */
 export interface DevtoolsOptions {
   /** Default `window`. */
   target?: BridgeTarget;
-  /** Default 10. */
+  /** Deltas per second per client at most, while a panel is connected. Default 10. */
   updatesPerSecond?: number;
+  /** How much of each value (items, replies) crosses the bridge; the panel asks for the rest by path. Default `{ depth: 6, string: 300, list: 50 }`. */
   trim?: TrimLimits;
 }
+
+export type { TrimLimits } from "./trim";
 
 /** Operations sent in a client's initial state; the panel learns the total from `status.pending`. */
 const INITIAL_QUEUE = 1000;

@@ -6,6 +6,7 @@
  *   symbols, bigint, undefined, NaN and infinities, errors.
  * The result is plain JSON. Markers are objects whose `$synclens` key names what they stand for.
  */
+/** Bounds on a trimmed value: nesting levels, characters per string, entries per list, map, set or object. */
 export interface TrimLimits {
   depth: number;
   string: number;

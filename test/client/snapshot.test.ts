@@ -49,6 +49,8 @@ describe("exportSnapshot", () => {
     const snapshot = await todos.exportSnapshot({ queueLimit: 10 });
     expect(snapshot.queue).toHaveLength(10);
     expect(snapshot.queueTruncated).toBe(20);
+    // 0 would mean "no limit" to IndexedDB: refused, as is anything but a positive integer.
+    for (const queueLimit of [0, -1, 2.5]) await expect(todos.exportSnapshot({ queueLimit })).rejects.toMatchObject({ code: "invalid_argument" });
   });
 });
 

@@ -43,6 +43,9 @@ describe("resolveOptions", () => {
     ["timeoutMs", { timeoutMs: 2 ** 31 }],
     ["pingTimeoutMs", { pingTimeoutMs: 2 ** 31 }],
     ["backoff.maxMs", { backoff: { maxMs: 2 ** 31 } }],
+    ["backoff", { backoff: "x" }],
+    ["triggers", { triggers: 5 }],
+    ["triggers", { triggers: [] }],
     ["headers", { headers: new Headers({ Authorization: "Bearer x" }) }],
     ["batchSize", { batchSize: 0 }],
     ["batchSize", { batchSize: 501 }],
@@ -74,6 +77,7 @@ describe("resolveFeatureOptions", () => {
     ["pullPageSize", { pullPageSize: 1001 }],
     ["eventLogSize", { eventLogSize: -1 }],
     ["storage", { storage: { put: () => undefined } }],
+    ["redact", { redact: "nope" }],
   ])("rejects a bad %s", (option, patch) => {
     expectRejected(() => resolveFeatureOptions({ ...base, ...(patch as object) } as SyncClientOptions), option);
   });
