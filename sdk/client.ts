@@ -136,6 +136,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #throttledUntil = 0;
   /** Writes begun and not yet committed: near `maxQueueSize`, a write waits for them to know the count. */
   readonly #writing = new Set<Promise<WriteEffect>>();
+  /** Items with a write under way, and how many. */
+  readonly #writingIds = new Map<string, number>();
   /** Set when the queue changed during a drain: the drain runs another round before it ends. */
   protected rerun = false;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -451,18 +453,23 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const context = {
       now: Date.now(),
       newOpId: newOperationId,
-      isFrozen: (seq: number) => this.#inFlight.has(seq) || this.#flushed.has(seq) || fired.includes(seq),
+      // The journal is read again: another tab may fire while this write's reads are pending.
+      isFrozen: (seq: number) => this.#inFlight.has(seq) || this.#flushed.has(seq) || fired.includes(seq) || this.#journal.read().includes(seq),
       maxQueueSize: this.options.maxQueueSize,
       pending: this.pending + this.#writing.size,
     };
     const write = this.store.write(kind, id, value, context);
     this.#writing.add(write);
+    this.#writingIds.set(id, (this.#writingIds.get(id) ?? 0) + 1);
     try {
       const effect = await write;
       this.#afterWrite(effect, id, kind);
       return effect;
     } finally {
       this.#writing.delete(write);
+      const left = this.#writingIds.get(id)! - 1;
+      if (left > 0) this.#writingIds.set(id, left);
+      else this.#writingIds.delete(id);
     }
   }
 
@@ -488,7 +495,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
    */
   #flushOnPageHide(): void {
     if (this.blockedReason() || this.unloadHeads.size === 0) return;
-    const { wires, seqs } = this.unloadHeads.take(this.options.batchSize);
+    // A head whose item has a write under way may be rewritten by it: what would be fired is already stale.
+    const { wires, seqs } = this.unloadHeads.take(this.options.batchSize, (itemId) => this.#writingIds.has(itemId));
     if (wires.length === 0) return;
     this.#journal.record(seqs); // first: the page may not live to mark them in IndexedDB
     this.transport.flushKeepalive(wires);

@@ -226,6 +226,8 @@ export class SyncStore {
     const [ops, base, letters] = await reads;
     const actual = ops[ops.length - 1];
     if (predicted && !(sameOperation(actual, predicted.last) && (base !== undefined) === predicted.known)) return undo();
+    // Fired meanwhile (a pagehide here or in another tab, while the reads were pending): not to be rewritten.
+    if (predicted && last && decision.action !== "append" && ctx.isFrozen(last.seq)) return undo();
     await Promise.all(writes);
     const effect: WriteEffect =
       decision.action === "drop"

@@ -145,6 +145,19 @@ describe("pagehide flush", () => {
     expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 1, value: { title: "v1" } });
   });
 
+  it("a pagehide while a write of the same item is under way does not fire the head that write rewrites", async () => {
+    const browser = fakeBrowser();
+    const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
+    await todos.save({ id: "x", title: "1" });
+    await todos.sync();
+    await todos.save({ id: "x", title: "2" }); // a head, held for the flush
+    firePagehideDuringNextWrite(todos, () => browser.fire("pagehide"));
+    await todos.save({ id: "x", title: "3" }); // rewrites the head
+    await todos.sync();
+    expect(await todos.deadLetters()).toEqual([]);
+    expect(harness.server.store.get("todos", "x")).toMatchObject({ value: { title: "3" } });
+  });
+
   it("sends nothing while forced offline or paused", async () => {
     const browser = fakeBrowser();
     const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
@@ -218,3 +231,15 @@ describe("connectivity", () => {
     await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the interval drain");
   });
 });
+
+/** Fires `pagehide` right after the client's next write has begun (its transaction under way, its reads pending). */
+function firePagehideDuringNextWrite(todos: object, pagehide: () => void): void {
+  const store = (todos as unknown as { store: { write: (...args: unknown[]) => Promise<unknown> } }).store;
+  const write = store.write.bind(store);
+  store.write = (...args: unknown[]) => {
+    store.write = write;
+    const pending = write(...args);
+    pagehide();
+    return pending;
+  };
+}
