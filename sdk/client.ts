@@ -24,7 +24,7 @@ import type {
   SyncState,
   SyncStatus,
 } from "./types";
-import { acceptedRecord, attemptError, type FailedOutcome } from "./replies";
+import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "./replies";
 import { assertValidId, assertValidItem } from "./validate";
 
 /**
@@ -251,11 +251,18 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   async discardDeadLetter(opId: string): Promise<void> {
     this.assertOpen();
     await this.ready;
-    const letter = await this.store.discardDeadLetter(opId);
-    if (!letter) throw new SyncLensError("not_found", `No dead letter with opId ${opId}`);
+    const discarded = await this.store.discardDeadLetter(opId);
+    if (!discarded) throw new SyncLensError("not_found", `No dead letter with opId ${opId}`);
+    const { letter, restored } = discarded;
     this.#localChanges++;
     this.forgetDeadLetter();
     this.trace({ type: "letters", requeued: false });
+    if (restored !== undefined) {
+      // The item is back to what the server has: the app sees the discarded edit undone.
+      await this.itemsChanged();
+      const id = letter.itemId;
+      this.events.emit("change", restored ? { type: "save", id, value: restored as T, source: "local" } : { type: "delete", id, source: "local" });
+    }
     this.emitStatus();
     this.kick();
   }
@@ -701,8 +708,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         unreachable ||= verdict.action === "retry" && verdict.unreachable;
         const reason = verdict.action === "conflict" ? "conflict" : verdict.action === "retry" ? "max_retries" : "rejected";
         const reply = outcome.kind === "http" || outcome.kind === "malformed" ? { status: outcome.status, body: outcome.body } : undefined;
+        // A 409 names the server's copy: the item's later writes are based on it, or they would all be refused too.
+        const server = verdict.action === "conflict" ? serverCurrent(outcome) : undefined;
         this.#recorder.outcome("dead");
-        actions.push({ kind: "dead", op, error, reason, ...(reply ? { reply } : {}) });
+        actions.push({ kind: "dead", op, error, reason, ...(reply ? { reply } : {}), ...(server === undefined ? {} : { server: server?.value ? server : null }) });
       }
     });
     const settled = await this.store.settle(actions, now);

@@ -1,6 +1,7 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from "idb";
 import { coalesce, type WriteKind } from "./coalesce";
 import type { Conflict } from "./conflicts";
+import { newOperationId } from "./environment";
 import { describeError, QueueFullError, StorageError } from "./errors";
 import type { AttemptError, DeadLetter, OperationType, PendingOperation, SyncItem } from "./types";
 
@@ -32,8 +33,8 @@ export interface SyncLensSchema extends DBSchema {
 export interface ItemIntent {
   id: string;
   value: SyncItem | null;
-  /** Changes when the intent is replaced, so a copy of an older value never clears a newer intent. */
-  token: number;
+  /** Changes when the intent is replaced, so a copy of an older value never clears a newer intent; unique across pages and tabs. */
+  token: string | number;
 }
 
 export interface MetaRecord {
@@ -88,7 +89,8 @@ export interface WriteEffect {
 export type SettleAction =
   | { kind: "ack"; op: PendingOperation; version: number; deleted: boolean; value?: SyncItem; updatedAt?: string }
   | { kind: "retry"; op: PendingOperation; error: AttemptError; nextAttemptAt: number }
-  | { kind: "dead"; op: PendingOperation; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown } }
+  /** `server`: the server's copy a 409 named (`null`: it has none, or a tombstone), which later writes of the item are based on. */
+  | { kind: "dead"; op: PendingOperation; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown }; server?: ServerVersion | null }
   /**
    * Not a failure of the operation: it goes again as it is (`conflict`: parked as a conflict meanwhile;
    * `unsent`: no request left, so the attempt `takeReady` counted is taken back).
@@ -126,7 +128,9 @@ export class SyncStore {
   readonly db: Db;
   /** Whether item changes are also recorded as intents for an app store (see `intents()`). */
   readonly #mirrored: boolean;
-  #intentToken = Date.now();
+  /** Intent tokens: this store's own prefix (another page's or tab's counter may reach the same numbers) and a counter. */
+  readonly #intentPrefix = newOperationId();
+  #intentCount = 0;
   readonly #hints = new Map<string, ItemHint>();
 
   private constructor(db: Db, mirrored: boolean) {
@@ -269,7 +273,7 @@ export class SyncStore {
     const items = tx.objectStore("items");
     const write = value ? items.put(value) : items.delete(id);
     if (!this.#mirrored) return write;
-    return Promise.all([write, tx.objectStore("intents").put({ id, value: value ?? null, token: ++this.#intentToken })]);
+    return Promise.all([write, tx.objectStore("intents").put({ id, value: value ?? null, token: `${this.#intentPrefix}:${++this.#intentCount}` })]);
   }
 
   /** A transaction's stores, plus the intents store when there is an app store to copy to. */
@@ -413,15 +417,15 @@ export class SyncStore {
               ...(action.reply ? { reply: action.reply } : {}),
             };
             writes.push(outbox.delete(op.seq), tx.objectStore("deadLetters").put(letter));
-            this.#hintReplaced(op, undefined);
+            if (action.server !== undefined) writes.push(action.server ? versions.put(action.server) : versions.delete(op.itemId));
+            this.#hintReplaced(op, undefined, action.server === undefined ? undefined : action.server !== null);
             result.dead.push(letter);
             break;
           }
           case "release": {
             // Not a failure of this operation (credentials refused, client closing). The attempt mark
-            // stays unless nothing was sent: the request may have reached the server, so the operation
-            // must not be rewritten.
-            // An unsent one gets its attempt back, unless another attempt was counted since (the pagehide flush fired it).
+            // stays: the request may have reached the server, so the operation must not be rewritten.
+            // Unless nothing was sent (`unsent`) and no other attempt was counted since (a pagehide flush).
             const untouched = action.unsent && current[unsent.indexOf(action)]?.attempts === op.attempts;
             const released = { ...op, nextAttemptAt: now, ...(untouched ? { attempts: op.attempts - 1 } : {}) };
             writes.push(outbox.put(released));
@@ -483,13 +487,31 @@ export class SyncStore {
     });
   }
 
-  async discardDeadLetter(opId: string): Promise<DeadLetter | undefined> {
+  /**
+   * Removes a dead letter for good. When nothing else of its item is pending or dead, the item goes back
+   * to its last synced copy (or away, if the server never had it): the discarded edit never happened.
+   * Returns the letter, and the item's restored value (`null`: deleted) when it was restored.
+   */
+  async discardDeadLetter(opId: string): Promise<{ letter: DeadLetter; restored?: SyncItem | null } | undefined> {
     return guard("discard a dead letter", async () => {
-      const tx = this.db.transaction("deadLetters", "readwrite");
-      const letter = await tx.store.index("opId").get(opId);
-      if (letter) await tx.store.delete(letter.seq);
+      const tx = this.db.transaction(this.withIntents(["deadLetters", "outbox", "items", "versions"]), "readwrite");
+      const letters = tx.objectStore("deadLetters");
+      const letter = await letters.index("opId").get(opId);
+      if (!letter) {
+        await tx.done;
+        return undefined;
+      }
+      const { itemId } = letter;
+      const [, pending, dead, base] = await Promise.all([
+        letters.delete(letter.seq),
+        tx.objectStore("outbox").index("itemId").count(itemId),
+        letters.index("itemId").count(itemId),
+        tx.objectStore("versions").get(itemId),
+      ]);
+      const restored = pending === 0 && dead === 0 ? (base?.value ?? null) : undefined;
+      if (restored !== undefined) await this.putItem(tx, itemId, restored);
       await tx.done;
-      return letter;
+      return { letter, ...(restored === undefined ? {} : { restored }) };
     });
   }
 }

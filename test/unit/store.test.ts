@@ -1,6 +1,6 @@
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { QueueFullError, StorageError } from "../../sdk/errors";
 import { SyncStore } from "../../sdk/store";
 import type { SyncItem } from "../../sdk/types";
@@ -199,9 +199,11 @@ describe("dead letters", () => {
     const { op } = await store.write("save", "a", { id: "a" }, ctx());
     await store.settle([{ kind: "dead", op: op!, error: { at: 1, code: "http", message: "x" }, reason: "rejected" }], 1);
     const [letter] = await store.deadLetters();
-    expect(await store.discardDeadLetter(letter!.opId)).toMatchObject({ opId: letter!.opId });
+    // Nothing else of "a" is pending and the server never had it: the discarded create is undone locally too.
+    expect(await store.discardDeadLetter(letter!.opId)).toMatchObject({ letter: { opId: letter!.opId }, restored: null });
     expect(await store.discardDeadLetter(letter!.opId)).toBeUndefined();
     expect(await store.deadLetters()).toEqual([]);
+    expect(await store.getItem("a")).toBeUndefined();
   });
 });
 
@@ -214,5 +216,23 @@ describe("persistence", () => {
     const second = await SyncStore.open(factory, "persist");
     expect((await second.pending()).map((op) => op.itemId)).toEqual(["a", "b"]);
     expect(await second.countPending()).toBe(2);
+  });
+});
+
+describe("intents (the app item store's copies)", () => {
+  it("tokens differ between stores opened in the same millisecond (pages, tabs), so one never clears another's newer copy", async () => {
+    const now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(now);
+    try {
+      const first = await SyncStore.open(factory, "t", true);
+      const second = await SyncStore.open(factory, "t", true);
+      await first.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
+      const [before] = await first.db.getAll("intents");
+      await second.write("save", "b", { id: "b" } as SyncItem, ctx());
+      const after = await second.db.get("intents", "b");
+      expect(after!.token).not.toBe(before!.token);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
