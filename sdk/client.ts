@@ -5,8 +5,8 @@ import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "./drain-lock"
 import { Emitter } from "./emitter";
 import { FlushJournal } from "./flush-journal";
 import type { CoreTrace } from "./trace";
-import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment";
-import { ClientClosedError, InvalidOptionsError, SyncLensError, SyncRequestError } from "./errors";
+import { browserEnvironment, newOperationId, unref, type EnvironmentSignals } from "./environment";
+import { ClientClosedError, InvalidOptionsError, QueueFullError, SyncLensError, SyncRequestError } from "./errors";
 import { MetricsRecorder } from "./metrics";
 import { HEADERS_EXPECTED, MAX_TIMER_MS, resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options";
 import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store";
@@ -145,6 +145,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #intervalTimer: ReturnType<typeof setInterval> | undefined;
   #kickScheduled = false;
   #lastStatus: SyncStatus | undefined;
+  #emittingStatus = false;
+  #statusChangedMeanwhile = false;
   #lastState: SyncState = "idle";
 
   protected readonly options: ResolvedOptions;
@@ -162,7 +164,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       mayProbe: () => !this.#closed && !this.#forcedOffline,
       onChange: (online) => {
         this.emitStatus();
-        if (online && this.options.triggers.onOnline) this.kick(true);
+        // Back from being unreachable: what waited goes now (onOnline adds a pull on the browser's event).
+        if (online) this.kick();
       },
     });
     this.transport = new HttpTransport({
@@ -291,7 +294,13 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   setHeaders(headers: HeadersInput): void {
     if (typeof headers !== "function" && !isHeaderRecord(headers)) throw new InvalidOptionsError("headers", HEADERS_EXPECTED);
     this.transport.setHeaders(headers);
-    if (this.authPaused) this.resume();
+    // Lifts the 401/403 pause only: an app's own pause() holds until its resume().
+    if (this.authPaused && !this.#closed) {
+      this.authPaused = false;
+      this.lastError = null;
+      this.emitStatus();
+      this.kick();
+    }
   }
 
   pause(): void {
@@ -361,7 +370,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (this.#closed) return; // close() ran meanwhile: no listeners, no timers
     this.#unsubscribe = this.#environment.subscribe({
       online: () =>
-        void this.connectivity.probe().then(() => {
+        void this.connectivity.probe(true).then(() => {
           if (this.options.triggers.onOnline) this.kick(true);
         }),
       offline: () => this.connectivity.set(false),
@@ -453,6 +462,17 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   // ---- writes ----
 
   async #write(kind: "save" | "delete", id: string, value: T | undefined): Promise<WriteEffect> {
+    try {
+      return await this.#writeOnce(kind, id, value);
+    } catch (error) {
+      if (!(error instanceof QueueFullError)) throw error;
+      // The count may be stale (another tab drained the queue): read it again before refusing for good.
+      await this.refreshCounts();
+      return this.#writeOnce(kind, id, value);
+    }
+  }
+
+  async #writeOnce(kind: "save" | "delete", id: string, value: T | undefined): Promise<WriteEffect> {
     const fired = this.#journal.read(); // a page that went away may have fired some (see flush-journal.ts)
     if (fired.length > 0) void this.#adoptJournal(fired).catch((error: unknown) => this.reportError(error));
     // Each uncommitted write may add an operation: near the limit, wait until they have, or have not.
@@ -578,10 +598,15 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const started = Date.now();
     const result: SyncResult = { pushed: 0, pulled: 0, conflicts: 0, retried: 0, deadLettered: 0, remaining: 0, durationMs: 0 };
     this.#recorder.drain();
+    const requestsBefore = this.#recorder.requests;
     let failed = false;
     try {
       // Conflicts parked earlier and never resolved (a crash mid-way, a custom resolver that threw).
       await this.beforePush();
+      // The budget counts from here, and the first batch always goes: a slow resolver above must not
+      // leave every drain ending before it sends anything.
+      const budgetFrom = Date.now();
+      let batches = 0;
       do {
         this.rerun = false;
         while (!this.blockedReason()) {
@@ -590,7 +615,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
             this.#wake(this.#throttledUntil);
             break;
           }
-          if (Date.now() - started > this.options.maxSyncDurationMs) {
+          if (batches > 0 && Date.now() - budgetFrom > this.options.maxSyncDurationMs) {
             result.skipped = "budget";
             this.#wake(Date.now());
             break;
@@ -604,8 +629,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
           this.#setDeadItems(batch.deadItemIds);
           if (batch.ops.length === 0) {
             if (batch.nextDueAt !== null) this.#wake(batch.nextDueAt);
+            else if (this.pending > 0) await this.#recount(); // nothing queued at all: another tab drained it
             break;
           }
+          batches++;
           const summary = await this.#sendBatch(batch);
           result.pushed += summary.pushed;
           result.retried += summary.retried;
@@ -623,7 +650,9 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       this.#retryFailedDrain(); // the batch stays queued (a storage fault, a headers function that threw)
     }
     this.#drainEnding = true;
-    if (!failed) {
+    // Only a drain that reached the server says anything about it: one that sent nothing (all in backoff)
+    // neither clears the last error nor counts as a sync.
+    if (!failed && this.#recorder.requests > requestsBefore) {
       this.#lastSyncAt = Date.now();
       if (!this.authPaused) this.lastError = null;
     }
@@ -762,6 +791,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       this.#wakeAt = Infinity;
       this.#refreshAndKick(); // what is due may be another tab's, not in this client's count
     }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now()))); // a longer delay would overflow and fire at once
+    unref(this.#wakeTimer);
   }
 
   /** Marks what the flush journal lists as sent (those never attempted), then clears it from the journal. */
@@ -769,6 +799,13 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (fired.length === 0) return;
     await this.store.markAttempted(fired, Date.now(), true);
     this.#journal.forget(fired);
+  }
+
+  /** Reads the pending count again (another tab may have drained what this one counted). */
+  async #recount(): Promise<void> {
+    const seen = this.#localChanges;
+    const pending = await this.store.countPending();
+    if (seen === this.#localChanges) this.pending = pending;
   }
 
   /** The dropped operation may have been the oldest: the age comes from the queue again. */
@@ -853,13 +890,27 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   }
 
   protected emitStatus(): void {
-    const status = this.status;
-    const last = this.#lastStatus;
-    if (last && (Object.keys(status) as (keyof SyncStatus)[]).every((key) => status[key] === last[key])) return;
-    if (status.state !== this.#lastState) this.trace({ type: "status", from: this.#lastState, to: status.state });
-    this.#lastState = status.state;
-    this.#lastStatus = status;
-    this.events.emit("status", status);
+    // A listener that changes the state (pause() on some status) must not have the rest of the listeners
+    // get its newer status before the older one: the change is emitted after this round, in order.
+    if (this.#emittingStatus) {
+      this.#statusChangedMeanwhile = true;
+      return;
+    }
+    this.#emittingStatus = true;
+    try {
+      do {
+        this.#statusChangedMeanwhile = false;
+        const status = this.status;
+        const last = this.#lastStatus;
+        if (last && (Object.keys(status) as (keyof SyncStatus)[]).every((key) => status[key] === last[key])) continue;
+        if (status.state !== this.#lastState) this.trace({ type: "status", from: this.#lastState, to: status.state });
+        this.#lastState = status.state;
+        this.#lastStatus = status;
+        this.events.emit("status", status);
+      } while (this.#statusChangedMeanwhile);
+    } finally {
+      this.#emittingStatus = false;
+    }
   }
 
   protected reportError(error: unknown): void {
@@ -872,9 +923,4 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #emptyResult(skipped: NonNullable<SyncResult["skipped"]>): SyncResult {
     return { pushed: 0, pulled: 0, conflicts: 0, retried: 0, deadLettered: 0, remaining: this.pending, durationMs: 0, skipped };
   }
-}
-
-/** Lets Node exit while a client is open; browsers have no such thing. */
-function unref(timer: unknown): void {
-  if (typeof timer === "object" && timer !== null && "unref" in timer && typeof timer.unref === "function") timer.unref();
 }

@@ -1,4 +1,5 @@
 import { backoffDelay, type BackoffOptions } from "./backoff";
+import { unref } from "./environment";
 
 export interface ConnectivityDeps {
   /** `navigator.onLine` where it exists. */
@@ -24,6 +25,8 @@ export class Connectivity {
   #failures = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #probing: Promise<void> | null = null;
+  /** Only the newest probe's answer counts: an older one may still be hanging when a fresh one starts. */
+  #generation = 0;
 
   constructor(deps: ConnectivityDeps) {
     this.#deps = deps;
@@ -41,11 +44,22 @@ export class Connectivity {
     if (!online) this.#schedule();
   }
 
-  /** Checks now (joining a check under way). */
-  probe(): Promise<void> {
-    this.#probing ??= this.#run().finally(() => {
+  /**
+   * Checks now, joining a check under way; `fresh` (the browser says the network is back) starts a new
+   * one instead, as the one under way may be a ping that hangs until its timeout.
+   */
+  probe(fresh = false): Promise<void> {
+    if (fresh) {
+      this.#failures = 0;
       this.#probing = null;
-    });
+      this.stop();
+    }
+    if (!this.#probing) {
+      const run: Promise<void> = this.#run().finally(() => {
+        if (this.#probing === run) this.#probing = null;
+      });
+      this.#probing = run;
+    }
     return this.#probing;
   }
 
@@ -66,9 +80,11 @@ export class Connectivity {
       this.#timer = undefined;
       void this.probe();
     }, backoffDelay(this.#failures + 1, this.#deps.backoff));
+    unref(this.#timer);
   }
 
   async #run(): Promise<void> {
+    const generation = ++this.#generation;
     if (!this.#deps.mayProbe()) return;
     if (!this.#deps.browserSaysOnline()) {
       this.set(false);
@@ -80,10 +96,10 @@ export class Connectivity {
     } catch {
       // Aborted: closing, or forced offline. Forced offline may already be lifted (off and on in one
       // task, which joined this probe): then another probe is due, or nothing would ever probe again.
-      if (this.#deps.mayProbe()) this.#schedule();
+      if (this.#deps.mayProbe() && generation === this.#generation) this.#schedule();
       return;
     }
-    if (!this.#deps.mayProbe()) return;
+    if (!this.#deps.mayProbe() || generation !== this.#generation) return;
     if (reachable) {
       this.#failures = 0;
       this.set(true);

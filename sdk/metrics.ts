@@ -16,6 +16,11 @@ export class MetricsRecorder {
   #latencyCursor = 0;
   #latencySumMs = 0;
 
+  /** HTTP requests that got a reply or failed (pings and the unload flush are not counted). */
+  get requests(): number {
+    return this.#requests;
+  }
+
   request(bytes: number, rawBytes: number, latencyMs: number): void {
     this.#requests++;
     this.#bytesSent += bytes;

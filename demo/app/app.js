@@ -45,18 +45,20 @@ function coalesced(render) {
 const SHOWN = 200;
 
 const renderTodos = coalesced(async () => {
-  const todos = (await client.list()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  // Items may come from other clients of the API: no field can be assumed present.
+  const todos = (await client.list()).sort((a, b) => String(a.createdAt ?? "").localeCompare(String(b.createdAt ?? "")));
   const more = todos.length > SHOWN ? [element("li", { className: "more", textContent: `… and ${todos.length - SHOWN} older todos` })] : [];
   $("todos").replaceChildren(
     ...more,
     ...todos.slice(-SHOWN).map((todo) => {
-      const toggle = element("input", { type: "checkbox", checked: todo.done, title: "done" });
+      const title = String(todo.title ?? "");
+      const toggle = element("input", { type: "checkbox", checked: todo.done === true, title: "done" });
       toggle.addEventListener("change", () => client.save({ ...todo, done: toggle.checked }));
-      const remove = element("button", { type: "button", textContent: "Delete", title: `Delete ${todo.title}` });
+      const remove = element("button", { type: "button", textContent: "Delete", title: `Delete ${title}` });
       remove.addEventListener("click", () => client.delete(todo.id));
       const elsewhere = element("button", { type: "button", textContent: "Edit elsewhere", title: "Another device edits this todo on the server" });
       elsewhere.addEventListener("click", () => editOnAnotherDevice(todo.id));
-      const li = element("li", { className: todo.done ? "done" : "" }, toggle, element("span", { className: "title", textContent: todo.title.length > 80 ? `${todo.title.slice(0, 80)}…` : todo.title }), elsewhere, remove);
+      const li = element("li", { className: todo.done ? "done" : "" }, toggle, element("span", { className: "title", textContent: title.length > 80 ? `${title.slice(0, 80)}…` : title }), elsewhere, remove);
       li.dataset.id = todo.id;
       return li;
     }),

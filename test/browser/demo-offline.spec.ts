@@ -88,3 +88,14 @@ test("the demo provokes what the panel shows: server faults, a poison write, an 
   await page.getByTestId("sync-now").click();
   await expect(page.getByTestId("todos")).toContainText("Shared (edited elsewhere)");
 });
+
+test("a todo written by another client of the API without the demo's fields still shows, and breaks nothing", async ({ page, demo }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  demo.store.applyWrite({ collection: "todos", opId: "bare-1", id: "bare", method: "PUT", body: { id: "bare" } });
+  demo.store.applyWrite({ collection: "todos", opId: "full-1", id: "full", method: "PUT", body: { id: "full", title: "Has every field", done: false, createdAt: new Date().toISOString() } });
+  await page.goto(demo.url);
+  await expect(page.getByTestId("todos").locator("li")).toHaveCount(2);
+  await expect(page.getByTestId("todos")).toContainText("Has every field");
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import type { SyncStatus } from "../../sdk";
+import type { EnvironmentSignals } from "../../sdk/environment";
+import { waitFor } from "../support/client";
+import { useReferenceServer } from "../support/harness";
+
+type Handlers = Parameters<EnvironmentSignals["subscribe"]>[0];
+const harness = useReferenceServer();
+
+/** Stands in for the browser's online/offline/visibility/pagehide signals. */
+interface FakeBrowser {
+  onLine: boolean;
+  environment: EnvironmentSignals;
+  fire(signal: keyof Handlers): void;
+}
+
+function fakeBrowser(): FakeBrowser {
+  let handlers: Handlers | undefined;
+  const browser: FakeBrowser = {
+    onLine: true,
+    environment: {
+      browserSaysOnline: () => browser.onLine,
+      subscribe(h: Handlers) {
+        handlers = h;
+        return () => void (handlers = undefined);
+      },
+    } satisfies EnvironmentSignals,
+    fire: (signal: keyof Handlers) => handlers?.[signal](),
+  };
+  return browser;
+}
+
+/** A fetch that refuses the batch route with `status` while `refuse.on`. */
+function refusing(status: number, refuse = { on: true }): { fetch: typeof fetch; refuse: { on: boolean } } {
+  return { refuse, fetch: async (input, init) => (refuse.on && String(input).endsWith("/_batch") ? new Response("{}", { status }) : fetch(input, init)) };
+}
+
+describe("lifecycle, status and triggers", () => {
+  it("setHeaders() lifts a 401 pause, not the app's own pause()", async () => {
+    const { fetch: denying, refuse } = refusing(401);
+    const todos = harness.coreClient({ fetch: denying });
+    await todos.save({ id: "a", title: "1" });
+    await todos.sync();
+    expect(todos.status.authPaused).toBe(true);
+    todos.pause();
+    refuse.on = false;
+    todos.setHeaders({ Authorization: "Bearer new" });
+    expect(todos.status).toMatchObject({ authPaused: false, paused: true, lastError: null });
+    expect(await todos.sync()).toMatchObject({ skipped: "paused", pushed: 0 });
+    todos.resume();
+    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the push after resume()");
+  });
+
+  it("core, two tabs: a count left stale by the other tab's drain neither refuses writes nor claims a depth", async () => {
+    const shared = harness.coreOptions({ maxQueueSize: 2, triggers: { onWrite: false } });
+    const tabA = harness.coreClient(shared);
+    const tabB = harness.coreClient(shared);
+    await tabA.save({ id: "a", title: "1" });
+    await tabA.save({ id: "b", title: "2" });
+    await tabB.ready;
+    expect(await tabB.sync()).toMatchObject({ pushed: 2 });
+    await expect(tabA.save({ id: "c", title: "3" })).resolves.toEqual({ id: "c", title: "3" });
+    expect(await tabA.sync()).toMatchObject({ pushed: 1, remaining: 0 });
+    expect(tabA.metrics().queueDepth).toBe(0);
+  });
+
+  it("a drain that sends nothing (all in backoff) neither clears the last error nor counts as a sync", async () => {
+    const { fetch: failing } = refusing(503);
+    const todos = harness.coreClient({ fetch: failing, backoff: { baseMs: 60_000, maxMs: 60_000 }, triggers: { onWrite: false } });
+    await todos.save({ id: "a", title: "1" });
+    await todos.sync();
+    const { lastSyncAt } = todos.status;
+    expect(todos.status).toMatchObject({ state: "error", pending: 1 });
+    await todos.sync(); // nothing due: no request
+    expect(todos.status).toMatchObject({ state: "error", lastSyncAt });
+    expect(todos.status.lastError).not.toBeNull();
+  });
+
+  it("the browser's `online` starts a fresh probe instead of waiting for one that hangs", async () => {
+    let mode: "down" | "hang" | "up" = "down";
+    let pings = 0;
+    const flaky: typeof fetch = (input, init) => {
+      if (String(input).endsWith("/_ping")) pings++;
+      if (mode === "down") return Promise.reject(new TypeError("fetch failed"));
+      if (mode === "hang") return new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+      return fetch(input, init);
+    };
+    const browser = fakeBrowser();
+    // A hung ping would hold for a minute, and the next probe after it is a minute away too.
+    const todos = harness.coreClient({ fetch: flaky, environment: browser.environment, pingTimeoutMs: 60_000, backoff: { baseMs: 20, maxMs: 60_000 } });
+    await todos.save({ id: "a", title: "1" });
+    await todos.sync(); // the network error: unreachable, then probes on the backoff schedule
+    expect(todos.status.online).toBe(false);
+    mode = "hang";
+    const before = pings;
+    await waitFor(() => pings > before, 5000, "a probe that hangs");
+    mode = "up";
+    browser.fire("online");
+    await waitFor(() => todos.status.online, 3000, "online again without waiting for the hung ping");
+    await waitFor(() => harness.server.store.get("todos", "a") !== null, 3000, "the write");
+  });
+
+  it("every status listener's last event is the current status, even when a listener changes it", async () => {
+    const todos = harness.coreClient({ triggers: { onWrite: false } });
+    await todos.ready;
+    todos.on("status", (status) => {
+      if (status.pending === 1 && !status.paused) todos.pause();
+    });
+    const seen: SyncStatus[] = [];
+    todos.on("status", (status) => seen.push(status));
+    await todos.save({ id: "a", title: "1" });
+    expect(todos.status.paused).toBe(true);
+    expect(seen.at(-1)).toEqual(todos.status);
+    expect(seen.map((status) => status.paused)).toEqual([false, true]); // in order
+  });
+
+  it("with triggers.onOnline off, the queue still moves once a probe finds the server back after an outage", async () => {
+    let down = true;
+    const outage: typeof fetch = (input, init) => (down ? Promise.reject(new TypeError("fetch failed")) : fetch(input, init));
+    const todos = harness.coreClient({ fetch: outage, backoff: { baseMs: 20, maxMs: 100 }, triggers: { onOnline: false } });
+    await todos.save({ id: "a", title: "1" });
+    await todos.sync();
+    expect(todos.status.online).toBe(false);
+    down = false;
+    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the write after the outage");
+  });
+
+  it("a conflict strategy slower than maxSyncDurationMs does not starve the queue: each drain sends a batch", async () => {
+    const todos = harness.client({
+      maxSyncDurationMs: 10,
+      triggers: { onWrite: false },
+      conflict: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        throw new Error("the resolver is broken");
+      },
+    });
+    await todos.save({ id: "x", title: "1" });
+    await todos.sync();
+    harness.server.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: 1, body: { id: "x", title: "remote" } });
+    await todos.save({ id: "x", title: "mine" });
+    await todos.sync();
+    expect(todos.status.conflicts).toBe(1);
+    await todos.save({ id: "y", title: "independent" });
+    await todos.sync();
+    expect(harness.server.store.get("todos", "y")).not.toBeNull();
+  });
+});
