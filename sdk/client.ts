@@ -259,13 +259,15 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const { letter, restored } = discarded;
     this.#localChanges++;
     this.forgetDeadLetter();
-    this.trace({ type: "letters", requeued: false });
+    const id = letter.itemId;
+    // The item back to what the server has: the app (and, through the trace, other tabs) sees the discarded edit undone.
+    this.trace({ type: "letters", requeued: false, ...(restored === undefined ? {} : { restored: { id, kind: restored ? "save" : "delete" } }) });
     if (restored !== undefined) {
-      // The item is back to what the server has: the app sees the discarded edit undone.
       await this.itemsChanged();
-      const id = letter.itemId;
       this.events.emit("change", restored ? { type: "save", id, value: restored as T, source: "local" } : { type: "delete", id, source: "local" });
     }
+    // Nothing left to fail: the error this letter left is over.
+    if (this.pending === 0 && this.#deadCount === 0 && !this.authPaused) this.lastError = null;
     this.emitStatus();
     this.kick();
   }
@@ -805,7 +807,9 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   async #recount(): Promise<void> {
     const seen = this.#localChanges;
     const pending = await this.store.countPending();
-    if (seen === this.#localChanges) this.pending = pending;
+    if (seen !== this.#localChanges) return;
+    this.pending = pending;
+    if (pending === 0) this.#oldestPendingAt = null;
   }
 
   /** The dropped operation may have been the oldest: the age comes from the queue again. */

@@ -488,13 +488,15 @@ export class SyncStore {
   }
 
   /**
-   * Removes a dead letter for good. When nothing else of its item is pending or dead, the item goes back
-   * to its last synced copy (or away, if the server never had it): the discarded edit never happened.
+   * Removes a dead letter for good. When the server never took it (refused, or a version conflict) and
+   * nothing else of its item is pending, dead or parked in a conflict, the item goes back to its last
+   * synced copy (or away, if the server never had it): the discarded edit never happened. A letter that ran
+   * out of retries may have been applied with its replies lost: its item stays as it is.
    * Returns the letter, and the item's restored value (`null`: deleted) when it was restored.
    */
   async discardDeadLetter(opId: string): Promise<{ letter: DeadLetter; restored?: SyncItem | null } | undefined> {
     return guard("discard a dead letter", async () => {
-      const tx = this.db.transaction(this.withIntents(["deadLetters", "outbox", "items", "versions"]), "readwrite");
+      const tx = this.db.transaction(this.withIntents(["deadLetters", "outbox", "items", "versions", "conflicts"]), "readwrite");
       const letters = tx.objectStore("deadLetters");
       const letter = await letters.index("opId").get(opId);
       if (!letter) {
@@ -502,13 +504,15 @@ export class SyncStore {
         return undefined;
       }
       const { itemId } = letter;
-      const [, pending, dead, base] = await Promise.all([
+      const [, pending, dead, base, parked] = await Promise.all([
         letters.delete(letter.seq),
         tx.objectStore("outbox").index("itemId").count(itemId),
         letters.index("itemId").count(itemId),
         tx.objectStore("versions").get(itemId),
+        tx.objectStore("conflicts").count(itemId),
       ]);
-      const restored = pending === 0 && dead === 0 ? (base?.value ?? null) : undefined;
+      const untaken = letter.reason !== "max_retries";
+      const restored = untaken && pending + dead + parked === 0 ? (base?.value ?? null) : undefined;
       if (restored !== undefined) await this.putItem(tx, itemId, restored);
       await tx.done;
       return { letter, ...(restored === undefined ? {} : { restored }) };

@@ -12,8 +12,8 @@ export type CoreTrace =
   | { type: "send"; ops: PendingOperation[] }
   | { type: "settled"; actions: readonly SettleAction[]; settled: SettleResult; now: number }
   | { type: "status"; from: SyncState; to: SyncState }
-  /** Dead letters were put back in the queue (`requeued`) or discarded. */
-  | { type: "letters"; requeued: boolean }
+  /** Dead letters were put back in the queue (`requeued`) or discarded (`restored`: an item the discard undid). */
+  | { type: "letters"; requeued: boolean; restored?: { id: string; kind: "save" | "delete" } }
   /** The counters were read again from the database (which other tabs share). */
   | { type: "counts" };
 
@@ -74,7 +74,7 @@ export function queueChangeOf(trace: CoreTrace): QueueChange | undefined {
 /** What other tabs sharing the database are told of a trace, if anything. */
 export function tabMessageOf(trace: CoreTrace): TabMessage | undefined {
   if (trace.type === "write") return { type: "write", id: trace.id, kind: trace.kind };
-  if (trace.type === "letters") return { type: "queue" };
+  if (trace.type === "letters") return trace.restored ? { type: "write", ...trace.restored } : { type: "queue" };
   if (trace.type === "settled" && trace.settled.acked.length + trace.settled.dead.length > 0) return { type: "queue" };
   return undefined;
 }
