@@ -511,7 +511,9 @@ export class SyncStore {
         tx.objectStore("versions").get(itemId),
         tx.objectStore("conflicts").count(itemId),
       ]);
-      const untaken = letter.reason !== "max_retries";
+      // A refused reused key means that key was applied, with another body.
+      const reused = (letter.reply?.body as { error?: unknown } | undefined)?.error === "idempotency_key_reused";
+      const untaken = letter.reason !== "max_retries" && !reused;
       const restored = untaken && pending + dead + parked === 0 ? (base?.value ?? null) : undefined;
       if (restored !== undefined) await this.putItem(tx, itemId, restored);
       await tx.done;
