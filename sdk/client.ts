@@ -159,7 +159,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.#journal = new FlushJournal(options.name, environment.localStorage?.());
     this.connectivity = new Connectivity({
       browserSaysOnline: () => environment.browserSaysOnline(),
-      ping: () => (options.pingUrl === false ? Promise.resolve(true) : this.transport.ping(options.pingUrl, options.pingTimeoutMs, this.requests)),
+      ping: (superseded) => (options.pingUrl === false ? Promise.resolve(true) : this.transport.ping(options.pingUrl, options.pingTimeoutMs, this.requests, superseded)),
       backoff: options.backoff,
       mayProbe: () => !this.#closed && !this.#forcedOffline,
       onChange: (online) => {

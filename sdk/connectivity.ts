@@ -4,8 +4,11 @@ import { unref } from "./environment";
 export interface ConnectivityDeps {
   /** `navigator.onLine` where it exists. */
   browserSaysOnline(): boolean;
-  /** Asks the server; resolves whether any HTTP reply came. Rejects only when aborted (the client is closing or forced offline). */
-  ping(): Promise<boolean>;
+  /**
+   * Asks the server; resolves whether any HTTP reply came (false also when `superseded` aborts: a newer
+   * probe took over). Rejects only when the client aborts its requests (closing, forced offline).
+   */
+  ping(superseded: AbortSignal): Promise<boolean>;
   backoff: BackoffOptions;
   /** False while forced offline or closed: no probe then. */
   mayProbe(): boolean;
@@ -27,6 +30,8 @@ export class Connectivity {
   #probing: Promise<void> | null = null;
   /** Only the newest probe's answer counts: an older one may still be hanging when a fresh one starts. */
   #generation = 0;
+  /** Ends the ping of the probe under way when a fresh one replaces it, instead of leaving it open. */
+  #current: AbortController | undefined;
 
   constructor(deps: ConnectivityDeps) {
     this.#deps = deps;
@@ -52,6 +57,7 @@ export class Connectivity {
     if (fresh) {
       this.#failures = 0;
       this.#probing = null;
+      this.#current?.abort();
       this.stop();
     }
     if (!this.#probing) {
@@ -92,7 +98,8 @@ export class Connectivity {
     }
     let reachable: boolean;
     try {
-      reachable = await this.#deps.ping();
+      this.#current = new AbortController();
+      reachable = await this.#deps.ping(this.#current.signal);
     } catch {
       // Aborted: closing, or forced offline. Forced offline may already be lifted (off and on in one
       // task, which joined this probe): then another probe is due, or nothing would ever probe again.

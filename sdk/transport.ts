@@ -97,8 +97,9 @@ export class HttpTransport {
   }
 
   /** Any HTTP reply proves the server reachable; only a network error or a timeout does not. */
-  async ping(url: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    const reply = await this.request(url, { method: "GET", cache: "no-store" }, signal, timeoutMs, false);
+  /** `superseded`: aborted when a newer probe replaces this one; the ping then ends as unanswered. */
+  async ping(url: string, timeoutMs: number, signal: AbortSignal, superseded?: AbortSignal): Promise<boolean> {
+    const reply = await this.request(url, { method: "GET", cache: "no-store" }, signal, timeoutMs, false, superseded);
     return reply.kind === "reply";
   }
 
@@ -171,7 +172,6 @@ export class HttpTransport {
     }
   }
 
-
   /** @internal One HTTP exchange: never throws for a network fault or timeout, only when `signal` aborts. */
   async request(
     url: string,
@@ -179,11 +179,15 @@ export class HttpTransport {
     signal: AbortSignal,
     timeoutMs: number,
     countMetrics = true,
+    /** Ends the wait like a timeout (not like `signal`, which throws). */
+    giveUp?: AbortSignal,
   ): Promise<HttpReply> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const onAbort = (): void => timeout.abort();
     signal.addEventListener("abort", onAbort, { once: true });
+    giveUp?.addEventListener("abort", onAbort, { once: true });
+    if (giveUp?.aborted) timeout.abort();
     const started = Date.now();
     const rawBytes = typeof init.body === "string" ? byteLength(init.body) : 0;
     let bytes = rawBytes;
@@ -213,6 +217,7 @@ export class HttpTransport {
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
+      giveUp?.removeEventListener("abort", onAbort);
       if (countMetrics) this.#options.onRequest({ bytes, rawBytes, latencyMs: Date.now() - started });
     }
   }

@@ -100,6 +100,33 @@ describe("lifecycle, status and triggers", () => {
     await waitFor(() => harness.server.store.get("todos", "a") !== null, 3000, "the write");
   });
 
+  it("each fresh probe ends the ping of the one it replaces: many `online` events leave one ping open", async () => {
+    let open = 0;
+    let mode: "down" | "hang" = "down";
+    const flaky: typeof fetch = (input, init) => {
+      if (mode === "down") return Promise.reject(new TypeError("fetch failed"));
+      if (!String(input).endsWith("/_ping")) return fetch(input, init);
+      open++;
+      return new Promise((_, reject) =>
+        init?.signal?.addEventListener("abort", () => {
+          open--;
+          reject(new Error("aborted"));
+        }),
+      );
+    };
+    const browser = fakeBrowser();
+    const todos = harness.coreClient({ fetch: flaky, environment: browser.environment, pingTimeoutMs: 60_000, backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    await todos.save({ id: "a", title: "1" });
+    await todos.sync();
+    expect(todos.status.online).toBe(false);
+    mode = "hang";
+    for (let i = 0; i < 8; i++) browser.fire("online");
+    await waitFor(() => open >= 1, 2000, "a ping under way");
+    expect(open).toBe(1);
+    await todos.close();
+    expect(open).toBe(0);
+  });
+
   it("every status listener's last event is the current status, even when a listener changes it", async () => {
     const todos = harness.coreClient({ triggers: { onWrite: false } });
     await todos.ready;
