@@ -4,6 +4,7 @@
  * shown as text only.
  */
 import { asList, asObject, emptyClient, type ClientView } from "./connection";
+import { nestsWithin } from "../sdk/json-depth";
 
 const MAX_FILE_BYTES = 20 * 1024 * 1024;
 /** Deeper files are refused: the views walk values recursively (items themselves nest at most 64 levels). */
@@ -48,16 +49,4 @@ export async function readSnapshotFile(file: File): Promise<{ client: ClientView
       events: asList(snapshot["events"]).slice(-MAX_ROWS.events),
     },
   };
-}
-
-/** Whether arrays and objects in `value` nest at most `max` levels; iterative, so any depth is safe to check. */
-function nestsWithin(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current !== "object" || current === null) continue;
-    if (depth >= max) return false;
-    for (const child of Object.values(current)) stack.push([child, depth + 1]);
-  }
-  return true;
 }

@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { ErrorCode } from "./protocol";
 import { MAX_BODY_BYTES, errorBody } from "./protocol";
+import { nestsWithin } from "../../sdk/json-depth";
 
 /** What a route answers; the dispatcher decides whether it is sent (a fault may drop it). */
 export type Reply = { status: number; headers?: Record<string, string>; json?: unknown; file?: Buffer };
@@ -86,18 +87,6 @@ export async function readJson(req: IncomingMessage, wrapperDepth = 0): Promise<
 
 /** Deeper bodies are refused: storing them (canonical JSON, fingerprints) recurses once per level. */
 const MAX_JSON_DEPTH = 100;
-
-/** Whether arrays and objects in `value` nest at most `max` levels; iterative, so any depth is safe to check. */
-function nestsWithin(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current !== "object" || current === null) continue;
-    if (depth >= max) return false;
-    for (const child of Object.values(current)) stack.push([child, depth + 1]);
-  }
-  return true;
-}
 
 export function sendReply(res: ServerResponse, reply: Reply, headOnly: boolean): void {
   if (res.destroyed || res.headersSent) return;
