@@ -1,5 +1,6 @@
 // After `npm run build`: the package resolves by its own name, as an app would import it, with types.
 import "fake-indexeddb/auto";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createSyncClient, SDK_VERSION } from "synclens";
 import { createSyncClient as createCoreClient } from "synclens/core";
@@ -23,8 +24,16 @@ await core.save({ id: "a" });
 if ((await core.queue()).length !== 1) failures.push("the core client's save() did not queue an operation");
 if ("exportSnapshot" in core) failures.push("the core client carries the full client's exportSnapshot");
 await core.close();
+// The shipped declarations, as an app type-checks them: Node's own ESM resolution and a bundler's.
+for (const resolution of ["nodenext", "bundler"]) {
+  try {
+    execFileSync(process.execPath, [new URL("../node_modules/typescript/bin/tsc", import.meta.url).pathname, "-p", `test/package/tsconfig.${resolution}.json`], { stdio: "pipe" });
+  } catch (error) {
+    failures.push(`the types do not check under moduleResolution ${resolution}:\n${error.stdout}`);
+  }
+}
 if (failures.length) {
   console.error(`package check failed:\n- ${failures.join("\n- ")}`);
   process.exit(1);
 }
-console.log(`package check: "synclens" ${SDK_VERSION}, "synclens/core" and "synclens/devtools" resolve to ESM with types; 1 passed, 0 failed`);
+console.log(`package check: "synclens" ${SDK_VERSION}, "synclens/core" and "synclens/devtools" resolve to ESM with types that check under nodenext and bundler resolution; 1 passed, 0 failed`);

@@ -1,17 +1,17 @@
-import { backoffDelay, retryDelay } from "./backoff";
-import { Connectivity } from "./connectivity";
-import { classify, type SendOutcome } from "./classify";
-import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "./drain-lock";
-import { Emitter } from "./emitter";
-import { FlushJournal } from "./flush-journal";
-import type { CoreTrace } from "./trace";
-import { browserEnvironment, newOperationId, unref, type EnvironmentSignals } from "./environment";
-import { ClientClosedError, InvalidOptionsError, QueueFullError, SyncLensError, SyncRequestError } from "./errors";
-import { MetricsRecorder } from "./metrics";
-import { HEADERS_EXPECTED, MAX_TIMER_MS, resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options";
-import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store";
-import { HttpTransport, isHeaderRecord, toWireOp, type HeadersInput, type WireOp } from "./transport";
-import { UnloadHeads } from "./unload-heads";
+import { backoffDelay, retryDelay } from "./backoff.js";
+import { Connectivity } from "./connectivity.js";
+import { classify, type SendOutcome } from "./classify.js";
+import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "./drain-lock.js";
+import { Emitter } from "./emitter.js";
+import { FlushJournal } from "./flush-journal.js";
+import type { CoreTrace } from "./trace.js";
+import { browserEnvironment, newOperationId, unref, type EnvironmentSignals } from "./environment.js";
+import { ClientClosedError, InvalidOptionsError, QueueFullError, SyncLensError, SyncRequestError } from "./errors.js";
+import { MetricsRecorder } from "./metrics.js";
+import { HEADERS_EXPECTED, MAX_TIMER_MS, resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options.js";
+import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store.js";
+import { HttpTransport, isHeaderRecord, toWireOp, type HeadersInput, type WireOp } from "./transport.js";
+import { UnloadHeads } from "./unload-heads.js";
 import type {
   CoreSyncEvents,
   DeadLetter,
@@ -23,9 +23,9 @@ import type {
   SyncResult,
   SyncState,
   SyncStatus,
-} from "./types";
-import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "./replies";
-import { assertValidId, assertValidItem } from "./validate";
+} from "./types.js";
+import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "./replies.js";
+import { assertValidId, assertValidItem } from "./validate.js";
 
 /**
  * The core SyncLens client (`synclens/core`): a local store of `T` items whose writes drain to the

@@ -1,4 +1,4 @@
-import { byteLength } from "./transport";
+import { byteLength } from "./transport.js";
 
 /**
  * Request body compression (`Content-Encoding: gzip`) with the platform's CompressionStream.

@@ -1,5 +1,5 @@
-import { backoffDelay, type BackoffOptions } from "./backoff";
-import { unref } from "./environment";
+import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import { unref } from "./environment.js";
 
 export interface ConnectivityDeps {
   /** `navigator.onLine` where it exists. */

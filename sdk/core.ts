@@ -6,10 +6,10 @@
  * policies, app item stores, the timeline and snapshots on the same database.
  * @packageDocumentation
  */
-export { createSyncClient, type CoreSyncClient } from "./client";
-export type { CoreSyncClientOptions, TriggerOptions } from "./options";
-export type { BackoffOptions } from "./backoff";
-export type { HeadersInput } from "./transport";
+export { createSyncClient, type CoreSyncClient } from "./client.js";
+export type { CoreSyncClientOptions, TriggerOptions } from "./options.js";
+export type { BackoffOptions } from "./backoff.js";
+export type { HeadersInput } from "./transport.js";
 export {
   SyncLensError,
   InvalidItemError,
@@ -19,7 +19,7 @@ export {
   ClientClosedError,
   SyncRequestError,
   type SyncLensErrorCode,
-} from "./errors";
+} from "./errors.js";
 export type {
   SyncItem,
   OperationType,
@@ -34,5 +34,5 @@ export type {
   ChangeEvent,
   CoreSyncEvents,
   QueueChange,
-} from "./types";
-export { SDK_VERSION } from "./version";
+} from "./types.js";
+export { SDK_VERSION } from "./version.js";

@@ -1,4 +1,4 @@
-import { guard, type SyncStore } from "./store";
+import { guard, type SyncStore } from "./store.js";
 
 /**
  * One drain at a time per database, across tabs and workers of the origin.

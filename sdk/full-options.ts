@@ -1,9 +1,9 @@
-import type { ConflictStrategy, TieRule } from "./conflicts";
-import { InvalidOptionsError } from "./errors";
-import { flag, integer, type CoreSyncClientOptions } from "./options";
-import { redactSecrets, type Redactor } from "./snapshot";
-import { resolveStorage, type ItemStorage, type StorageOption } from "./storage";
-import type { SyncItem } from "./types";
+import type { ConflictStrategy, TieRule } from "./conflicts.js";
+import { InvalidOptionsError } from "./errors.js";
+import { flag, integer, type CoreSyncClientOptions } from "./options.js";
+import { redactSecrets, type Redactor } from "./snapshot.js";
+import { resolveStorage, type ItemStorage, type StorageOption } from "./storage.js";
+import type { SyncItem } from "./types.js";
 
 /** Options of {@link createSyncClient}: the core's, and those of pulling, conflicts, reads, app storage and snapshots. */
 export interface SyncClientOptions<T extends SyncItem = SyncItem> extends CoreSyncClientOptions {

@@ -4,12 +4,12 @@
  * `createSyncClient` here is the full client's.
  * @packageDocumentation
  */
-export * from "./core";
-export { createSyncClient, type SyncClient, type ReadOptions, type SyncCallOptions } from "./full-client";
-export type { ReadPolicy, SyncClientOptions } from "./full-options";
-export type { Conflict, ConflictStrategy, Resolution, TieRule } from "./conflicts";
-export type { SyncLogEvent } from "./event-log";
-export { redactSecrets, type Redactor, type SyncSnapshot } from "./snapshot";
-export { webStorageItems, type ItemStorage, type StorageOption } from "./storage";
-export { fromI45, type I45DataContext } from "./i45";
-export type { SyncEvents } from "./types";
+export * from "./core.js";
+export { createSyncClient, type SyncClient, type ReadOptions, type SyncCallOptions } from "./full-client.js";
+export type { ReadPolicy, SyncClientOptions } from "./full-options.js";
+export type { Conflict, ConflictStrategy, Resolution, TieRule } from "./conflicts.js";
+export type { SyncLogEvent } from "./event-log.js";
+export { redactSecrets, type Redactor, type SyncSnapshot } from "./snapshot.js";
+export { webStorageItems, type ItemStorage, type StorageOption } from "./storage.js";
+export { fromI45, type I45DataContext } from "./i45.js";
+export type { SyncEvents } from "./types.js";

@@ -1,4 +1,4 @@
-import type { SyncMetrics } from "./types";
+import type { SyncMetrics } from "./types.js";
 
 const LATENCY_SAMPLES = 1000;
 

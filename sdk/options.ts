@@ -1,7 +1,7 @@
-import type { BackoffOptions } from "./backoff";
-import type { EnvironmentSignals } from "./environment";
-import { InvalidOptionsError } from "./errors";
-import { isHeaderRecord, type HeadersInput } from "./transport";
+import type { BackoffOptions } from "./backoff.js";
+import type { EnvironmentSignals } from "./environment.js";
+import { InvalidOptionsError } from "./errors.js";
+import { isHeaderRecord, type HeadersInput } from "./transport.js";
 
 /** Options of the core client (`synclens/core`). Only `name` and `endpoint` are required. */
 export interface CoreSyncClientOptions {

@@ -1,8 +1,8 @@
-import { equal, type Conflict } from "./conflicts";
-import type { SendOutcome } from "./classify";
-import { guard, synced, type SyncStore } from "./store";
-import { BATCH_UNSUPPORTED, httpOutcome, isRecord, malformed, type HttpTransport } from "./transport";
-import type { SyncItem } from "./types";
+import { equal, type Conflict } from "./conflicts.js";
+import type { SendOutcome } from "./classify.js";
+import { guard, synced, type SyncStore } from "./store.js";
+import { BATCH_UNSUPPORTED, httpOutcome, isRecord, malformed, type HttpTransport } from "./transport.js";
+import type { SyncItem } from "./types.js";
 
 /**
  * Pulling the server's change feed (`GET {endpoint}/_changes`, see docs/protocol.md): one page at a time

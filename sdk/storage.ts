@@ -1,5 +1,5 @@
-import { InvalidOptionsError } from "./errors";
-import type { SyncItem } from "./types";
+import { InvalidOptionsError } from "./errors.js";
+import type { SyncItem } from "./types.js";
 
 /**
  * The app's own item store, kept in step with the client (the outbox always stays in IndexedDB).

@@ -1,9 +1,9 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from "idb";
-import { coalesce, type WriteKind } from "./coalesce";
-import type { Conflict } from "./conflicts";
-import { newOperationId } from "./environment";
-import { describeError, QueueFullError, StorageError } from "./errors";
-import type { AttemptError, DeadLetter, OperationType, PendingOperation, SyncItem } from "./types";
+import { coalesce, type WriteKind } from "./coalesce.js";
+import type { Conflict } from "./conflicts.js";
+import { newOperationId } from "./environment.js";
+import { describeError, QueueFullError, StorageError } from "./errors.js";
+import type { AttemptError, DeadLetter, OperationType, PendingOperation, SyncItem } from "./types.js";
 
 /**
  * The item's last synced server copy: the version its next write is based on, and the value both sides

@@ -1,7 +1,7 @@
-import type { SyncLogEvent } from "./event-log";
-import type { SettleAction, SettleResult, WriteEffect } from "./store";
-import type { TabMessage } from "./tab-channel";
-import type { PendingOperation, QueueChange, SyncState } from "./types";
+import type { SyncLogEvent } from "./event-log.js";
+import type { SettleAction, SettleResult, WriteEffect } from "./store.js";
+import type { TabMessage } from "./tab-channel.js";
+import type { PendingOperation, QueueChange, SyncState } from "./types.js";
 
 /**
  * What the core client did, as it happens: the full client turns these into timeline entries, `queue`

@@ -1,8 +1,8 @@
-import { parseRetryAfter } from "./backoff";
-import { SyncLensError } from "./errors";
-import type { SendOutcome } from "./classify";
-import type { ServerVersion } from "./store";
-import type { PendingOperation } from "./types";
+import { parseRetryAfter } from "./backoff.js";
+import { SyncLensError } from "./errors.js";
+import type { SendOutcome } from "./classify.js";
+import type { ServerVersion } from "./store.js";
+import type { PendingOperation } from "./types.js";
 
 /** One write as it goes on the wire (see docs/protocol.md). */
 export interface WireOp {

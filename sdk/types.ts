@@ -1,6 +1,6 @@
-import type { Conflict } from "./conflicts";
-import type { SyncLensError } from "./errors";
-import type { SyncLogEvent } from "./event-log";
+import type { Conflict } from "./conflicts.js";
+import type { SyncLensError } from "./errors.js";
+import type { SyncLogEvent } from "./event-log.js";
 
 /** Anything with a string `id` and JSON-serialisable fields can be synced. */
 export interface SyncItem {

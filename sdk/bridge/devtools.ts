@@ -9,13 +9,13 @@
  * Failure modes: a malformed or unknown message is dropped and counted (`droppedMessages()`), never
  * thrown into the page; a failing command is answered with its error code and message.
  */
-import type { SyncClient } from "../full-client";
-import type { SyncLogEvent } from "../event-log";
-import type { Conflict } from "../conflicts";
-import type { DeadLetter, PendingOperation, SyncItem } from "../types";
-import { SDK_VERSION } from "../version";
-import { envelope, isEnvelopeFrom, LIMITS, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DropReason, type PageMessage } from "./protocol";
-import { DEFAULT_TRIM, resolvePath, trim, type TrimLimits } from "./trim";
+import type { SyncClient } from "../full-client.js";
+import type { SyncLogEvent } from "../event-log.js";
+import type { Conflict } from "../conflicts.js";
+import type { DeadLetter, PendingOperation, SyncItem } from "../types.js";
+import { SDK_VERSION } from "../version.js";
+import { envelope, isEnvelopeFrom, LIMITS, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DropReason, type PageMessage } from "./protocol.js";
+import { DEFAULT_TRIM, resolvePath, trim, type TrimLimits } from "./trim.js";
 
 /** What the bridge needs of `window` (a worker's `self` or a test stand-in will do). */
 export interface BridgeTarget {
@@ -34,7 +34,7 @@ export interface DevtoolsOptions {
   trim?: TrimLimits;
 }
 
-export type { TrimLimits } from "./trim";
+export type { TrimLimits } from "./trim.js";
 
 /** Operations sent in a client's initial state; the panel learns the total from `status.pending`. */
 const INITIAL_QUEUE = 1000;

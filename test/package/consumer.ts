@@ -1,0 +1,46 @@
+// Type-checked against the built package (dist/sdk/*.d.ts) as an app would see it, under each module
+// resolution an app may use (tsconfig.nodenext.json, tsconfig.bundler.json). Compiled, never run.
+import {
+  createSyncClient,
+  SyncLensError,
+  QueueFullError,
+  type DeadLetter,
+  type SyncClient,
+  type SyncStatus,
+  type SyncResult,
+  type Conflict,
+} from "synclens";
+import { createSyncClient as createCoreClient, type CoreSyncClient } from "synclens/core";
+import { exposeToDevtools } from "synclens/devtools";
+
+interface Todo {
+  id: string;
+  title: string;
+  done: boolean;
+}
+
+const todos: SyncClient<Todo> = createSyncClient<Todo>({ name: "todos", endpoint: "http://127.0.0.1:8787/api/todos", conflict: "latest-wins" });
+const core: CoreSyncClient<Todo> = createCoreClient<Todo>({ name: "core", endpoint: "http://127.0.0.1:8787/api/core" });
+const asCore: CoreSyncClient<Todo> = todos;
+
+export async function use(): Promise<void> {
+  const saved: Todo = await todos.save({ id: "a", title: "t", done: false });
+  const title: string = saved.title;
+  const status: SyncStatus = todos.status;
+  const state: "idle" | "syncing" | "offline" | "error" | "conflict" = status.state;
+  const stop: () => void = todos.on("status", (next) => void next.pending.toFixed());
+  todos.on("deadletter", (letter: DeadLetter<Todo>) => void letter.value?.title.toUpperCase());
+  todos.on("conflict", (conflict: Conflict<Todo>) => void conflict.id);
+  const result: SyncResult = await core.sync();
+  const letters: DeadLetter<Todo>[] = await asCore.deadLetters();
+  try {
+    await core.save({ id: "b", title: "u", done: true });
+  } catch (error) {
+    if (error instanceof QueueFullError) void error.code;
+    else if (error instanceof SyncLensError) void error.message;
+  }
+  const detach: () => void = exposeToDevtools(todos);
+  // @ts-expect-error a Todo needs its fields: the item type is checked
+  await todos.save({ id: "c" });
+  void [title, state, stop, result, letters, detach];
+}
