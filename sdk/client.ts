@@ -164,8 +164,9 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       mayProbe: () => !this.#closed && !this.#forcedOffline,
       onChange: (online) => {
         this.emitStatus();
-        // Back from being unreachable: what waited goes now (onOnline adds a pull on the browser's event).
-        if (online) this.kick();
+        // Back from being unreachable: what waited goes now, with a pull when onOnline asks (a probe that
+        // found the server back has no browser event of its own).
+        if (online) this.kick(options.triggers.onOnline);
       },
     });
     this.transport = new HttpTransport({
@@ -184,7 +185,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   get status(): SyncStatus {
     const offline = this.#forcedOffline || !this.connectivity.online;
     return {
-      state: offline ? "offline" : this.#draining ? "syncing" : this.conflictCount ? "conflict" : this.lastError ? "error" : "idle",
+      state: offline ? "offline" : this.#draining ? "syncing" : this.conflictCount ? "conflict" : this.lastError || this.#deadCount ? "error" : "idle",
       online: this.connectivity.online,
       forcedOffline: this.#forcedOffline,
       paused: this.#paused,
@@ -266,8 +267,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       await this.itemsChanged();
       this.events.emit("change", restored ? { type: "save", id, value: restored as T, source: "local" } : { type: "delete", id, source: "local" });
     }
-    // Nothing left to fail: the error this letter left is over.
-    if (this.pending === 0 && this.#deadCount === 0 && !this.authPaused) this.lastError = null;
+    this.#clearErrorIfNothingLeft();
     this.emitStatus();
     this.kick();
   }
@@ -658,6 +658,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       this.#lastSyncAt = Date.now();
       if (!this.authPaused) this.lastError = null;
     }
+    if (!failed) this.#clearErrorIfNothingLeft();
     const blocked = this.blockedReason();
     if (blocked && !result.skipped) result.skipped = blocked;
     result.remaining = this.pending;
@@ -777,6 +778,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       failed: firstError !== null && conflicts === 0,
       stop: pause || unreachable || throttledUntil > 0,
     };
+  }
+
+  /** Nothing left that failed (discarded, or sent by another tab): the last error is over. */
+  #clearErrorIfNothingLeft(): void {
+    if (this.pending === 0 && this.#deadCount === 0 && !this.authPaused) this.lastError = null;
   }
 
   /** A drain (or its lock) threw: the queue is tried again after a backoff that grows with each such failure. */

@@ -106,7 +106,9 @@ export class Connectivity {
       if (this.#deps.mayProbe() && generation === this.#generation) this.#schedule();
       return;
     }
-    if (!this.#deps.mayProbe() || generation !== this.#generation) return;
+    // Replaced by a fresh probe: whoever awaits this one gets the fresh one's answer, not a stale state.
+    if (generation !== this.#generation) return this.#probing ?? undefined;
+    if (!this.#deps.mayProbe()) return;
     if (reachable) {
       this.#failures = 0;
       this.set(true);

@@ -411,6 +411,8 @@ export class SyncStore {
           case "dead": {
             const letter: DeadLetter = {
               ...op,
+              // The attempt that ran out of retries failed too.
+              failures: op.failures + (action.reason === "max_retries" ? 1 : 0),
               errors: pushError(op.errors, action.error),
               deadAt: now,
               reason: action.reason,

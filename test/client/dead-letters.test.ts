@@ -29,6 +29,36 @@ describe("discarding dead letters", () => {
     expect(todos.status).toMatchObject({ state: "idle", pending: 0, deadLetters: 0, lastError: null });
   });
 
+  it("dead letters keep the client in the error state, also after a reload that forgot the last error", async () => {
+    const shared = harness.coreOptions({ fetch: refusing(new Set(["a"])), triggers: { onWrite: false } });
+    const todos = harness.coreClient(shared);
+    await todos.save({ id: "a", title: "1" });
+    await todos.sync();
+    await todos.save({ id: "b", title: "2" });
+    expect(await todos.sync()).toMatchObject({ pushed: 1 }); // a later sync succeeds; the letter is still there
+    expect(todos.status).toMatchObject({ state: "error", deadLetters: 1 });
+    await todos.close();
+    const again = harness.coreClient(shared);
+    await again.ready;
+    expect(again.status).toMatchObject({ state: "error", deadLetters: 1, lastError: null });
+  });
+
+  it("a letter refused as a reused key was applied under that key: discarding it keeps its item", async () => {
+    const reused: typeof fetch = async (input, init) => {
+      if (!String(input).endsWith("/_batch")) return fetch(input, init);
+      const { ops } = JSON.parse(String(init?.body)) as { ops: { opId: string }[] };
+      const body = { error: "idempotency_key_reused", message: "this key was applied with another body" };
+      return new Response(JSON.stringify({ results: ops.map((op) => ({ opId: op.opId, status: 422, body })) }), { status: 200 });
+    };
+    const todos = harness.coreClient({ fetch: reused, triggers: { onWrite: false } });
+    await todos.save({ id: "a", title: "1" });
+    await todos.sync();
+    const [letter] = await todos.deadLetters();
+    expect(letter).toMatchObject({ reason: "rejected" });
+    await todos.discardDeadLetter(letter!.opId);
+    expect(await todos.get("a")).toEqual({ id: "a", title: "1" });
+  });
+
   it("a letter that ran out of retries may have been applied (its replies lost): its item is kept as it is", async () => {
     const lossy: typeof fetch = async (input, init) => {
       const reply = await fetch(input, init);
@@ -39,7 +69,7 @@ describe("discarding dead letters", () => {
     await todos.save({ id: "a", title: "1" });
     await todos.sync();
     const [letter] = await todos.deadLetters();
-    expect(letter).toMatchObject({ reason: "max_retries" });
+    expect(letter).toMatchObject({ reason: "max_retries", attempts: 1, failures: 1 }); // its one attempt failed
     await todos.discardDeadLetter(letter!.opId);
     expect(await todos.get("a")).toEqual({ id: "a", title: "1" });
   });

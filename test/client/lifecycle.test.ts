@@ -152,6 +152,62 @@ describe("lifecycle, status and triggers", () => {
     await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the write after the outage");
   });
 
+  it("full client: a probe that finds the server back after an outage pulls too, with nothing to push", async () => {
+    let down = false;
+    const outage: typeof fetch = (input, init) => (down ? Promise.reject(new TypeError("fetch failed")) : fetch(input, init));
+    const todos = harness.client({ fetch: outage, backoff: { baseMs: 20, maxMs: 100 }, triggers: { onWrite: false } });
+    await todos.save({ id: "x", title: "1" });
+    await todos.sync();
+    down = true;
+    await todos.sync(); // nothing to push; the pull meets the outage
+    expect(todos.status).toMatchObject({ online: false, pending: 0 });
+    harness.server.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: 1, body: { id: "x", title: "remote" } });
+    down = false;
+    await waitFor(async () => (await todos.get("x"))?.title === "remote", 5000, "the pull after the outage");
+    await waitFor(() => todos.status.state === "idle", 2000, "the pull's error to clear");
+  });
+
+  it("core, two tabs: the error of a write another tab then sent is over once nothing is left", async () => {
+    const shared = harness.coreOptions({ backoff: { baseMs: 5, maxMs: 5 }, triggers: { onWrite: false } });
+    const { fetch: failing } = refusing(503);
+    const tabA = harness.coreClient({ ...shared, fetch: failing });
+    const tabB = harness.coreClient(shared);
+    await tabA.save({ id: "a", title: "1" });
+    await tabA.sync();
+    expect(tabA.status.state).toBe("error");
+    tabA.setOffline(true); // tab A's drain is over; tab B takes the queue
+    await tabB.ready;
+    await waitFor(async () => (await tabB.sync()).pushed === 1, 2000, "tab B to send it");
+    tabA.setOffline(false);
+    expect(await tabA.sync()).toMatchObject({ pushed: 0, remaining: 0 });
+    expect(tabA.status).toMatchObject({ state: "idle", pending: 0, deadLetters: 0, lastError: null });
+  });
+
+  it("a sync() waiting for a probe that an `online` event replaces gets the fresh probe's answer", async () => {
+    let mode: "down" | "hang" | "up" = "down";
+    let pings = 0;
+    const flaky: typeof fetch = (input, init) => {
+      if (String(input).endsWith("/_ping")) pings++;
+      if (mode === "down") return Promise.reject(new TypeError("fetch failed"));
+      if (mode === "hang") return new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+      return fetch(input, init);
+    };
+    const browser = fakeBrowser();
+    const todos = harness.coreClient({ fetch: flaky, environment: browser.environment, pingTimeoutMs: 60_000, backoff: { baseMs: 60_000, maxMs: 60_000 }, triggers: { onWrite: false, onOnline: false } });
+    await todos.save({ id: "a", title: "1" });
+    await todos.sync();
+    expect(todos.status.online).toBe(false);
+    mode = "hang";
+    const before = pings;
+    const waiting = todos.sync(); // joins a probe whose ping hangs
+    await waitFor(() => pings > before, 2000, "the hanging ping");
+    mode = "up";
+    browser.fire("online");
+    const result = await waiting;
+    expect(todos.status.online).toBe(true);
+    expect(result.skipped).toBeUndefined(); // it ran (the write waits out its backoff), not "offline"
+  });
+
   it("a conflict strategy slower than maxSyncDurationMs does not starve the queue: each drain sends a batch", async () => {
     const todos = harness.client({
       maxSyncDurationMs: 10,

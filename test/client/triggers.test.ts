@@ -145,7 +145,7 @@ describe("pagehide flush", () => {
     expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 1, value: { title: "v1" } });
   });
 
-  it("a pagehide while a write of the same item is under way does not fire the head that write rewrites", async () => {
+  it("a pagehide fired inside a write's transaction (before the client knows of the write) does not let it rewrite the fired head", async () => {
     const browser = fakeBrowser();
     const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
     await todos.save({ id: "x", title: "1" });
@@ -155,6 +155,24 @@ describe("pagehide flush", () => {
     await todos.save({ id: "x", title: "3" }); // rewrites the head
     await todos.sync();
     expect(await todos.deadLetters()).toEqual([]);
+    expect(harness.server.store.get("todos", "x")).toMatchObject({ value: { title: "3" } });
+  });
+
+  it("a pagehide once a write of the item has begun fires nothing for that item", async () => {
+    const browser = fakeBrowser();
+    let keepalives = 0;
+    const counting: typeof fetch = (input, init) => {
+      if (init?.keepalive) keepalives++;
+      return fetch(input, init);
+    };
+    const todos = client({ environment: browser.environment, fetch: counting, triggers: { onWrite: false } });
+    await todos.save({ id: "x", title: "1" });
+    await todos.sync();
+    await todos.save({ id: "x", title: "2" }); // a head, held for the flush
+    firePagehideDuringNextWrite(todos, () => queueMicrotask(() => browser.fire("pagehide")));
+    await todos.save({ id: "x", title: "3" }); // the pagehide comes once this write is under way
+    expect(keepalives).toBe(0);
+    await todos.sync();
     expect(harness.server.store.get("todos", "x")).toMatchObject({ value: { title: "3" } });
   });
 
@@ -232,7 +250,10 @@ describe("connectivity", () => {
   });
 });
 
-/** Fires `pagehide` right after the client's next write has begun (its transaction under way, its reads pending). */
+/**
+ * Calls `pagehide` right after the client's next write has begun in the store (its transaction under way,
+ * its reads pending), before the client has recorded the write; queue a microtask in it to run after.
+ */
 function firePagehideDuringNextWrite(todos: object, pagehide: () => void): void {
   const store = (todos as unknown as { store: { write: (...args: unknown[]) => Promise<unknown> } }).store;
   const write = store.write.bind(store);
