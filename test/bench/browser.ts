@@ -24,7 +24,8 @@ export async function openBenchPage(url: string): Promise<BenchBrowser> {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROME_PATH,
       headless: true,
-      args: CHROME_ARGS,
+      // gc() between variants' slices (untimed), so that one variant's garbage is not collected in another's time.
+      args: [...CHROME_ARGS, "--js-flags=--expose-gc"],
     });
     const page = context.pages()[0] ?? (await context.newPage());
     page.on("pageerror", (error) => console.error(`[page error] ${error.message}`));

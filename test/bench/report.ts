@@ -113,7 +113,7 @@ function breakdownSection(r: SaveReportInput): string[] {
 function drainSection(r: BenchResults): string[] {
   const d = r.drain;
   return [
-    `2. DRAIN RATE (${int(d.count)} queued creates -> reference server on 127.0.0.1, batches of ${d.batchSize})`,
+    `2. DRAIN RATE (${int(d.count)} queued creates -> reference server on 127.0.0.1, batches of ${d.batchSize}; push only: the SDK's pull and gzip are off, as the baseline has neither)`,
     "",
     ...table(
       ["variant", "total ms", "ops/s", "requests"],

@@ -11,6 +11,24 @@ export function outboxRecord(item) {
   return { opId: crypto.randomUUID(), itemId: item.id, type: "create", createdAt: now, updatedAt: now, attempts: 0, failures: 0, nextAttemptAt: now, errors: [], value: item };
 }
 
+/** The keys of the items the timed ops wrote (`makeItem("new", i)`), never those of the prefill. */
+export const NEW_ITEMS = IDBKeyRange.bound("new-", "new-\uffff");
+
+/**
+ * Removes (untimed) the `written` items the timed ops added since the last trim, and with `outbox`, their
+ * outbox records (`seq` above `depth`), so the stores are back at the depth being measured. Throws if the
+ * stores do not hold exactly what was written.
+ */
+export async function trimToDepth(db, { depth, written, outbox = false, label }) {
+  const stores = outbox ? ["items", "outbox"] : ["items"];
+  const tx = db.transaction(stores, "readwrite");
+  const items = tx.objectStore("items");
+  const added = await items.count(NEW_ITEMS);
+  const ops = outbox ? await tx.objectStore("outbox").count(IDBKeyRange.lowerBound(depth, true)) : 0;
+  if (added !== written || (outbox === "each" && ops !== written)) throw new Error(`${label}: ${added} items and ${ops} records added, expected ${written}`);
+  await Promise.all([items.delete(NEW_ITEMS), ...(outbox ? [tx.objectStore("outbox").delete(IDBKeyRange.lowerBound(depth, true))] : []), tx.done]);
+}
+
 /** Deletes an IndexedDB database and waits for it. */
 export function deleteDatabase(name) {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,6 @@
-// Drain rate: N writes queued with save() (untimed), then drained to the reference server with sync().
+// Drain rate: N writes queued with save() (untimed), then pushed to the reference server with sync(). Push
+// alone, as the baseline: no pull after it (it would fetch back all N changes) and no gzip (the baseline
+// sends its bodies as they are).
 import { createSyncClient } from "synclens";
 import { deleteDatabase, inChunks, makeItem } from "./common.js";
 
@@ -28,6 +30,8 @@ export async function drainSdk({ runId, count, collection }) {
     fetch: wrapped,
     endpoint: `${location.origin}/api/${collection}`,
     pingUrl: false,
+    pull: false,
+    compressAboveBytes: false,
     triggers: { onWrite: false, onOnline: false, onVisible: false, flushOnPageHide: false, intervalMs: 0 },
   });
   try {
@@ -47,8 +51,8 @@ export async function drainSdk({ runId, count, collection }) {
     } while (result.remaining > 0 && result.pushed > 0);
     const totalMs = performance.now() - started;
     const metrics = client.metrics();
-    if (pushed !== count || result.remaining !== 0) {
-      throw new Error(`drain: pushed ${pushed}, remaining ${result.remaining}, last error ${client.status.lastError?.message}`);
+    if (pushed !== count || result.remaining !== 0 || timing.requests !== Math.ceil(count / 50)) {
+      throw new Error(`drain: pushed ${pushed} in ${timing.requests} requests, remaining ${result.remaining}, last error ${client.status.lastError?.message}`);
     }
     return { count, pushed, totalMs, prefillMs, syncCalls, metrics, fetchMs: timing.ms };
   } finally {

@@ -1,7 +1,10 @@
 // The SDK's save() as a save-suite variant. Nothing syncs: all triggers off, no ping, and sync() is never
-// called, so the endpoint is never contacted. The queue is prefilled with save() itself.
+// called, so the endpoint is never contacted. The queue is prefilled with save() itself. The trims remove
+// the timed ops' records behind the client's back: its pending counter keeps counting them (checked), and
+// nothing in save() depends on it below maxQueueSize.
+import { openDB } from "idb";
 import { createSyncClient } from "synclens";
-import { deleteDatabase, inChunks, makeItem } from "./common.js";
+import { deleteDatabase, inChunks, makeItem, NEW_ITEMS } from "./common.js";
 
 const PREFILL_CONCURRENCY = 250;
 const NO_TRIGGERS = { onWrite: false, onOnline: false, onVisible: false, flushOnPageHide: false, intervalMs: 0 };
@@ -15,14 +18,22 @@ export async function openSdkVariant({ runId, depth }) {
   await inChunks(depth, PREFILL_CONCURRENCY, (i) => client.save(makeItem("pre", i)));
   const prefillMs = performance.now() - started;
   if (client.status.pending !== depth) throw new Error(`SDK prefill: pending ${client.status.pending}, expected ${depth}`);
+  // A second connection to the client's database, to take the timed ops' items and operations back out.
+  const raw = await openDB(`synclens:${name}`);
+  let counted = depth;
   return {
     prefillMs,
     op: (i) => client.save(makeItem("new", i)),
-    async verify(written) {
-      const pending = client.status.pending;
-      if (pending !== depth + written) throw new Error(`SDK: pending ${pending}, expected ${depth + written}`);
+    async trim(written) {
+      counted += written;
+      if (client.status.pending !== counted) throw new Error(`SDK: pending ${client.status.pending}, expected ${counted}`);
+      const tx = raw.transaction(["items", "outbox"], "readwrite");
+      const [items, seqs] = await Promise.all([tx.objectStore("items").count(NEW_ITEMS), tx.objectStore("outbox").index("itemId").getAllKeys(NEW_ITEMS)]);
+      if (items !== written || seqs.length !== written) throw new Error(`SDK: ${items} items and ${seqs.length} operations added, expected ${written}`);
+      await Promise.all([tx.objectStore("items").delete(NEW_ITEMS), ...seqs.map((seq) => tx.objectStore("outbox").delete(seq)), tx.done]);
     },
     async close() {
+      raw.close();
       await client.close();
       await deleteDatabase(`synclens:${name}`);
     },
