@@ -195,6 +195,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       conflicts: this.conflictCount,
       lastSyncAt: this.#lastSyncAt,
       lastError: this.lastError,
+      closed: this.#closed,
     };
   }
 
@@ -344,6 +345,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.#clearTimers();
     clearInterval(this.#intervalTimer);
     this.#requests.abort();
+    this.emitStatus(); // closed: listeners (the DevTools bridge) know at once
     try {
       await this.ready;
     } catch {

@@ -66,6 +66,8 @@ export interface SyncStatus {
   conflicts: number;
   lastSyncAt: number | null;
   lastError: SyncLensError | null;
+  /** True once `close()` was called: the last status a listener gets (the DevTools panel then drops the client). */
+  closed: boolean;
 }
 
 /** What one `sync()` did: counts of this drain, and why it sent nothing when `skipped` is set. */

@@ -96,11 +96,15 @@ class Bridge {
       this.#hello();
       this.#attach(exposed);
     }
-    return () => {
-      exposed.detach?.();
-      this.#exposed.delete(id);
-      if (this.#connected) this.#post({ type: "goodbye", clientId: id });
-    };
+    return () => this.#remove(id);
+  }
+
+  #remove(id: string): void {
+    const exposed = this.#exposed.get(id);
+    if (!exposed) return;
+    exposed.detach?.();
+    this.#exposed.delete(id);
+    if (this.#connected) this.#post({ type: "goodbye", clientId: id });
   }
 
   readonly #onMessage = (event: MessageEvent): void => {
@@ -121,6 +125,7 @@ class Bridge {
 
   #connect(): void {
     if (this.#connected) this.#disconnect(); // a panel reopened: start over
+    for (const { id, client } of [...this.#exposed.values()]) if (client.status.closed) this.#exposed.delete(id);
     this.#connected = true;
     this.#hello();
     for (const exposed of this.#exposed.values()) this.#attach(exposed);
@@ -152,6 +157,7 @@ class Bridge {
     let counts = { deadLetters: client.status.deadLetters, conflicts: client.status.conflicts };
     const unsubscribe = [
       client.on("status", (status) => {
+        if (status.closed) return this.#remove(exposed.id); // a closed client leaves the panel
         if (status.deadLetters !== counts.deadLetters) exposed.dirty.add("deadLetters");
         if (status.conflicts !== counts.conflicts) exposed.dirty.add("conflicts");
         counts = { deadLetters: status.deadLetters, conflicts: status.conflicts };

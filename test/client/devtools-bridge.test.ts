@@ -70,6 +70,24 @@ describe("the page side of the DevTools bridge", () => {
     expect(deltas.flatMap((delta) => delta.entries.filter((entry) => entry.part === "events"))).not.toHaveLength(0);
   });
 
+  it("a client that closes leaves the panel: a goodbye, and none named in the next hello", async () => {
+    const page = new PageWindow();
+    const todos = harness.client({ triggers: { onWrite: false } });
+    const notes = harness.client({ triggers: { onWrite: false } });
+    exposeToDevtools(todos, { target: page });
+    exposeToDevtools(notes, { target: page });
+    page.send({ type: "connect", protocol: 1 });
+    await waitFor(() => page.of("snapshot").length === 2, 5000, "both states");
+    const [first] = page.of("hello")[0]!.clients;
+    await todos.close();
+    expect(page.of("goodbye")).toEqual([{ type: "goodbye", clientId: first!.clientId }]);
+    page.send({ type: "disconnect" });
+    await notes.close(); // closed while no panel is connected: the next panel never hears of it
+    const hellos = page.of("hello").length;
+    page.send({ type: "connect", protocol: 1 });
+    expect(page.of("hello")[hellos]!.clients).toEqual([]);
+  });
+
   it("a page with more clients than a hello may name still says hello, with the first LIMITS.clients", async () => {
     const page = new PageWindow(); // it throws on any message the panel side would refuse
     for (let i = 0; i <= LIMITS.clients; i++) exposeToDevtools(harness.client({ triggers: { onWrite: false } }), { target: page });
