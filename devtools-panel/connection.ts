@@ -152,7 +152,7 @@ export class PanelConnection {
         void this.#pageQueue(client);
         client.deadLetters = asList(snapshot["deadLetters"]);
         client.conflicts = asList(snapshot["conflicts"]);
-        client.events = asList(snapshot["events"]).slice(-MAX_EVENTS);
+        client.events = mergeEvents(client.events, asList(snapshot["events"]));
         client.history.record(Date.now(), client.status, client.metrics);
         break;
       }
@@ -254,6 +254,17 @@ function applyDelta(client: ClientView, entry: DeltaEntry): void {
       client.events = [...client.events, ...entry.value.map(asObject).filter((value): value is Record<string, unknown> => value !== null)].slice(-MAX_EVENTS);
       break;
   }
+}
+
+/**
+ * A client's whole state came again (a retry or discard, a reconnect): its timeline holds the SDK's last
+ * events, often fewer than the panel kept. The panel keeps its older events and takes the page's from
+ * the first of those on, so nothing it showed vanishes and nothing shows twice.
+ */
+export function mergeEvents(kept: Record<string, unknown>[], fresh: Record<string, unknown>[]): Record<string, unknown>[] {
+  const from = Number(fresh[0]?.["at"]);
+  if (!Number.isFinite(from)) return kept.slice(-MAX_EVENTS);
+  return [...kept.filter((event) => Number(event["at"]) < from), ...fresh].slice(-MAX_EVENTS);
 }
 
 function clientKey(frameId: number, clientId: string): string {

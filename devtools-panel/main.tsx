@@ -4,7 +4,7 @@ import { compatibility, PROTOCOL_VERSION, type Command } from "../sdk/bridge/pro
 import { PanelConnection, type ClientView, type ConnectionState } from "./connection";
 import { downloadSnapshot, readSnapshotFile } from "./snapshot-file";
 import "./panel.css";
-import type { ViewProps } from "./views/common";
+import { clock, text, type ViewProps } from "./views/common";
 import { ConflictsView } from "./views/conflicts";
 import { DeadLettersView } from "./views/dead-letters";
 import { Overview } from "./views/overview";
@@ -114,17 +114,32 @@ function Panel({ connection }: { connection: PanelConnection }) {
   );
 }
 
+type Tone = "" | "busy" | "warn" | "bad";
+
+/** What a command's result says, in a line: a sync's counts and why it stopped, a retry's count. */
+function outcome(command: Command, result: unknown): { text: string; tone: Tone } {
+  if (command.name === "sync" && typeof result === "object" && result !== null) {
+    const r = result as Record<string, unknown>;
+    const counts = `pushed ${text(r["pushed"])}, pulled ${text(r["pulled"])}, ${text(r["remaining"])} remaining`;
+    return r["skipped"] ? { text: `${counts}; skipped: ${text(r["skipped"])}`, tone: "warn" } : { text: counts, tone: "" };
+  }
+  if (command.name === "retryAllDeadLetters" && typeof result === "number") return { text: `${result} put back in the queue`, tone: "" };
+  return { text: "done", tone: "" };
+}
+
 function ClientSection({ client, run, readOnly = false }: { client: ClientView; run: (command: Command) => Promise<unknown>; readOnly?: boolean }) {
   const [view, setView] = useState<(typeof VIEWS)[number]["id"]>("overview");
-  const [lastReply, setLastReply] = useState("");
+  const [lastReply, setLastReply] = useState<{ text: string; tone: Tone }>({ text: "", tone: "" });
   const act = (command: Command) => {
-    if (readOnly) return setLastReply("An imported snapshot is read only");
+    if (readOnly) return setLastReply({ text: "An imported snapshot is read only", tone: "warn" });
+    setLastReply({ text: `${command.name}…`, tone: "busy" });
     void run(command).then(
       (result) => {
         if (command.name === "exportSnapshot") downloadSnapshot(result, client.name);
-        setLastReply(`${command.name}: done`);
+        const { text: said, tone } = outcome(command, result);
+        setLastReply({ text: `${clock(Date.now())} ${command.name}: ${said}`, tone });
       },
-      (error: Error) => setLastReply(`${command.name}: ${error.message}`),
+      (error: Error) => setLastReply({ text: `${clock(Date.now())} ${command.name} failed: ${error.message}`, tone: "bad" }),
     );
   };
   const request = (command: Command) => (readOnly ? Promise.reject(new Error("An imported snapshot is read only")) : run(command));
@@ -150,8 +165,8 @@ function ClientSection({ client, run, readOnly = false }: { client: ClientView; 
             </button>
           ))}
         </div>
-        <p class="muted" role="status" data-testid="reply">
-          {lastReply}
+        <p class={`reply ${lastReply.tone}`} role="status" data-testid="reply" data-tone={lastReply.tone}>
+          {lastReply.text}
         </p>
       </div>
       <div role="tabpanel" class={readOnly ? "read-only" : ""}>

@@ -66,7 +66,7 @@ const COMPARE: Record<QueueSort, (a: QueueRow, b: QueueRow) => number> = {
   item: (a, b) => (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : a.seq - b.seq),
 };
 
-/** The rows to show: search matches item id, type, status or last error (case-insensitive). */
+/** The rows to show: search matches item id, opId, type, status or last error (case-insensitive). */
 export function queueRows(ops: Iterable<Operation>, filter: QueueFilter, now: number, heldItems: ReadonlySet<string>): QueueRow[] {
   const needle = filter.search.trim().toLowerCase();
   const rows: QueueRow[] = [];
@@ -74,7 +74,7 @@ export function queueRows(ops: Iterable<Operation>, filter: QueueFilter, now: nu
     const row = toRow(op, now, heldItems);
     if (filter.type !== "all" && row.type !== filter.type) continue;
     if (filter.status !== "all" && row.status !== filter.status) continue;
-    if (needle && !`${row.itemId}\n${row.type}\n${row.status}\n${row.lastError}`.toLowerCase().includes(needle)) continue;
+    if (needle && !`${row.itemId}\n${String(op["opId"] ?? "")}\n${row.type}\n${row.status}\n${row.lastError}`.toLowerCase().includes(needle)) continue;
     rows.push(row);
   }
   return rows.sort(COMPARE[filter.sort]);

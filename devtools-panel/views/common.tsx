@@ -14,7 +14,15 @@ export interface ViewProps {
 /** A value from the page, as text: everything the page sends is untrusted and never markup. */
 export function text(value: unknown): string {
   if (value === undefined || value === null) return "–";
-  return typeof value === "string" ? value : JSON.stringify(value);
+  return visible(typeof value === "string" ? value : JSON.stringify(value));
+}
+
+/** Direction controls (U+202E and kin): they would reorder the panel's own text around them. */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** A page string with its direction controls shown as escapes (`\u202E`), so they neither hide nor act. */
+export function visible(value: string): string {
+  return value.replace(BIDI_CONTROLS, (char) => `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
 }
 
 /** A set of keys in state, and a function that adds a key or takes it out again. */

@@ -22,7 +22,7 @@ export function DeadLettersView({ client, act, request, readOnly }: ViewProps) {
       {client.deadLetters.length === 0 && <p class="empty">No dead letters: nothing was refused by the server or ran out of retries.</p>}
       <ul class="letters" data-testid="dead-letters">
         {client.deadLetters.map((letter) => {
-          const opId = text(letter["opId"]);
+          const opId = String(letter["opId"] ?? ""); // as the page sent it: commands name it
           const reply = letter["reply"] as Record<string, unknown> | undefined;
           const errors = Array.isArray(letter["errors"]) ? (letter["errors"] as Record<string, unknown>[]) : [];
           const expanded = open.has(opId);
@@ -59,7 +59,7 @@ export function DeadLettersView({ client, act, request, readOnly }: ViewProps) {
                   <ErrorHistory errors={errors} />
                   <h4>Operation</h4>
                   <p class="muted">
-                    opId {opId} · seq {text(letter["seq"])} · created {clock(letter["createdAt"])}
+                    opId {text(opId)} · seq {text(letter["seq"])} · created {clock(letter["createdAt"])}
                   </p>
                   {letter["value"] === undefined ? <p class="muted">A delete carries no payload.</p> : <JsonTree value={letter["value"]} request={readOnly ? undefined : request} open={1} />}
                 </div>

@@ -7,6 +7,7 @@
 import { createContext } from "preact";
 import { useContext, useState } from "preact/hooks";
 import type { Command } from "../../sdk/bridge/protocol";
+import { visible } from "./common";
 
 type Path = readonly (string | number)[];
 
@@ -52,7 +53,7 @@ export function JsonTree({ value, request, open = 1, label }: JsonTreeProps) {
 
 function Node({ value, name, depth, openDepth }: { value: unknown; name?: string | number | undefined; depth: number; openDepth: number }) {
   const tree = useContext(Tree)!;
-  const key = name === undefined ? null : <span class="json-key">{typeof name === "number" ? name : `${name}`}: </span>;
+  const key = name === undefined ? null : <span class="json-key">{typeof name === "number" ? name : visible(name)}: </span>;
   if (isMarker(value)) {
     const path = Array.isArray(value["path"]) ? (value["path"] as Path) : null;
     const full = path ? tree.loaded.get(JSON.stringify(path)) : undefined;
@@ -115,7 +116,7 @@ function Branch({ value, keyLabel, depth, openDepth }: { value: Record<string, u
 }
 
 function Primitive({ value }: { value: unknown }) {
-  if (typeof value === "string") return <span class="json-string">"{value}"</span>;
+  if (typeof value === "string") return <span class="json-string">"{visible(value)}"</span>;
   if (typeof value === "number") return <span class="json-number">{String(value)}</span>;
   if (typeof value === "boolean" || value === null) return <span class="json-literal">{String(value)}</span>;
   return <span class="muted">{String(value)}</span>;

@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { OPERATION_STATUSES, queueRows, type QueueFilter, type QueueRow, type QueueSort } from "../queue-rows";
 import { useVirtualizer } from "../use-virtualizer";
-import { clock, duration, text, useNow, type ViewProps } from "./common";
+import { clock, duration, text, useNow, visible, type ViewProps } from "./common";
 import { ErrorHistory } from "./error-history";
 import { JsonTree } from "./json-tree";
 
@@ -125,7 +125,7 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
                   >
                     <span class="num">{row.seq}</span>
                     <span class={`type-${row.type}`}>{row.type}</span>
-                    <span title={row.itemId}>{row.itemId}</span>
+                    <span title={visible(row.itemId)}>{visible(row.itemId)}</span>
                     <span class={`status-${row.status}`}>{row.status}</span>
                     <span class="num">{row.attempts}</span>
                     <span>{row.status === "held" ? "held" : next > 0 ? `in ${duration(next)}` : "now"}</span>
@@ -152,7 +152,7 @@ function OperationDetail({ row, gone, request, now }: { row: QueueRow; gone: boo
   return (
     <div>
       <h3>
-        {row.type} {row.itemId} <span class="muted">seq {row.seq}</span>
+        {row.type} <span>{visible(row.itemId)}</span> <span class="muted">seq {row.seq}</span>
       </h3>
       {gone && <p class="warn" data-testid="detail-gone">This operation has left the queue (acknowledged, dead-lettered or merged into a resolution).</p>}
       <dl class="facts">

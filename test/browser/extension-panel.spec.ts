@@ -33,7 +33,7 @@ test("the panel (opened as a tab) shows the demo's client live and its commands 
     await expect(client.getByTestId("network")).toHaveText("forced offline");
     await client.getByTestId("offline").click();
     await expect(app.getByTestId("state")).toHaveText("idle");
-    await expect(client.getByTestId("reply")).toHaveText("setOffline: done");
+    await expect(client.getByTestId("reply")).toHaveText(/ setOffline: done$/);
 
     // Reloading the inspected page resets the panel cleanly and it reconnects to the new page's client.
     await app.reload();
@@ -211,12 +211,17 @@ test("every command from the panel reaches the SDK and its effect shows: sync, p
 
     // pause / resume / sync
     await client.getByTestId("pause").click();
-    await expect(client.getByTestId("reply")).toHaveText("pause: done");
+    await expect(client.getByTestId("reply")).toHaveText(/ pause: done$/);
     expect(await app.evaluate(() => (window as unknown as Page).client.status.paused)).toBe(true);
-    await client.getByTestId("pause").click();
-    await expect(client.getByTestId("reply")).toHaveText("resume: done");
+    // A command that did nothing says so, and why.
     await client.getByTestId("sync").click();
-    await expect(client.getByTestId("reply")).toHaveText("sync: done");
+    await expect(client.getByTestId("reply")).toHaveText(/ sync: pushed 0, pulled 0, \d+ remaining; skipped: paused$/);
+    await expect(client.getByTestId("reply")).toHaveAttribute("data-tone", "warn");
+    await client.getByTestId("pause").click();
+    await expect(client.getByTestId("reply")).toHaveText(/ resume: done$/);
+    await client.getByTestId("sync").click();
+    await expect(client.getByTestId("reply")).toHaveText(/ sync: pushed \d+, pulled \d+, 0 remaining$/);
+    await expect(client.getByTestId("reply")).toHaveAttribute("data-tone", "");
 
     // A poison write: 6 MB, refused by the server (413) -> a dead letter; retry puts it back (and it dies again); discard ends it.
     await app.evaluate(() => (window as unknown as Page).client.save({ id: "poison", title: "x".repeat(6_000_000) }));
@@ -227,15 +232,15 @@ test("every command from the panel reaches the SDK and its effect shows: sync, p
     await expect(client.getByTestId("dead-letters")).toContainText("the server refused it");
     await expect(client.getByTestId("letter-attempts")).toContainText("attempts 1");
     await client.getByTestId("retry").click();
-    await expect(client.getByTestId("reply")).toHaveText("retryDeadLetter: done");
+    await expect(client.getByTestId("reply")).toHaveText(/ retryDeadLetter: done$/);
     // Back in the queue, sent again, refused again: a dead letter once more, one attempt later.
     await expect(client.getByTestId("letter-attempts")).toContainText("attempts 2", { timeout: 15_000 });
     await client.getByTestId("retry-all").click();
-    await expect(client.getByTestId("reply")).toHaveText("retryAllDeadLetters: done");
+    await expect(client.getByTestId("reply")).toHaveText(/ retryAllDeadLetters: 1 put back in the queue$/);
     await expect(client.getByTestId("letter-attempts")).toContainText("attempts 3", { timeout: 15_000 });
     await expect(client.getByTestId("letter-attempts")).toContainText("HTTP 413");
     await client.getByTestId("discard").click();
-    await expect(client.getByTestId("reply")).toHaveText("discardDeadLetter: done");
+    await expect(client.getByTestId("reply")).toHaveText(/ discardDeadLetter: done$/);
     await expect(client.getByTestId("dead-letters").locator("li")).toHaveCount(0);
     await client.getByTestId("tab-overview").click();
     await expect(client.getByTestId("dead")).toHaveText("0");
@@ -256,14 +261,14 @@ test("every command from the panel reaches the SDK and its effect shows: sync, p
     await client.getByTestId("tab-conflicts").click();
     await expect(client.getByTestId("conflicts")).toContainText("from another device");
     await client.getByTestId("take-server").click();
-    await expect(client.getByTestId("reply")).toHaveText("resolveConflict: done");
+    await expect(client.getByTestId("reply")).toHaveText(/ resolveConflict: done$/);
     await expect(client.getByTestId("conflicts").locator("li")).toHaveCount(0);
     expect(await app.evaluate(() => (window as unknown as { client: { get(id: string): Promise<unknown> } }).client.get("shared"))).toEqual({ id: "shared", title: "from another device" });
 
     // Export
     await client.getByTestId("tab-overview").click();
     await client.getByTestId("export").click();
-    await expect(client.getByTestId("reply")).toHaveText("exportSnapshot: done");
+    await expect(client.getByTestId("reply")).toHaveText(/ exportSnapshot: done$/);
   } finally {
     await browser.close();
   }

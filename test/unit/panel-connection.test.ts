@@ -20,7 +20,7 @@ vi.mock("webextension-polyfill", () => ({
     },
   },
 }));
-const { PanelConnection } = await import("../../devtools-panel/connection");
+const { PanelConnection, mergeEvents } = await import("../../devtools-panel/connection");
 
 /** What the router hands a panel for a message from frame `frameId` of its tab. */
 const routed = (frameId: number, message: PageMessage) => ({ tag: MESSAGE_TAG, frameId, message });
@@ -84,5 +84,21 @@ describe("the panel's connection: each frame of the inspected tab speaks for its
   it("a command for a client that has left fails at once instead of going to no one", async () => {
     const panel = new PanelConnection(1);
     await expect(panel.command("0:ghost", { name: "sync" })).rejects.toThrow("left the page");
+  });
+});
+
+describe("the panel's timeline when a client's whole state comes again", () => {
+  const event = (at: number, summary: string) => ({ at, type: "write", summary });
+
+  it("keeps the events older than the page's, takes the page's from there, and shows none twice", () => {
+    const kept = [event(1, "a"), event(2, "b"), event(3, "c"), event(4, "d")];
+    const fresh = [event(3, "c"), event(4, "d"), event(5, "e")]; // the SDK's log holds fewer
+    expect(mergeEvents(kept, fresh).map((e) => e.summary)).toEqual(["a", "b", "c", "d", "e"]);
+  });
+
+  it("keeps what it had when the page sends no events, and at most 500", () => {
+    const many = Array.from({ length: 600 }, (_, i) => event(i, `e${i}`));
+    expect(mergeEvents(many, [])).toHaveLength(500);
+    expect(mergeEvents([], [event(1, "a")]).map((e) => e.summary)).toEqual(["a"]);
   });
 });
