@@ -329,12 +329,50 @@ test("export a snapshot as a .json file, import it back: the same data, read onl
     await imported.getByTestId("tab-timeline").click();
     await expect(imported.getByTestId("timeline")).toContainText("write: save two");
     await panel.getByTestId("close-import").click();
+
+    // An imported dead letter opens (its reply and payload are what a bug report is for); its commands do not act.
+    const withLetter = join(tmpdir(), `with-letter-${Date.now()}.json`);
+    const letter = { ...snapshot.queue[1]!, deadAt: Date.now(), reason: "rejected", reply: { status: 422, body: { error: "invalid", message: "title too long" } } };
+    writeFileSync(withLetter, JSON.stringify({ ...snapshot, queue: snapshot.queue.slice(0, 1), deadLetters: [letter] }));
+    await panel.getByTestId("import").setInputFiles(withLetter);
+    await imported.getByTestId("tab-dead-letters").click();
+    await imported.getByTestId("letter-toggle").click();
+    await expect(imported.getByTestId("dead-letters")).toContainText("title too long");
+    await expect(imported.getByTestId("retry")).toHaveCSS("pointer-events", "none");
+    await panel.getByTestId("close-import").click();
     await expect(panel.getByTestId("imported")).toHaveCount(0);
 
     const bad = join(tmpdir(), `not-a-snapshot-${Date.now()}.json`);
     writeFileSync(bad, JSON.stringify({ hello: "world" }));
     await panel.getByTestId("import").setInputFiles(bad);
     await expect(panel.getByTestId("import-error")).toContainText("is not a SyncLens snapshot");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("page strings cannot reorder the panel's text, and a closed client leaves the panel", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { app, panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=bidi&second=closing`);
+    await app.evaluate(async () => {
+      const page = window as unknown as { client: { setOffline(offline: boolean): void; save(item: object): Promise<unknown> } };
+      page.client.setOffline(true);
+      await page.client.save({ id: "rlo\u202Eabc", title: "invoice\u202Efdp.exe" });
+    });
+    await expect(panel.getByTestId("client-select").locator("option")).toHaveCount(2);
+    const client = panel.locator('[data-testid="client"][data-name="bidi"]');
+    await client.getByTestId("tab-queue").click();
+    await client.getByTestId("queue-row").first().click();
+    // The control characters show as escapes; the panel's own label reads as written.
+    await expect(client.getByTestId("queue-row").first()).toContainText("rlo\\u202Eabc");
+    await expect(client.getByTestId("queue-detail")).toContainText('"invoice\\u202Efdp.exe"');
+    await expect(client.getByTestId("queue-detail")).toContainText("seq 1");
+    expect(await client.getByTestId("queue-detail").innerText()).not.toContain("\u202E");
+
+    await app.evaluate(() => (window as unknown as { second: { close(): Promise<void> } }).second.close());
+    await expect(panel.getByTestId("client-select")).toHaveCount(0); // one client left: no selector
+    await expect(panel.locator('[data-testid="client"]')).toHaveAttribute("data-name", "bidi");
   } finally {
     await browser.close();
   }
