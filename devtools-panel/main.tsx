@@ -124,6 +124,14 @@ function outcome(command: Command, result: unknown): { text: string; tone: Tone 
     return r["skipped"] ? { text: `${counts}; skipped: ${text(r["skipped"])}`, tone: "warn" } : { text: counts, tone: "" };
   }
   if (command.name === "retryAllDeadLetters" && typeof result === "number") return { text: `${result} put back in the queue`, tone: "" };
+  if (command.name === "exportSnapshot" && typeof result === "object" && result !== null) {
+    const r = result as Record<string, unknown>;
+    const cuts = [
+      ...(Number(r["queueTruncated"]) > 0 ? [`${text(r["queueTruncated"])} operations left out`] : []),
+      ...(r["trimmedForBridge"] === true ? ["long values trimmed"] : []),
+    ];
+    if (cuts.length > 0) return { text: `saved; ${cuts.join(", ")} (client.exportSnapshot({ queueLimit }) in the page has everything)`, tone: "warn" };
+  }
   return { text: "done", tone: "" };
 }
 

@@ -264,7 +264,7 @@ class Bridge {
       return;
     }
     try {
-      const result = await run(exposed.client, command);
+      const result = command.name === "exportSnapshot" ? await this.#fittingSnapshot(exposed.client) : await run(exposed.client, command);
       // An expanded value keeps absolute paths in its own markers, so they can be expanded in turn; an
       // exported snapshot goes whole (it is already redacted JSON) as long as it fits one message.
       const trimmed =
@@ -280,7 +280,7 @@ class Bridge {
         const message =
           command.name === "expand"
             ? `That value is ${size} bytes as JSON, over the bridge's ${LIMITS.messageBytes}: read it in the page`
-            : `The snapshot is ${size} bytes, over the bridge's ${LIMITS.messageBytes}: call client.exportSnapshot({ queueLimit }) in the page`;
+            : `The snapshot is ${size} bytes even with its values trimmed, over the bridge's ${LIMITS.messageBytes}: call client.exportSnapshot() in the page`;
         this.#post({ type: "reply", requestId, ok: false, error: { code: "too_large", message } });
         return;
       }
@@ -295,6 +295,25 @@ class Bridge {
 
   #trim(value: unknown): unknown {
     return trim(value, this.#limits);
+  }
+
+  /**
+   * The snapshot as it fits one message: whole if it can; else with fewer operations (`queueTruncated`
+   * says how many were left out); else with long values trimmed as the panel's views trim them
+   * (`trimmedForBridge`). The page's own `exportSnapshot()` always has everything.
+   */
+  async #fittingSnapshot(client: AnyClient): Promise<unknown> {
+    const fits = (value: unknown) => JSON.stringify(value).length <= LIMITS.messageBytes - 1024;
+    let snapshot = await client.exportSnapshot();
+    for (let limit = 500; !fits(snapshot) && limit >= 1; limit = Math.floor(limit / 2)) snapshot = await client.exportSnapshot({ queueLimit: limit });
+    if (fits(snapshot)) return snapshot;
+    return {
+      ...snapshot,
+      queue: snapshot.queue.map((op) => this.#trimOp(op)),
+      deadLetters: snapshot.deadLetters.map((letter) => this.#trimLetter(letter)),
+      conflicts: snapshot.conflicts.map((conflict) => this.#trimConflict(conflict)),
+      trimmedForBridge: true,
+    };
   }
 
   // Markers inside list entries carry paths by identity (seq, item id), not by index: see `expand`.

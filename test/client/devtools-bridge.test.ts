@@ -117,6 +117,32 @@ describe("the page side of the DevTools bridge", () => {
     expect(await reply(page, 6)).toMatchObject({ ok: true, result: { format: "synclens-snapshot" } });
   });
 
+  it("export fits one message: fewer operations when the queue is too large, then trimmed values, never nothing", async () => {
+    const page = new PageWindow();
+    const todos = harness.client({ triggers: { onWrite: false } });
+    exposeToDevtools(todos, { target: page });
+    todos.setOffline(true);
+    for (let i = 0; i < 1500; i++) await todos.save({ id: `t${i}`, title: "x".repeat(1800) }); // 2.8 MB of queue
+    page.send({ type: "connect", protocol: 1 });
+    await waitFor(() => page.of("hello").length === 1, 2000, "hello");
+    const clientId = page.of("hello")[0]!.clients[0]!.clientId;
+    page.send({ type: "command", requestId: 1, clientId, command: { name: "exportSnapshot" } });
+    const fewer = await reply(page, 1);
+    expect(fewer).toMatchObject({ ok: true, result: { format: "synclens-snapshot" } });
+    const cut = (fewer as { result: { queue: unknown[]; queueTruncated: number; trimmedForBridge?: boolean } }).result;
+    expect(cut.queue.length).toBeGreaterThan(0);
+    expect(cut.queue.length + cut.queueTruncated).toBe(1500);
+    expect(cut.trimmedForBridge).toBeUndefined();
+
+    const notes = harness.client({ triggers: { onWrite: false } });
+    notes.setOffline(true);
+    await notes.save({ id: "huge", title: "y".repeat(1_200_000) }); // one operation alone over the bridge's limit
+    exposeToDevtools(notes, { target: page });
+    const notesId = page.of("hello").at(-1)!.clients.at(-1)!.clientId;
+    page.send({ type: "command", requestId: 2, clientId: notesId, command: { name: "exportSnapshot" } });
+    expect(await reply(page, 2)).toMatchObject({ ok: true, result: { format: "synclens-snapshot", queue: [{ itemId: "huge" }], trimmedForBridge: true } });
+  });
+
   it("expand returns what a marker stands for, by the operation's seq, whole strings, absolute paths for deeper levels", async () => {
     const page = new PageWindow();
     const todos = harness.client({ triggers: { onWrite: false } });
