@@ -54,7 +54,15 @@ export function duration(ms: number): string {
   return `${Math.floor(seconds / 3600)} h`;
 }
 
-/** A page timestamp as local time, or "–". */
-export function clock(at: unknown): string {
-  return typeof at === "number" && Number.isFinite(at) ? new Date(at).toLocaleTimeString() : "–";
+/**
+ * A page timestamp as local time to the millisecond (events a millisecond apart stay in order), with the
+ * date when it is not today (an imported snapshot from another day); "–" when it is not a time.
+ */
+export function clock(at: unknown, now = Date.now()): string {
+  if (typeof at !== "number" || !Number.isFinite(at)) return "–";
+  const date = new Date(at);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const time = `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, "0")}`;
+  if (date.toDateString() === new Date(now).toDateString()) return time;
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${time}`;
 }
