@@ -30,6 +30,21 @@ function fakeBrowser(): FakeBrowser {
   return browser;
 }
 
+/** A server whose reachability a test sets: `down` refuses connections, `hang` leaves requests unanswered until aborted. */
+function reachability(): { fetch: typeof fetch; mode: "down" | "hang" | "up"; pings: number } {
+  const server = {
+    mode: "down" as "down" | "hang" | "up",
+    pings: 0,
+    fetch: ((input, init) => {
+      if (String(input).endsWith("/_ping")) server.pings++;
+      if (server.mode === "down") return Promise.reject(new TypeError("fetch failed"));
+      if (server.mode === "hang") return new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+      return fetch(input, init);
+    }) as typeof fetch,
+  };
+  return server;
+}
+
 /** A fetch that refuses the batch route with `status` while `refuse.on`. */
 function refusing(status: number, refuse = { on: true }): { fetch: typeof fetch; refuse: { on: boolean } } {
   return { refuse, fetch: async (input, init) => (refuse.on && String(input).endsWith("/_batch") ? new Response("{}", { status }) : fetch(input, init)) };
@@ -77,24 +92,17 @@ describe("lifecycle, status and triggers", () => {
   });
 
   it("the browser's `online` starts a fresh probe instead of waiting for one that hangs", async () => {
-    let mode: "down" | "hang" | "up" = "down";
-    let pings = 0;
-    const flaky: typeof fetch = (input, init) => {
-      if (String(input).endsWith("/_ping")) pings++;
-      if (mode === "down") return Promise.reject(new TypeError("fetch failed"));
-      if (mode === "hang") return new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(new Error("aborted"))));
-      return fetch(input, init);
-    };
+    const server = reachability();
     const browser = fakeBrowser();
     // A hung ping would hold for a minute, and the next probe after it is a minute away too.
-    const todos = harness.coreClient({ fetch: flaky, environment: browser.environment, pingTimeoutMs: 60_000, backoff: { baseMs: 20, maxMs: 60_000 } });
+    const todos = harness.coreClient({ fetch: server.fetch, environment: browser.environment, pingTimeoutMs: 60_000, backoff: { baseMs: 20, maxMs: 60_000 } });
     await todos.save({ id: "a", title: "1" });
     await todos.sync(); // the network error: unreachable, then probes on the backoff schedule
     expect(todos.status.online).toBe(false);
-    mode = "hang";
-    const before = pings;
-    await waitFor(() => pings > before, 5000, "a probe that hangs");
-    mode = "up";
+    server.mode = "hang";
+    const before = server.pings;
+    await waitFor(() => server.pings > before, 5000, "a probe that hangs");
+    server.mode = "up";
     browser.fire("online");
     await waitFor(() => todos.status.online, 3000, "online again without waiting for the hung ping");
     await waitFor(() => harness.server.store.get("todos", "a") !== null, 3000, "the write");
@@ -185,24 +193,17 @@ describe("lifecycle, status and triggers", () => {
   });
 
   it("a sync() waiting for a probe that an `online` event replaces gets the fresh probe's answer", async () => {
-    let mode: "down" | "hang" | "up" = "down";
-    let pings = 0;
-    const flaky: typeof fetch = (input, init) => {
-      if (String(input).endsWith("/_ping")) pings++;
-      if (mode === "down") return Promise.reject(new TypeError("fetch failed"));
-      if (mode === "hang") return new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(new Error("aborted"))));
-      return fetch(input, init);
-    };
+    const server = reachability();
     const browser = fakeBrowser();
-    const todos = harness.coreClient({ fetch: flaky, environment: browser.environment, pingTimeoutMs: 60_000, backoff: { baseMs: 60_000, maxMs: 60_000 }, triggers: { onWrite: false, onOnline: false } });
+    const todos = harness.coreClient({ fetch: server.fetch, environment: browser.environment, pingTimeoutMs: 60_000, backoff: { baseMs: 60_000, maxMs: 60_000 }, triggers: { onWrite: false, onOnline: false } });
     await todos.save({ id: "a", title: "1" });
     await todos.sync();
     expect(todos.status.online).toBe(false);
-    mode = "hang";
-    const before = pings;
+    server.mode = "hang";
+    const before = server.pings;
     const waiting = todos.sync(); // joins a probe whose ping hangs
-    await waitFor(() => pings > before, 2000, "the hanging ping");
-    mode = "up";
+    await waitFor(() => server.pings > before, 2000, "the hanging ping");
+    server.mode = "up";
     browser.fire("online");
     const result = await waiting;
     expect(todos.status.online).toBe(true);
