@@ -38,6 +38,8 @@ export type { TrimLimits } from "./trim.js";
 
 /** Operations sent in a client's initial state; the panel learns the total from `status.pending`. */
 const INITIAL_QUEUE = 1000;
+/** What a reply's result may take of one message, leaving room for its envelope. */
+const MESSAGE_ROOM = LIMITS.messageBytes - 1024;
 
 type AnyClient = SyncClient<SyncItem>;
 
@@ -266,7 +268,7 @@ class Bridge {
     try {
       const result = command.name === "exportSnapshot" ? await this.#fittingSnapshot(exposed.client) : await run(exposed.client, command);
       // An expanded value keeps absolute paths in its own markers, so they can be expanded in turn; an
-      // exported snapshot goes whole (it is already redacted JSON) as long as it fits one message.
+      // exported snapshot is already redacted JSON, sized to fit one message.
       const trimmed =
         command.name === "expand"
           ? trim(result, expandLimits(this.#limits), [...command.path])
@@ -275,12 +277,9 @@ class Bridge {
             : command.name === "queue"
               ? fitBytes((result as PendingOperation[]).map((op) => this.#trimOp(op)), LIMITS.queueBytes)
               : this.#trim(result);
-      const size = command.name === "exportSnapshot" || command.name === "expand" ? JSON.stringify(trimmed).length : 0;
-      if (size > LIMITS.messageBytes - 1024) {
-        const message =
-          command.name === "expand"
-            ? `That value is ${size} bytes as JSON, over the bridge's ${LIMITS.messageBytes}: read it in the page`
-            : `The snapshot is ${size} bytes even with its values trimmed, over the bridge's ${LIMITS.messageBytes}: call client.exportSnapshot() in the page`;
+      const size = command.name === "expand" ? JSON.stringify(trimmed).length : 0;
+      if (size > MESSAGE_ROOM) {
+        const message = `That value is ${size} bytes as JSON, over the bridge's ${LIMITS.messageBytes}: read it in the page`;
         this.#post({ type: "reply", requestId, ok: false, error: { code: "too_large", message } });
         return;
       }
@@ -303,17 +302,26 @@ class Bridge {
    * (`trimmedForBridge`). The page's own `exportSnapshot()` always has everything.
    */
   async #fittingSnapshot(client: AnyClient): Promise<unknown> {
-    const fits = (value: unknown) => JSON.stringify(value).length <= LIMITS.messageBytes - 1024;
+    const size = (value: unknown) => JSON.stringify(value).length;
     let snapshot = await client.exportSnapshot();
-    for (let limit = 500; !fits(snapshot) && limit >= 1; limit = Math.floor(limit / 2)) snapshot = await client.exportSnapshot({ queueLimit: limit });
-    if (fits(snapshot)) return snapshot;
-    return {
-      ...snapshot,
-      queue: snapshot.queue.map((op) => this.#trimOp(op)),
-      deadLetters: snapshot.deadLetters.map((letter) => this.#trimLetter(letter)),
-      conflicts: snapshot.conflicts.map((conflict) => this.#trimConflict(conflict)),
-      trimmedForBridge: true,
-    };
+    for (let limit = 500; size(snapshot) > MESSAGE_ROOM; limit = Math.floor(limit / 2)) {
+      if (limit >= 1) {
+        snapshot = await client.exportSnapshot({ queueLimit: limit });
+        continue;
+      }
+      const trimmed = {
+        ...snapshot,
+        queue: snapshot.queue.map((op) => this.#trimOp(op)),
+        deadLetters: snapshot.deadLetters.map((letter) => this.#trimLetter(letter)),
+        conflicts: snapshot.conflicts.map((conflict) => this.#trimConflict(conflict)),
+        trimmedForBridge: true,
+      };
+      const bytes = size(trimmed);
+      if (bytes <= MESSAGE_ROOM) return trimmed;
+      const message = `The snapshot is ${bytes} bytes even with its values trimmed, over the bridge's ${LIMITS.messageBytes}: call client.exportSnapshot() in the page`;
+      throw Object.assign(new Error(message), { code: "too_large" });
+    }
+    return snapshot;
   }
 
   // Markers inside list entries carry paths by identity (seq, item id), not by index: see `expand`.
