@@ -299,8 +299,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.transport.setHeaders(headers);
     // Lifts the 401/403 pause only: an app's own pause() holds until its resume().
     if (this.authPaused && !this.#closed) {
-      this.authPaused = false;
-      this.lastError = null;
+      this.#liftAuthPause();
       this.emitStatus();
       this.kick();
     }
@@ -315,10 +314,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   resume(): void {
     if (this.#closed) return;
     this.#paused = false;
-    if (this.authPaused) {
-      this.authPaused = false;
-      this.lastError = null;
-    }
+    if (this.authPaused) this.#liftAuthPause();
     this.emitStatus();
     this.kick();
   }
@@ -780,6 +776,12 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       failed: firstError !== null && conflicts === 0,
       stop: pause || unreachable || throttledUntil > 0,
     };
+  }
+
+  /** The 401/403 pause ends, and the error that caused it with it. */
+  #liftAuthPause(): void {
+    this.authPaused = false;
+    this.lastError = null;
   }
 
   /** Nothing left that failed (discarded, or sent by another tab): the last error is over. */
