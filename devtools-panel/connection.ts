@@ -15,6 +15,8 @@ export interface ClientView {
   clientId: string;
   frameId: number;
   name: string;
+  /** The SDK version the client's page announced ("" when unknown: an imported snapshot says its own). */
+  sdkVersion: string;
   status: Record<string, unknown> | null;
   metrics: Record<string, unknown> | null;
   queue: Map<number, Record<string, unknown>>;
@@ -25,6 +27,8 @@ export interface ClientView {
   deadLetters: Record<string, unknown>[];
   conflicts: Record<string, unknown>[];
   events: Record<string, unknown>[];
+  /** The timeline was cleared up to this page time: a re-sent state does not bring those events back. */
+  clearedThrough: number;
   /** Queue depth, throughput and latency over the last minutes, for the Overview's charts. */
   history: MetricsHistory;
   /** Bookkeeping of `#pageQueue`. */
@@ -34,6 +38,7 @@ export interface ClientView {
 
 export interface PanelState {
   connection: ConnectionState;
+  /** The page's SDK version when it speaks another protocol (`connection: "mismatch"`); each client has its own. */
   sdkVersion: string | null;
   /** The page's protocol version, when it is not this panel's (`connection: "mismatch"`). */
   pageProtocol: number | null;
@@ -81,6 +86,15 @@ export class PanelConnection {
     });
   }
 
+  /** Empties the client's timeline; events from now on show as they come. */
+  clearTimeline(key: string): void {
+    const client = this.state.clients.get(key);
+    if (!client) return;
+    client.clearedThrough = Math.max(client.clearedThrough, ...client.events.map((event) => Number(event["at"])).filter(Number.isFinite));
+    client.events = [];
+    this.#emit();
+  }
+
   close(): void {
     this.#closed = true;
     this.#port?.disconnect();
@@ -104,14 +118,14 @@ export class PanelConnection {
     if (typeof data !== "object" || data === null || (data as { tag?: unknown }).tag !== MESSAGE_TAG) return;
     const routed = data as { frameId?: unknown; present?: unknown; gone?: unknown; message?: unknown };
     if (typeof routed.present === "boolean") {
-      if (!routed.present && this.state.clients.size === 0) this.#set({ connection: "no-client" });
+      if (!routed.present && this.state.clients.size === 0) this.#set({ connection: "no-client", sdkVersion: null });
       return;
     }
     // Every frame of the tab speaks for itself only: what a message names is looked up in its own frame.
     const frameId = typeof routed.frameId === "number" ? routed.frameId : 0;
     if (routed.gone) {
       this.#dropFrame(frameId);
-      if (this.state.clients.size === 0) this.#set({ connection: "no-client" });
+      if (this.state.clients.size === 0) this.#set({ connection: "no-client", sdkVersion: null });
       else this.#emit();
       return;
     }
@@ -135,10 +149,10 @@ export class PanelConnection {
         for (const { clientId, name } of message.clients) {
           const key = clientKey(frameId, clientId);
           if (this.state.clients.has(key) || inFrame >= LIMITS.clients || this.state.clients.size >= MAX_CLIENTS) continue;
-          this.state.clients.set(key, emptyClient(clientId, frameId, name));
+          this.state.clients.set(key, emptyClient(clientId, frameId, name, message.sdkVersion));
           inFrame++;
         }
-        this.#set({ connection: "connected", sdkVersion: message.sdkVersion });
+        this.#set({ connection: "connected", sdkVersion: null, pageProtocol: null });
         return;
       }
       case "snapshot": {
@@ -152,7 +166,7 @@ export class PanelConnection {
         void this.#pageQueue(client);
         client.deadLetters = asList(snapshot["deadLetters"]);
         client.conflicts = asList(snapshot["conflicts"]);
-        client.events = mergeEvents(client.events, asList(snapshot["events"]));
+        client.events = mergeEvents(client.events, asList(snapshot["events"]), client.clearedThrough);
         client.history.record(Date.now(), client.status, client.metrics);
         break;
       }
@@ -259,20 +273,22 @@ function applyDelta(client: ClientView, entry: DeltaEntry): void {
 /**
  * A client's whole state came again (a retry or discard, a reconnect): its timeline holds the SDK's last
  * events, often fewer than the panel kept. The panel keeps its older events and takes the page's from
- * the first of those on, so nothing it showed vanishes and nothing shows twice.
+ * the first of those on, so nothing it showed vanishes and nothing shows twice. Events at or before
+ * `clearedThrough` (the user cleared the timeline) stay out.
  */
-export function mergeEvents(kept: Record<string, unknown>[], fresh: Record<string, unknown>[]): Record<string, unknown>[] {
-  const from = Number(fresh[0]?.["at"]);
+export function mergeEvents(kept: Record<string, unknown>[], fresh: Record<string, unknown>[], clearedThrough = -Infinity): Record<string, unknown>[] {
+  const newer = fresh.filter((event) => !(Number(event["at"]) <= clearedThrough));
+  const from = Number(newer[0]?.["at"]);
   if (!Number.isFinite(from)) return kept.slice(-MAX_EVENTS);
-  return [...kept.filter((event) => Number(event["at"]) < from), ...fresh].slice(-MAX_EVENTS);
+  return [...kept.filter((event) => Number(event["at"]) < from), ...newer].slice(-MAX_EVENTS);
 }
 
 function clientKey(frameId: number, clientId: string): string {
   return `${frameId}:${clientId}`;
 }
 
-export function emptyClient(clientId: string, frameId: number, name: string): ClientView {
-  return { key: clientKey(frameId, clientId), clientId, frameId, name, status: null, metrics: null, queue: new Map(), queueVersion: 0, queueLoading: false, pagingGeneration: 0, removedWhilePaging: new Set(), deadLetters: [], conflicts: [], events: [], history: new MetricsHistory() };
+export function emptyClient(clientId: string, frameId: number, name: string, sdkVersion = ""): ClientView {
+  return { key: clientKey(frameId, clientId), clientId, frameId, name, sdkVersion, status: null, metrics: null, queue: new Map(), queueVersion: 0, queueLoading: false, pagingGeneration: 0, removedWhilePaging: new Set(), deadLetters: [], conflicts: [], events: [], clearedThrough: -Infinity, history: new MetricsHistory() };
 }
 
 /** `value` if it is a plain object (anything from the page may be anything). */

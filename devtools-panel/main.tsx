@@ -1,6 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { compatibility, PROTOCOL_VERSION, type Command } from "../sdk/bridge/protocol";
+import { clientLabels } from "./client-labels";
 import { PanelConnection, type ClientView, type ConnectionState } from "./connection";
 import { downloadSnapshot, readSnapshotFile } from "./snapshot-file";
 import "./panel.css";
@@ -50,9 +51,13 @@ const VIEWS = [
   { id: "timeline", label: "Timeline", View: TimelineView },
 ] as const;
 
+type ViewId = (typeof VIEWS)[number]["id"];
+
 function Panel({ connection }: { connection: PanelConnection }) {
   const [state, setState] = useState(connection.state);
   const [selected, setSelected] = useState<string | null>(null);
+  // Here, not per client: the page reloading (its clients leave and come back) keeps the view the user was on.
+  const [view, setView] = useState<ViewId>("overview");
   const [imported, setImported] = useState<{ client: ClientView; exportedAt: string; sdkVersion: string } | null>(null);
   const [importError, setImportError] = useState("");
   useEffect(() => {
@@ -62,6 +67,7 @@ function Panel({ connection }: { connection: PanelConnection }) {
   }, [connection]);
   const clients = [...state.clients.values()];
   const client = clients.find((c) => c.key === selected) ?? clients[0];
+  const labels = clientLabels(clients);
   return (
     <main>
       <header>
@@ -70,14 +76,19 @@ function Panel({ connection }: { connection: PanelConnection }) {
           {CONNECTION_TEXT[state.connection]}
         </span>
         {state.connection === "mismatch" && <span data-testid="mismatch-advice">{mismatchAdvice(state.pageProtocol)}</span>}
-        {state.sdkVersion && <span class="muted">SDK {state.sdkVersion}</span>}
+        {state.connection === "mismatch" && state.sdkVersion && <span class="muted">SDK {text(state.sdkVersion)}</span>}
+        {state.connection === "connected" && client?.sdkVersion && (
+          <span class="muted" data-testid="sdk-version">
+            SDK {text(client.sdkVersion)}
+          </span>
+        )}
         {clients.length > 1 && (
           <label>
             client{" "}
             <select data-testid="client-select" value={client?.key} onChange={(event) => setSelected((event.target as HTMLSelectElement).value)}>
               {clients.map((c) => (
                 <option key={c.key} value={c.key}>
-                  {c.name}
+                  {text(labels.get(c.key))}
                 </option>
               ))}
             </select>
@@ -105,10 +116,27 @@ function Panel({ connection }: { connection: PanelConnection }) {
             Imported snapshot, read only: {imported.client.name}, exported {imported.exportedAt} by SDK {imported.sdkVersion}{" "}
             <button data-testid="close-import" onClick={() => setImported(null)}>Back to the live page</button>
           </p>
-          <ClientSection key={imported.client.key} client={imported.client} readOnly run={() => Promise.reject(new Error("read only"))} />
+          <ClientSection
+            key={imported.client.key}
+            client={imported.client}
+            view={view}
+            setView={setView}
+            readOnly
+            run={() => Promise.reject(new Error("read only"))}
+            clearTimeline={() => setImported({ ...imported, client: { ...imported.client, events: [] } })}
+          />
         </>
       ) : (
-        client && <ClientSection key={client.key} client={client} run={(command) => connection.command(client.key, command)} />
+        client && (
+          <ClientSection
+            key={client.key}
+            client={client}
+            view={view}
+            setView={setView}
+            run={(command) => connection.command(client.key, command)}
+            clearTimeline={() => connection.clearTimeline(client.key)}
+          />
+        )
       )}
     </main>
   );
@@ -135,8 +163,16 @@ function outcome(command: Command, result: unknown): { text: string; tone: Tone 
   return { text: "done", tone: "" };
 }
 
-function ClientSection({ client, run, readOnly = false }: { client: ClientView; run: (command: Command) => Promise<unknown>; readOnly?: boolean }) {
-  const [view, setView] = useState<(typeof VIEWS)[number]["id"]>("overview");
+interface ClientSectionProps {
+  client: ClientView;
+  view: ViewId;
+  setView: (view: ViewId) => void;
+  run: (command: Command) => Promise<unknown>;
+  clearTimeline: () => void;
+  readOnly?: boolean;
+}
+
+function ClientSection({ client, view, setView, run, clearTimeline, readOnly = false }: ClientSectionProps) {
   const [lastReply, setLastReply] = useState<{ text: string; tone: Tone }>({ text: "", tone: "" });
   const act = (command: Command) => {
     if (readOnly) return setLastReply({ text: "An imported snapshot is read only", tone: "warn" });
@@ -151,7 +187,7 @@ function ClientSection({ client, run, readOnly = false }: { client: ClientView; 
     );
   };
   const request = (command: Command) => (readOnly ? Promise.reject(new Error("An imported snapshot is read only")) : run(command));
-  const props: ViewProps = { client, act, request, readOnly };
+  const props: ViewProps = { client, act, request, readOnly, clearTimeline };
   const current = VIEWS.find((v) => v.id === view)!;
   const onKey = (event: KeyboardEvent) => {
     const index = VIEWS.findIndex((v) => v.id === view);

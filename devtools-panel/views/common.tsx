@@ -9,6 +9,8 @@ export interface ViewProps {
   /** Runs a command for its result (expand, pages); rejects on an imported snapshot. */
   request: (command: Command) => Promise<unknown>;
   readOnly: boolean;
+  /** Empties the timeline shown (the page's log is untouched). */
+  clearTimeline: () => void;
 }
 
 /** A value from the page, as text: everything the page sends is untrusted and never markup. */

@@ -3,12 +3,16 @@ import { clock, text, useToggleSet, type ViewProps } from "./common";
 
 const EVENT_TYPES = ["write", "send", "reply", "retry", "deadletter", "conflict", "resolved", "pull", "status"] as const;
 
-/** The client's event log, newest first, filtered by type and text. */
-export function TimelineView({ client }: ViewProps) {
+/** The client's event log, newest first, filtered by type and text; it can be paused and cleared. */
+export function TimelineView({ client, clearTimeline }: ViewProps) {
   const [hidden, toggle] = useToggleSet();
   const [search, setSearch] = useState("");
+  /** While paused, the events as they were when paused: the list holds still under a stream of new ones. */
+  const [frozen, setFrozen] = useState<Record<string, unknown>[] | null>(null);
+  const shown = frozen ?? client.events;
+  const waiting = frozen ? newerThan(frozen, client.events) : 0;
   const needle = search.trim().toLowerCase();
-  const events = client.events.filter((event) => !hidden.has(text(event["type"])) && (!needle || text(event["summary"]).toLowerCase().includes(needle)));
+  const events = shown.filter((event) => !hidden.has(text(event["type"])) && (!needle || text(event["summary"]).toLowerCase().includes(needle)));
   return (
     <div>
       <div class="bar">
@@ -18,9 +22,23 @@ export function TimelineView({ client }: ViewProps) {
           </label>
         ))}
         <input data-testid="timeline-search" type="search" placeholder="Search" value={search} onInput={(event) => setSearch((event.target as HTMLInputElement).value)} />
+        <button class="link" data-testid="timeline-pause" aria-pressed={frozen !== null} onClick={() => setFrozen(frozen ? null : client.events)}>
+          {frozen ? "Resume" : "Pause"}
+        </button>
+        <button
+          class="link"
+          data-testid="timeline-clear"
+          onClick={() => {
+            clearTimeline();
+            setFrozen(frozen && []);
+          }}
+        >
+          Clear
+        </button>
       </div>
       <p class="muted" data-testid="timeline-count">
-        {events.length} of the last {client.events.length} events, newest first
+        {events.length} of the last {shown.length} events, newest first
+        {frozen && `; paused, ${waiting} new since`}
       </p>
       <ol class="rows" data-testid="timeline">
         {events
@@ -34,4 +52,10 @@ export function TimelineView({ client }: ViewProps) {
       </ol>
     </div>
   );
+}
+
+/** How many of `current` came after the last of `frozen` (by time: a re-sent state brings new objects for the same events). */
+function newerThan(frozen: Record<string, unknown>[], current: Record<string, unknown>[]): number {
+  const last = Math.max(-Infinity, ...frozen.map((event) => Number(event["at"])).filter(Number.isFinite));
+  return current.filter((event) => Number(event["at"]) > last).length;
 }

@@ -35,12 +35,22 @@ test("the panel (opened as a tab) shows the demo's client live and its commands 
     await expect(app.getByTestId("state")).toHaveText("idle");
     await expect(client.getByTestId("reply")).toHaveText(/ setOffline: done$/);
 
-    // Reloading the inspected page resets the panel cleanly and it reconnects to the new page's client.
+    // Reloading the inspected page resets the panel cleanly and it reconnects to the new page's client,
+    // on the view the user was on.
+    await expect(panel.getByTestId("sdk-version")).toHaveText(/^SDK \d+\.\d+\.\d+/);
+    await client.getByTestId("tab-queue").click();
     await app.reload();
     await expect(app.locator("body")).toHaveAttribute("data-ready", "true");
     await expect(panel.getByTestId("connection")).toHaveText("Connected");
     await expect(panel.getByTestId("client")).toHaveCount(1);
-    await expect(panel.locator('[data-testid="client"][data-name="demo-todos"]').getByTestId("state")).toHaveText("idle");
+    await expect(client.getByTestId("tab-queue")).toHaveAttribute("aria-selected", "true");
+    await client.getByTestId("tab-overview").click();
+    await expect(client.getByTestId("state")).toHaveText("idle");
+
+    // A page without the SDK: the panel says so, and no longer names the previous page's SDK.
+    await app.goto(`${demo.url}/test-pages/index.html`);
+    await expect(panel.getByTestId("connection")).toHaveText("No SyncLens client on this page");
+    await expect(panel.getByTestId("sdk-version")).toHaveCount(0);
   } finally {
     await browser.close();
   }
@@ -292,6 +302,26 @@ test("timeline view: filters by type and text, newest first", async ({ demo }) =
     await client.getByTestId("timeline-write").check();
     await client.getByTestId("timeline-search").fill("banana");
     await expect(client.getByTestId("timeline").locator("li")).toHaveCount(1);
+    await client.getByTestId("timeline-search").fill("");
+
+    const save = (id: string) => app.evaluate((id) => (window as unknown as { client: { save(item: object): Promise<unknown> } }).client.save({ id, title: id }), id);
+    // Paused, the list holds still and counts what came since; resumed, it shows it.
+    await client.getByTestId("timeline-pause").click();
+    await save("date");
+    await expect(client.getByTestId("timeline-count")).toContainText(/paused, [1-9]\d* new since/);
+    await expect(client.getByTestId("timeline")).not.toContainText("save date");
+    await client.getByTestId("timeline-pause").click();
+    await expect(client.getByTestId("timeline").locator("li").first()).toContainText("save date");
+    // Cleared, it starts over with what comes next, also after the page re-sends its whole state (a retry-all does).
+    await client.getByTestId("timeline-clear").click();
+    await expect(client.getByTestId("timeline").locator("li")).toHaveCount(0);
+    await save("elder");
+    await expect(client.getByTestId("timeline")).toContainText("save elder");
+    await app.evaluate(() => (window as unknown as { client: { retryAllDeadLetters(): Promise<number> } }).client.retryAllDeadLetters());
+    await save("fig"); // sent with or after the re-sent state
+    await expect(client.getByTestId("timeline")).toContainText("save fig");
+    await expect(client.getByTestId("timeline")).toContainText("save elder");
+    await expect(client.getByTestId("timeline")).not.toContainText("save cherry");
   } finally {
     await browser.close();
   }

@@ -81,6 +81,16 @@ describe("the panel's connection: each frame of the inspected tab speaks for its
     expect(panel.state.clients.size).toBe(4 * LIMITS.clients);
   });
 
+  it("shows no SDK version once the last client has gone (a navigation to a page without the SDK)", () => {
+    const { panel, port } = panelWithTopClient();
+    expect([...panel.state.clients.values()].map((client) => client.sdkVersion)).toEqual(["0.1.0"]);
+    port.deliver(routed(5, { ...hello("inner#1"), sdkVersion: "0.2.0" } as PageMessage));
+    expect([...panel.state.clients.values()].map((client) => client.sdkVersion)).toEqual(["0.1.0", "0.2.0"]); // each frame its own
+    port.deliver({ tag: MESSAGE_TAG, frameId: 5, gone: true });
+    port.deliver({ tag: MESSAGE_TAG, frameId: 0, gone: true });
+    expect(panel.state).toMatchObject({ connection: "no-client", sdkVersion: null, clients: new Map() });
+  });
+
   it("a command for a client that has left fails at once instead of going to no one", async () => {
     const panel = new PanelConnection(1);
     await expect(panel.command("0:ghost", { name: "sync" })).rejects.toThrow("left the page");
@@ -94,6 +104,18 @@ describe("the panel's timeline when a client's whole state comes again", () => {
     const kept = [event(1, "a"), event(2, "b"), event(3, "c"), event(4, "d")];
     const fresh = [event(3, "c"), event(4, "d"), event(5, "e")]; // the SDK's log holds fewer
     expect(mergeEvents(kept, fresh).map((e) => e.summary)).toEqual(["a", "b", "c", "d", "e"]);
+  });
+
+  it("a cleared timeline stays cleared when the page sends its whole state again, and new events still come", () => {
+    const { panel, port } = panelWithTopClient();
+    const key = [...panel.state.clients.keys()][0]!;
+    const log = [event(10, "old"), event(20, "older but same client")];
+    port.deliver(routed(0, { type: "snapshot", clientId: "app#1", snapshot: { status: {}, events: log } }));
+    panel.clearTimeline(key);
+    expect(panel.state.clients.get(key)!.events).toEqual([]);
+    port.deliver(routed(0, { type: "snapshot", clientId: "app#1", snapshot: { status: {}, events: [...log, event(30, "new")] } }));
+    port.deliver(routed(0, { type: "delta", clientId: "app#1", seq: 1, entries: [{ part: "events", value: [event(40, "newer")] }] }));
+    expect(panel.state.clients.get(key)!.events.map((e) => e["summary"])).toEqual(["new", "newer"]);
   });
 
   it("keeps what it had when the page sends no events, and at most 500", () => {
