@@ -5,7 +5,7 @@ import { clientLabels } from "./client-labels";
 import { PanelConnection, type ClientView, type ConnectionState } from "./connection";
 import { downloadSnapshot, readSnapshotFile } from "./snapshot-file";
 import "./panel.css";
-import { clock, text, type ViewProps } from "./views/common";
+import { clock, text, total, type ViewProps } from "./views/common";
 import { ConflictsView } from "./views/conflicts";
 import { DeadLettersView } from "./views/dead-letters";
 import { Overview } from "./views/overview";
@@ -204,8 +204,8 @@ function ClientSection({ client, view, setView, run, clearTimeline, readOnly = f
           {VIEWS.map((v) => (
             <button key={v.id} role="tab" aria-selected={v.id === view} tabIndex={v.id === view ? 0 : -1} data-testid={`tab-${v.id}`} onClick={() => setView(v.id)}>
               {v.label}
-              {v.id === "dead-letters" && client.deadLetters.length > 0 ? ` (${client.deadLetters.length})` : ""}
-              {v.id === "conflicts" && client.conflicts.length > 0 ? ` (${client.conflicts.length})` : ""}
+              {v.id === "dead-letters" && total(client, "deadLetters") > 0 ? ` (${total(client, "deadLetters")})` : ""}
+              {v.id === "conflicts" && total(client, "conflicts") > 0 ? ` (${total(client, "conflicts")})` : ""}
             </button>
           ))}
         </div>

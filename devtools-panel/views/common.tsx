@@ -13,6 +13,15 @@ export interface ViewProps {
   clearTimeline: () => void;
 }
 
+/**
+ * How many dead letters or conflicts the client has: its status counts them all, while its list holds
+ * the first ones that fit one bridge message.
+ */
+export function total(client: Pick<ClientView, "status" | "deadLetters" | "conflicts">, part: "deadLetters" | "conflicts"): number {
+  const counted = Number(client.status?.[part]);
+  return Math.max(client[part].length, Number.isSafeInteger(counted) ? counted : 0);
+}
+
 /** A value from the page, as text: everything the page sends is untrusted and never markup. */
 export function text(value: unknown): string {
   if (value === undefined || value === null) return "–";

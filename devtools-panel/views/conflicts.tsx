@@ -1,6 +1,6 @@
 import { useId, useState } from "preact/hooks";
 import { ABSENT, diffConflict, mergeFields, parseMergedJson, type ConflictDiff, type FieldDiff, type Side } from "../conflict-diff";
-import { text, type ViewProps } from "./common";
+import { text, total, type ViewProps } from "./common";
 import "./conflicts.css";
 
 const SIDES: readonly Side[] = ["base", "local", "server"];
@@ -15,6 +15,11 @@ export function ConflictsView({ client, act }: ViewProps) {
         <p class="muted" data-testid="conflicts-empty">
           No conflicts. A conflict is an item changed both here and on the server since the last sync. Clients with the <code>manual</code> conflict strategy park them
           here for you to resolve: keep one side, pick field by field, or edit the merged JSON.
+        </p>
+      )}
+      {client.conflicts.length < total(client, "conflicts") && (
+        <p class="muted" data-testid="conflicts-shown">
+          The first {client.conflicts.length} of {total(client, "conflicts")} conflicts; resolve some to see more.
         </p>
       )}
       <ul class="conflict-list" data-testid="conflicts">

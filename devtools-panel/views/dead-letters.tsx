@@ -1,4 +1,4 @@
-import { clock, text, useToggleSet, type ViewProps } from "./common";
+import { clock, text, total, useToggleSet, type ViewProps } from "./common";
 import { ErrorHistory } from "./error-history";
 import { JsonTree } from "./json-tree";
 
@@ -19,6 +19,11 @@ export function DeadLettersView({ client, act, request, readOnly }: ViewProps) {
         </button>
         <span class="muted">Later operations on the same item wait until its dead letter is retried or discarded.</span>
       </div>
+      {client.deadLetters.length < total(client, "deadLetters") && (
+        <p class="muted" data-testid="letters-shown">
+          The first {client.deadLetters.length} of {total(client, "deadLetters")} dead letters; retry or discard some to see more. Retry all puts back all of them.
+        </p>
+      )}
       {client.deadLetters.length === 0 && <p class="empty">No dead letters: nothing was refused by the server or ran out of retries.</p>}
       <ul class="letters" data-testid="dead-letters">
         {client.deadLetters.map((letter) => {

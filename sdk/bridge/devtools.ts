@@ -222,9 +222,9 @@ class Bridge {
         metrics: this.#trim(client.metrics()),
         // The panel pages the rest of the queue in with `queue` commands.
         queue: fitBytes(queue.map((op) => this.#trimOp(op)), LIMITS.queueBytes),
-        deadLetters: deadLetters.map((letter) => this.#trimLetter(letter)),
-        conflicts: conflicts.map((conflict) => this.#trimConflict(conflict)),
-        events: client.timeline().slice(-LIMITS.deltaEntries).map((event) => this.#trim(event)),
+        deadLetters: this.#letters(deadLetters),
+        conflicts: this.#conflicts(conflicts),
+        events: this.#events(client.timeline()),
       };
       this.#post({ type: "snapshot", clientId: exposed.id, snapshot });
     } catch {
@@ -240,12 +240,12 @@ class Bridge {
     exposed.queue.clear();
     exposed.removed.clear();
     if (exposed.events.length > 0) {
-      entries.push({ part: "events", value: exposed.events.slice(-LIMITS.deltaEntries).map((event) => this.#trim(event)) });
+      entries.push({ part: "events", value: this.#events(exposed.events) });
       exposed.events = [];
     }
     try {
-      if (exposed.dirty.delete("deadLetters")) entries.push({ part: "deadLetters", value: (await client.deadLetters()).map((letter) => this.#trimLetter(letter)) });
-      if (exposed.dirty.delete("conflicts")) entries.push({ part: "conflicts", value: (await client.conflicts()).map((conflict) => this.#trimConflict(conflict)) });
+      if (exposed.dirty.delete("deadLetters")) entries.push({ part: "deadLetters", value: this.#letters(await client.deadLetters()) });
+      if (exposed.dirty.delete("conflicts")) entries.push({ part: "conflicts", value: this.#conflicts(await client.conflicts()) });
     } catch {
       return;
     }
@@ -322,6 +322,23 @@ class Bridge {
       throw Object.assign(new Error(message), { code: "too_large" });
     }
     return snapshot;
+  }
+
+  /**
+   * The first dead letters and conflicts, and the last events, that one message can carry beside a page
+   * of the queue; the status counts them all, so the panel can say how many it does not show.
+   */
+  #letters(letters: DeadLetter[]): unknown[] {
+    return fitBytes(letters.slice(0, LIMITS.deltaEntries).map((letter) => this.#trimLetter(letter)), LIMITS.listBytes);
+  }
+
+  #conflicts(conflicts: Conflict[]): unknown[] {
+    return fitBytes(conflicts.slice(0, LIMITS.deltaEntries).map((conflict) => this.#trimConflict(conflict)), LIMITS.listBytes);
+  }
+
+  #events(events: SyncLogEvent[]): unknown[] {
+    const newestFirst = events.slice(-LIMITS.deltaEntries).reverse().map((event) => this.#trim(event));
+    return fitBytes(newestFirst, LIMITS.listBytes).reverse();
   }
 
   // Markers inside list entries carry paths by identity (seq, item id), not by index: see `expand`.

@@ -1,20 +1,25 @@
 import { describe, expect, it } from "vitest";
 import { droppedMessages, exposeToDevtools, type BridgeTarget } from "../../sdk/bridge/devtools";
-import { envelope, LIMITS, MESSAGE_TAG, parsePageMessage, type PageMessage, type PanelMessage } from "../../sdk/bridge/protocol";
+import { envelope, LIMITS, MESSAGE_TAG, parseEnvelope, type PageMessage, type PanelMessage } from "../../sdk/bridge/protocol";
 import { waitFor } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 
 const harness = useReferenceServer();
 
-/** Stands in for `window`: records what the page posts and delivers what the content script would. */
+/**
+ * Stands in for `window`: records what the page posts, as the content script would take it (size and
+ * shape checked), and delivers what the content script would send.
+ */
 class PageWindow implements BridgeTarget {
   readonly posted: PageMessage[] = [];
+  /** What the content script would have dropped, and why. */
+  readonly refused: string[] = [];
   readonly #listeners = new Set<(event: MessageEvent) => void>();
   postMessage(message: unknown): void {
-    const parsed = parsePageMessage((message as { message: unknown }).message);
-    if (!parsed.ok) throw new Error(`the SDK posted an invalid message: ${parsed.detail}`);
     expect((message as { tag: string }).tag).toBe(MESSAGE_TAG);
-    this.posted.push(parsed.message);
+    const parsed = parseEnvelope(message, "page");
+    if (parsed.ok) this.posted.push(parsed.message as PageMessage);
+    else this.refused.push(`${parsed.reason}: ${parsed.detail}`);
   }
   addEventListener(_type: "message", listener: (event: MessageEvent) => void): void {
     this.#listeners.add(listener);
@@ -184,6 +189,37 @@ describe("the page side of the DevTools bridge", () => {
     await Promise.all(Array.from({ length: 1200 }, (_, i) => todos.save({ id: `u${i}`, title: "y" })));
     await waitFor(() => new Set(page.of("delta").flatMap((delta) => delta.entries.flatMap((entry) => (entry.part === "queue" ? entry.changed : [])).map((op) => (op as { itemId: string }).itemId))).size >= 1200, 10_000, "every new operation");
     expect(page.of("delta").length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("sends the first dead letters that fit one message, however many there are; the status counts them all", async () => {
+    const page = new PageWindow();
+    const fields = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i}`, "z".repeat(290)]));
+    const refuseAll: typeof fetch = async (input, init) => {
+      if (!String(input).endsWith("/_batch")) return fetch(input, init);
+      const { ops } = JSON.parse(String(init?.body)) as { ops: { opId: string }[] };
+      return new Response(JSON.stringify({ results: ops.map((op) => ({ opId: op.opId, status: 422, body: { error: "bad", message: "no" } })) }), { status: 200 });
+    };
+    const todos = harness.client({ triggers: { onWrite: false }, fetch: refuseAll, batchSize: 200, compressAboveBytes: false });
+    exposeToDevtools(todos, { target: page });
+    for (let i = 0; i < 600; i++) await todos.save({ id: `d${i}`, title: "refused", ...fields });
+    await todos.sync();
+    expect(todos.status.deadLetters).toBe(600);
+    page.send({ type: "connect", protocol: 1 });
+    await waitFor(() => page.of("snapshot").length === 1 || page.refused.length > 0, 5000, "state");
+    expect(page.refused).toEqual([]);
+    const state = page.of("snapshot")[0]!.snapshot as { status: { deadLetters: number }; deadLetters: { itemId: string }[] };
+    expect(state.status.deadLetters).toBe(600);
+    expect(state.deadLetters.length).toBeGreaterThan(10);
+    expect(state.deadLetters.length).toBeLessThan(600);
+    expect(state.deadLetters[0]!.itemId).toBe("d0"); // the oldest first, as deadLetters() lists them
+
+    // One more: the delta's list is cut the same way, and the delta (status, queue and all) arrives.
+    await todos.save({ id: "last", title: "refused", ...fields });
+    await todos.sync();
+    await waitFor(() => page.of("delta").some((delta) => delta.entries.some((entry) => entry.part === "deadLetters")) || page.refused.length > 0, 5000, "a dead-letter delta");
+    expect(page.refused).toEqual([]);
+    const entry = page.of("delta").flatMap((delta) => delta.entries).find((e) => e.part === "deadLetters") as { value: unknown[] };
+    expect(entry.value.length).toBeLessThanOrEqual(LIMITS.deltaEntries);
   });
 
   it("pages the queue by bytes when its items are large", async () => {

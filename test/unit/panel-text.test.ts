@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clock, text, visible } from "../../devtools-panel/views/common";
+import { clock, text, total, visible } from "../../devtools-panel/views/common";
 
 describe("the panel's text helpers", () => {
   it("shows direction controls in page strings as escapes, and leaves other text alone", () => {
@@ -14,5 +14,12 @@ describe("the panel's text helpers", () => {
     expect(clock(at, at)).toBe("08:05:03.007");
     expect(clock(at, at + 2 * 86_400_000)).toBe("2026-11-25 08:05:03.007");
     expect(clock("soon")).toBe("–");
+  });
+
+  it("counts dead letters and conflicts by the status, which counts those the list left out", () => {
+    const client = { deadLetters: [{ opId: "a" }], conflicts: [], status: { deadLetters: 600, conflicts: "forged" } };
+    expect(total(client, "deadLetters")).toBe(600);
+    expect(total(client, "conflicts")).toBe(0);
+    expect(total({ ...client, status: null }, "deadLetters")).toBe(1);
   });
 });
