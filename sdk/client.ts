@@ -765,7 +765,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }
     if (pause) this.authPaused = true;
     if (unreachable) this.connectivity.set(false);
-    if (throttledUntil) this.#throttledUntil = throttledUntil;
+    if (throttledUntil) this.throttle(throttledUntil);
     this.emitStatus();
     if (conflicts > 0) await this.conflictsFound(now);
     return {
@@ -776,6 +776,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       failed: firstError !== null && conflicts === 0,
       stop: pause || unreachable || throttledUntil > 0,
     };
+  }
+
+  /** The server asked for quiet (`Retry-After`) until `until`: drains send nothing before then, not even a pull. */
+  protected throttle(until: number): void {
+    this.#throttledUntil = Math.max(this.#throttledUntil, until);
   }
 
   /** The 401/403 pause ends, and the error that caused it with it. */

@@ -1,3 +1,4 @@
+import { retryDelay } from "./backoff.js";
 import { classify, type SendOutcome } from "./classify.js";
 import { ClockOffset } from "./clock-offset.js";
 import { gzipAbove } from "./compression.js";
@@ -320,6 +321,8 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
         this.events.emit("error", this.lastError);
         if (verdict.action === "pause") this.authPaused = true;
         if (verdict.action === "retry" && verdict.unreachable) this.connectivity.set(false);
+        // A Retry-After on the feed asks for quiet as one on a push does: the next drains wait for it.
+        if (verdict.action === "retry" && verdict.delayMs !== undefined) this.throttle(Date.now() + retryDelay(1, this.options.backoff, verdict.delayMs));
         totals.failed = true;
         break;
       }

@@ -102,6 +102,20 @@ describe("reply classification", () => {
     }
   });
 
+  it("Retry-After on the change feed is obeyed as on a push: later drains neither pull nor push before then", async () => {
+    const server = await scripted((req, res) => {
+      if (req.path.includes("/_changes")) return json(res, 429, { error: "slow_down" }, { "Retry-After": "60" });
+      batchReply(req, res, 201, (op) => record(op));
+    });
+    const todos = client(server, { pull: true });
+    expect(await todos.sync()).toMatchObject({ pulled: 0 });
+    expect(todos.status.lastError?.status).toBe(429);
+    const asked = server.requests.length;
+    await todos.save({ id: "a", title: "a" });
+    expect(await todos.sync()).toMatchObject({ pushed: 0, skipped: "throttled" });
+    expect(server.requests).toHaveLength(asked);
+  });
+
   it("a batch too large as a whole (413) is split: only the operation too large alone is dead-lettered", async () => {
     const server = await scripted((req, res) => {
       if (req.body.length > 2000) return json(res, 413, { error: "too_large" });
