@@ -15,6 +15,8 @@ export type SyncLensErrorCode =
   | "not_found"
   /** A conflict moved on (a newer server copy) since the resolution given for it was made. */
   | "conflict_changed"
+  /** A conflict strategy function threw, or returned something other than a resolution; the conflict stays parked. */
+  | "resolver"
   | "network"
   | "timeout"
   | "http"

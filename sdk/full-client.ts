@@ -356,10 +356,15 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
       for (let round = 0; conflict && round < 3; round++) {
         let resolution: Resolution<T> | undefined;
         try {
-          resolution = typeof strategy === "function" ? await strategy(conflict) : resolveBuiltIn(strategy, conflict, this.#features.mergeTie);
-          if (resolution !== undefined) assertValidResolution(resolution, conflict.id);
+          if (typeof strategy === "function") {
+            resolution = await strategy(conflict);
+            assertValidResolution(resolution, conflict.id); // undefined too: a function must decide
+          } else {
+            resolution = resolveBuiltIn(strategy, conflict, this.#features.mergeTie);
+          }
         } catch (error) {
-          this.reportError(error);
+          const reason = error instanceof Error ? error.message : String(error);
+          this.reportError(new SyncLensError("resolver", `The conflict strategy failed for ${conflict.id}: ${reason}; the conflict stays parked`, { cause: error }));
           resolution = undefined;
         }
         if (resolution === undefined || (await this.#applyResolution(conflict.id, resolution, conflict)) !== "changed") break;

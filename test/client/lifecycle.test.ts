@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SyncStatus } from "../../sdk";
+import type { SyncLensError, SyncStatus } from "../../sdk";
 import type { EnvironmentSignals } from "../../sdk/environment";
 import { waitFor } from "../support/client";
 import { useReferenceServer } from "../support/harness";
@@ -228,5 +228,22 @@ describe("lifecycle, status and triggers", () => {
     await todos.save({ id: "y", title: "independent" });
     await todos.sync();
     expect(harness.server.store.get("todos", "y")).not.toBeNull();
+  });
+
+  it("a conflict strategy function that throws or decides nothing leaves the conflict parked and reports a resolver error", async () => {
+    for (const decide of [() => Promise.reject(new Error("the resolver is broken")), () => undefined]) {
+      const todos = harness.client({ triggers: { onWrite: false }, conflict: decide as never });
+      const errors: SyncLensError[] = [];
+      todos.on("error", (error) => errors.push(error));
+      const id = `c${errors.length}${Math.random()}`;
+      await todos.save({ id, title: "1" });
+      await todos.sync();
+      harness.server.store.applyWrite({ collection: "todos", opId: `elsewhere-${id}`, id, method: "PUT", ifMatch: 1, body: { id, title: "remote" } });
+      await todos.save({ id, title: "mine" });
+      await todos.sync();
+      expect(todos.status).toMatchObject({ state: "conflict", conflicts: 1 });
+      expect(errors.map((error) => error.code)).toContain("resolver");
+      expect(errors.find((error) => error.code === "resolver")!.message).toContain(`for ${id}`);
+    }
   });
 });
