@@ -306,7 +306,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   }
 
   pause(): void {
-    if (this.#paused) return;
+    if (this.#closed || this.#paused) return;
     this.#paused = true;
     this.emitStatus();
   }

@@ -132,6 +132,11 @@ describe("writes and the outbox", () => {
     await todos.close();
     await expect(todos.save({ id: "a", title: "x" })).rejects.toBeInstanceOf(ClientClosedError);
     expect(await todos.sync()).toMatchObject({ skipped: "closed" });
+    const status = todos.status;
+    todos.pause();
+    todos.setOffline(true);
+    todos.resume();
+    expect(todos.status).toEqual(status); // the controls of a closed client do nothing
   });
 });
 
