@@ -24,7 +24,8 @@ export class FlushJournal {
   readonly #storage: KeyValueStorage | undefined;
 
   constructor(databaseName: string, storage: KeyValueStorage | undefined) {
-    this.#key = `synclens:${databaseName}:fired`;
+    // Not under `synclens:<name>:`, where webStorageItems keeps the items: an item "fired" would be overwritten, and listed.
+    this.#key = `synclens-fired:${databaseName}`;
     this.#storage = storage;
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FlushJournal, type KeyValueStorage } from "../../sdk/flush-journal";
+import { webStorageItems } from "../../sdk/storage";
 
 function memoryStorage(): KeyValueStorage & { data: Map<string, string> } {
   const data = new Map<string, string>();
@@ -24,17 +25,17 @@ describe("FlushJournal", () => {
     journal.forget([3, 7]);
     expect(journal.read()).toEqual([4]);
     journal.forget([4]);
-    expect([...storage.data.keys()]).toEqual(["synclens:notes:fired"]);
+    expect([...storage.data.keys()]).toEqual(["synclens-fired:notes"]);
   });
 
   it("reads garbage as empty, keeping only safe integers", () => {
     const storage = memoryStorage();
     const journal = new FlushJournal("todos", storage);
     for (const text of ["{", '"x"', '{"a":1}', "null"]) {
-      storage.data.set("synclens:todos:fired", text);
+      storage.data.set("synclens-fired:todos", text);
       expect(journal.read()).toEqual([]);
     }
-    storage.data.set("synclens:todos:fired", '[1, "2", 3.5, 4, null]');
+    storage.data.set("synclens-fired:todos", '[1, "2", 3.5, 4, null]');
     expect(journal.read()).toEqual([1, 4]);
   });
 
@@ -61,5 +62,26 @@ describe("FlushJournal", () => {
     const journal = new FlushJournal("todos", refusing);
     expect(() => journal.record([1])).not.toThrow();
     expect(journal.read()).toEqual([]);
+  });
+
+  it("shares localStorage with an app's items without touching them: an item may be called \"fired\"", async () => {
+    const data = new Map<string, string>();
+    const storage: Storage = {
+      get length() {
+        return data.size;
+      },
+      key: (index) => [...data.keys()][index] ?? null,
+      getItem: (key) => data.get(key) ?? null,
+      setItem: (key, value) => void data.set(key, value),
+      removeItem: (key) => void data.delete(key),
+      clear: () => data.clear(),
+    };
+    const items = webStorageItems<{ id: string; title: string }>(storage, "todos");
+    await items.put({ id: "fired", title: "the app's" });
+    const journal = new FlushJournal("todos", storage);
+    journal.record([1, 2]);
+    expect(await items.list()).toEqual([{ id: "fired", title: "the app's" }]);
+    journal.forget([1, 2]);
+    expect(await items.list()).toEqual([{ id: "fired", title: "the app's" }]);
   });
 });
