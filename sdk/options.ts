@@ -50,7 +50,10 @@ export interface TriggerOptions {
   onVisible: boolean;
   /** On `pagehide`, fire the head of the queue as a keepalive request (best effort; resent on next load). */
   flushOnPageHide: boolean;
-  /** Periodic sync while there is pending work; 0 turns it off. */
+  /**
+   * Every interval the counters are read again and a sync starts: in the core only while work is pending;
+   * in the full client with `pull` on, always (the interval is the pull's period). 0 turns it off.
+   */
   intervalMs: number;
 }
 

@@ -24,11 +24,11 @@ export interface BridgeTarget {
   removeEventListener(type: "message", listener: (event: MessageEvent) => void): void;
 }
 
-/** Options of {@link exposeToDevtools}. */
+/** Options of {@link exposeToDevtools}: the first call on a target sets them for every client exposed there. */
 export interface DevtoolsOptions {
   /** Default `window`. */
   target?: BridgeTarget;
-  /** Deltas per second per client at most, while a panel is connected. Default 10. */
+  /** Deltas per second per client at most, while a panel is connected: 1 to 60, default 10. */
   updatesPerSecond?: number;
   /** How much of each value (items, replies) crosses the bridge; the panel asks for the rest by path. Default `{ depth: 6, string: 300, list: 50 }`. */
   trim?: TrimLimits;
