@@ -129,6 +129,8 @@ export class HttpTransport {
       const second = first === "unsupported" ? first : await this.#sendBatch(ops.slice(half), signal, headers);
       return second === "unsupported" || first === "unsupported" ? "unsupported" : [...first, ...second];
     }
+    // One operation too large with the batch's envelope may pass alone; a 413 there dead-letters it.
+    if (status === 413) return [await this.#sendOne(ops[0]!, signal, headers)];
     if (status > 200 && status < 300) return ops.map(() => malformed(status, "A batch reply must have status 200", payload));
     if (status !== 200) return ops.map(() => httpOutcome(status, payload, retryAfterMs));
     const results = parseBatchResults(payload, ops);

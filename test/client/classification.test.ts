@@ -128,6 +128,18 @@ describe("reply classification", () => {
     expect((await todos.deadLetters()).map((letter) => [letter.itemId, letter.reply?.status])).toEqual([["huge", 413]]);
   });
 
+  it("an operation refused as a batch of one (413) is sent alone, without the batch's envelope, before it is dead-lettered", async () => {
+    const server = await scripted((req, res) => {
+      if (!req.path.endsWith("/_batch")) return json(res, 201, record(JSON.parse(req.body) as { id: string }));
+      if (req.body.length > 2000) return json(res, 413, { error: "too_large" });
+      batchReply(req, res, 201, (op) => record(op));
+    });
+    const todos = client(server, { compressAboveBytes: false });
+    await todos.save({ id: "edge", title: "x".repeat(1960) });
+    expect(await todos.sync()).toMatchObject({ pushed: 1, deadLettered: 0 });
+    expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual(["POST /api/todos/_batch", "PUT /api/todos/edge"]);
+  });
+
   it("a batch reply with a 2xx status other than 200 is malformed and retried, not dead-lettered", async () => {
     const server = await scripted((req, res) => {
       const { ops } = JSON.parse(req.body) as { ops: Array<{ opId: string; id: string }> };
