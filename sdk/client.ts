@@ -10,7 +10,7 @@ import { ClientClosedError, InvalidOptionsError, QueueFullError, SyncLensError, 
 import { MetricsRecorder } from "./metrics.js";
 import { HEADERS_EXPECTED, MAX_TIMER_MS, resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options.js";
 import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store.js";
-import { HttpTransport, isHeaderRecord, toWireOp, type HeadersInput, type WireOp } from "./transport.js";
+import { HttpTransport, isHeaderRecord, keepaliveRoom, toWireOp, type HeadersInput, type WireOp } from "./transport.js";
 import { UnloadHeads } from "./unload-heads.js";
 import type {
   CoreSyncEvents,
@@ -523,7 +523,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #flushOnPageHide(): void {
     if (this.blockedReason() || this.unloadHeads.size === 0) return;
     // A head whose item has a write under way may be rewritten by it: what would be fired is already stale.
-    const { wires, seqs } = this.unloadHeads.take(this.options.batchSize, (itemId) => this.#writingIds.has(itemId));
+    const { wires, seqs } = this.unloadHeads.take(this.options.batchSize, (itemId) => this.#writingIds.has(itemId), keepaliveRoom());
     if (wires.length === 0) return;
     this.#journal.record(seqs); // first: the page may not live to mark them in IndexedDB
     this.transport.flushKeepalive(wires);

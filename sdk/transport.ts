@@ -33,8 +33,16 @@ export type HttpReply =
 
 export const BATCH_UNSUPPORTED = new Set([404, 405, 501]);
 const PER_ITEM_CONCURRENCY = 4;
-/** Browsers refuse keepalive requests whose bodies add up to more than 64 KiB. */
+/** Browsers refuse keepalive requests whose bodies add up to more than 64 KiB in flight, per page. */
 export const KEEPALIVE_BUDGET_BYTES = 60 * 1024;
+
+/** Keepalive body bytes in flight from this page (or worker), over all its clients: the quota is the page's. */
+let keepaliveInFlight = 0;
+
+/** What is left of the page's keepalive budget for one more flush. */
+export function keepaliveRoom(): number {
+  return KEEPALIVE_BUDGET_BYTES - keepaliveInFlight;
+}
 
 /**
  * Builds the request for an operation from the item's last synced copy: `If-Match` on its version, or
@@ -111,8 +119,16 @@ export class HttpTransport {
    */
   flushKeepalive(wireOps: readonly string[]): void {
     if (!this.#batchSupported) return;
-    const init = { method: "POST", body: `{"ops":[${wireOps.join(",")}]}`, keepalive: true, headers: jsonHeaders(this.#lastHeaders) };
-    this.#options.fetch(`${this.#options.endpoint}/_batch`, init).catch(() => undefined);
+    const body = `{"ops":[${wireOps.join(",")}]}`;
+    const bytes = byteLength(body);
+    keepaliveInFlight += bytes;
+    const release = () => void (keepaliveInFlight -= bytes);
+    try {
+      // Started here, synchronously: a page going away runs no later task.
+      this.#options.fetch(`${this.#options.endpoint}/_batch`, { method: "POST", body, keepalive: true, headers: jsonHeaders(this.#lastHeaders) }).then(release, release);
+    } catch {
+      release();
+    }
   }
 
   async #sendBatch(ops: readonly WireOp[], signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome[] | "unsupported"> {

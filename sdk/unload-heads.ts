@@ -46,15 +46,15 @@ export class UnloadHeads {
     for (const [seq, [id]] of this.#heads) if (isForgotten(id)) this.#heads.delete(seq);
   }
 
-  /** Up to `limit` heads, oldest first, within the browser's keepalive body budget; none of the items `skip` names. */
-  take(limit: number, skip: (itemId: string) => boolean = () => false): { wires: string[]; seqs: number[] } {
+  /** Up to `limit` heads, oldest first, whose batch body fits `budget` bytes; none of the items `skip` names. */
+  take(limit: number, skip: (itemId: string) => boolean = () => false, budget = KEEPALIVE_BUDGET_BYTES): { wires: string[]; seqs: number[] } {
     const wires: string[] = [];
     const seqs: number[] = [];
     let bytes = 12; // {"ops":[...]}
     for (const [seq, [itemId, wire]] of this.#heads) {
       if (skip(itemId)) continue;
       const size = byteLength(wire) + 1;
-      if (wires.length >= limit || bytes + size > KEEPALIVE_BUDGET_BYTES) break;
+      if (wires.length >= limit || bytes + size > budget) break;
       wires.push(wire);
       seqs.push(seq);
       bytes += size;

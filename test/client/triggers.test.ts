@@ -176,6 +176,35 @@ describe("pagehide flush", () => {
     expect(harness.server.store.get("todos", "x")).toMatchObject({ value: { title: "3" } });
   });
 
+  it("clients of one page share the page's keepalive budget: together they fire at most 60 KiB in flight", async () => {
+    const bodies: number[] = [];
+    const inFlight: Array<() => void> = [];
+    const holding: typeof fetch = (input, init) => {
+      if (!init?.keepalive) return fetch(input, init);
+      bodies.push(new TextEncoder().encode(String(init.body)).length);
+      return new Promise((resolve) => inFlight.push(() => resolve(new Response("{}", { status: 503 }))));
+    };
+    const pages = [fakeBrowser(), fakeBrowser()];
+    const clients = pages.map((page) => client({ environment: page.environment, fetch: holding, triggers: { onWrite: false } }));
+    for (const todos of clients) for (let i = 0; i < 20; i++) await todos.save({ id: `i${i}`, title: "x".repeat(2000) }); // 40 KiB each
+    for (const page of pages) page.fire("pagehide");
+    try {
+      expect(bodies).toHaveLength(2); // the second client fired what was left of the budget
+      expect(bodies[0]! + bodies[1]!).toBeLessThanOrEqual(60 * 1024);
+      expect(bodies[1]).toBeGreaterThan(0);
+    } finally {
+      for (const settle of inFlight) settle();
+    }
+    await waitFor(async () => (await clients[0]!.queue())[0]!.attempts === 1, 5000, "the fired heads marked as sent");
+    // Settled, the budget is free again: the next page's flush has all of it.
+    const later = fakeBrowser();
+    const next = client({ environment: later.environment, fetch: holding, triggers: { onWrite: false } });
+    for (let i = 0; i < 20; i++) await next.save({ id: `n${i}`, title: "x".repeat(2000) });
+    later.fire("pagehide");
+    expect(bodies[2]).toBeGreaterThan(40 * 1024);
+    for (const settle of inFlight) settle();
+  });
+
   it("sends nothing while forced offline or paused", async () => {
     const browser = fakeBrowser();
     const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
