@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import type { ChangeRecord, ChangesPage, ErrorBody, JsonObject, SyncRecord } from "./protocol";
-import { IDEMPOTENCY_TTL_MS, MAX_ID_LENGTH, MAX_OP_ID_LENGTH, errorBody, isJsonObject } from "./protocol";
+import { IDEMPOTENCY_TTL_MS, MAX_BODY_BYTES, MAX_ID_LENGTH, MAX_OP_ID_LENGTH, errorBody, isJsonObject } from "./protocol";
 
 export type WriteMethod = "PUT" | "PATCH" | "DELETE";
 
@@ -221,6 +221,11 @@ function decideWrite(current: SyncRecord | null, write: WriteRequest, updatedAt:
       const merged = mergePatch(current.value, write.body);
       if (!isJsonObject(merged) || merged.id !== write.id) {
         return { status: 400, error: errorBody("bad_request", "the patched item must keep its id") };
+      }
+      // A record a PUT could not carry could never be written whole again: every later PUT of it would be a 413.
+      if (Buffer.byteLength(JSON.stringify(merged)) > MAX_BODY_BYTES) {
+        const message = `the patched item would be over ${MAX_BODY_BYTES} bytes as JSON, more than a PUT may carry`;
+        return { status: 413, error: errorBody("payload_too_large", message) };
       }
       return next(merged);
     }

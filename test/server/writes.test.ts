@@ -155,6 +155,21 @@ describe("PATCH (JSON Merge Patch)", () => {
     expect(stale.body.current).toMatchObject({ version: 1 });
     expect((await write(server.api, "PATCH", "nope", "o7", { ifMatch: 1 }, { done: true })).status).toBe(409);
   });
+
+  it("refuses with 413 a patch whose result would be larger than a PUT may carry, applying nothing", async () => {
+    const big = { id: "a1", a: "x".repeat(3_000_000) };
+    expect((await write(server.api, "PUT", "a1", "o1", { create: true }, big)).status).toBe(201);
+    const grown = await write(server.api, "PATCH", "a1", "o2", { ifMatch: 1 }, { b: "y".repeat(3_000_000) });
+    expect(grown.status).toBe(413);
+    expect(grown.body).toEqual({ error: "payload_too_large", message: expect.stringContaining("PUT") });
+    expect(server.app.store.get("todos", "a1")).toMatchObject({ version: 1, value: big });
+    expect(server.app.store.appliedCount("todos", "o2")).toBe(0);
+
+    // The key was not used up, and a patch that keeps the item within the limit goes through.
+    const swapped = await write<SyncRecord>(server.api, "PATCH", "a1", "o2", { ifMatch: 1 }, { a: null, b: "y".repeat(3_000_000) });
+    expect(swapped.status).toBe(200);
+    expect(swapped.body.version).toBe(2);
+  });
 });
 
 describe("bad requests", () => {
