@@ -102,13 +102,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
     if (top === "api") {
       requireToken(req);
-      return withFault(trace, () => handleCollection(store, req, method, segments.slice(1), url.searchParams));
+      return withFault(req, trace, () => handleCollection(store, req, method, segments.slice(1), url.searchParams));
     }
     return (await serveStatic(mounts, url.pathname, method)) ?? errorReply(notFound());
   }
 
   /** Runs an /api request through the fault chosen for it, if any. */
-  async function withFault(trace: { fault?: FaultKind }, handleApi: () => Promise<Reply>): Promise<Outcome> {
+  async function withFault(req: IncomingMessage, trace: { fault?: FaultKind }, handleApi: () => Promise<Reply>): Promise<Outcome> {
     const fault = faults.decide();
     if (fault.kind !== "none") trace.fault = fault.kind;
     switch (fault.kind) {
@@ -121,6 +121,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       }
       case "delay":
         await sleep(fault.delayMs, undefined, { signal: closing.signal });
+        // A client that gave up during the delay has closed the connection: apply nothing, whatever the
+        // method (a request without a body, as DELETE, would otherwise be applied for no one).
+        if (req.destroyed) throw badRequest("the request was cut short");
         return handleApi();
       case "drop-before":
         return DROP;

@@ -115,6 +115,18 @@ describe("fault injection on a live server", () => {
     expect(server.app.store.get("todos", "a1")).toBeNull();
   });
 
+  it("delay: a bodyless write (DELETE) whose client gave up during the delay applies nothing either", async () => {
+    const logged: string[] = [];
+    server = await startServer({ log: (line) => logged.push(line) });
+    expect((await put()).status).toBe(201);
+    server.app.faults.set({ rate: 1, kinds: ["delay"], delayMs: 200 });
+    const init = { method: "DELETE", headers: { "Idempotency-Key": "d1" } };
+    await expect(fetch(`${server.api}/a1`, { ...init, signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    await waitFor(() => logged.some((line) => line.startsWith("DELETE /api/todos/a1 ")), 3000, "the request to end on the server");
+    expect(server.app.store.get("todos", "a1")).toMatchObject({ version: 1, deleted: false });
+    expect(server.app.store.appliedCount("todos", "d1")).toBe(0);
+  });
+
   it("spares pings, preflights and the admin API, which switches faults at runtime", async () => {
     server = await start("status", { status: 500 });
     expect((await fetch(`${server.url}/_ping`)).status).toBe(204);
