@@ -41,13 +41,18 @@ export type SyncServer = {
 
 const CORS_HEADERS = {
   "Access-Control-Allow-Origin": "*",
-  "Access-Control-Expose-Headers": "ETag, Retry-After, Idempotent-Replayed",
+  // Date: the SDK measures its clock offset from it; a page cannot read it unless it is exposed.
+  "Access-Control-Expose-Headers": "ETag, Retry-After, Idempotent-Replayed, Date",
 };
 const PREFLIGHT_HEADERS = {
   "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
-  "Access-Control-Allow-Headers": "Content-Type, Content-Encoding, Authorization, Idempotency-Key, If-Match, If-None-Match",
   "Access-Control-Max-Age": "600",
+  // The allowed headers echo the preflight's: a cache must not serve one preflight's answer to another.
+  Vary: "Access-Control-Request-Headers",
 };
+const PROTOCOL_REQUEST_HEADERS = ["Content-Type", "Content-Encoding", "Authorization", "Idempotency-Key", "If-Match", "If-None-Match"];
+/** An HTTP field name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** A route's way of saying: close the connection instead of replying. */
 const DROP = Symbol("drop");
@@ -81,7 +86,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   }
 
   async function respond(req: IncomingMessage, method: string, trace: { fault?: FaultKind }): Promise<Outcome> {
-    if (method === "OPTIONS") return { status: 204, headers: PREFLIGHT_HEADERS };
+    if (method === "OPTIONS") {
+      const allowed = allowedRequestHeaders(req.headers["access-control-request-headers"]);
+      return { status: 204, headers: { ...PREFLIGHT_HEADERS, "Access-Control-Allow-Headers": allowed } };
+    }
     let url: URL;
     try {
       const target = req.url ?? "/";
@@ -185,4 +193,18 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       store.close();
     },
   };
+}
+
+/**
+ * The protocol's request headers and those the preflight asks for: an app's own (the SDK's `headers`
+ * option, as X-Tenant) would fail the preflight otherwise. A request list that is not a list of header
+ * names is not echoed.
+ */
+function allowedRequestHeaders(requested: string | undefined): string {
+  const names = (requested ?? "").split(",").map((name) => name.replace(/^[ \t]+|[ \t]+$/g, "")).filter((name) => name !== "");
+  const allowed = new Map(PROTOCOL_REQUEST_HEADERS.map((name) => [name.toLowerCase(), name]));
+  if (names.every((name) => HEADER_NAME.test(name))) {
+    for (const name of names) if (!allowed.has(name.toLowerCase())) allowed.set(name.toLowerCase(), name);
+  }
+  return [...allowed.values()].join(", ");
 }

@@ -84,4 +84,29 @@ describe("ping and CORS", () => {
     expect(write1.headers.get("access-control-allow-origin")).toBe("*");
     expect(write1.headers.get("access-control-expose-headers")).toMatch(/ETag.*Retry-After/);
   });
+
+  it("allows the headers a preflight asks for, an app's own included, and exposes Date for the clock offset", async () => {
+    server = await startServer();
+    const preflight = (requested: string) =>
+      fetch(`${server.api}/a1`, {
+        method: "OPTIONS",
+        headers: { Origin: "http://app.example", "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": requested },
+      });
+    const listed = (headers: Headers, name: string) => headers.get(name)?.toLowerCase().split(/,\s*/) ?? [];
+
+    const custom = await preflight("idempotency-key,x-tenant");
+    expect(custom.status).toBe(204);
+    expect(listed(custom.headers, "access-control-allow-headers")).toEqual(expect.arrayContaining(["x-tenant", "idempotency-key", "if-match"]));
+    expect(listed(custom.headers, "vary")).toContain("access-control-request-headers");
+    // Not a list of header names: nothing of it is echoed, the protocol's headers are still allowed.
+    const malformed = listed((await preflight("x-tenant, x(evil)")).headers, "access-control-allow-headers");
+    expect(malformed).toContain("idempotency-key");
+    expect(malformed).not.toContain("x-tenant");
+
+    const reply = await call(server.api);
+    expect(reply.headers.get("date")).toEqual(expect.any(String));
+    expect(listed(reply.headers, "access-control-expose-headers")).toEqual(
+      expect.arrayContaining(["etag", "retry-after", "idempotent-replayed", "date"]),
+    );
+  });
 });
