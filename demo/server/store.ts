@@ -31,13 +31,16 @@ export interface Store {
    * not one of this database's cursors: the database was reset or replaced, and the seqs start over.
    */
   changes(collection: string, since: string | null, limit: number): ChangesPage | null;
-  /** How many times the op was applied (its reply stored); anything above 1 is a bug. */
+  /** How many times the op was applied (its reply stored); anything above 1 is a bug. 0 once its key is pruned. */
   appliedCount(collection: string, opId: string): number;
-  /** How many times the stored reply of the op was served again. */
+  /** How many times the stored reply of the op was served again. 0 once its key is pruned. */
   replayedCount(collection: string, opId: string): number;
+  /** `replays` counts every replay since the store opened, pruned keys' too. */
   stats(): StoreStats;
   close(): void;
 }
+
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 type RecordRow = { id: string; version: number; updated_at: string; deleted: number; value: string | null; seq: number };
 type ReplyRow = { fingerprint: string; status: number; body: string };
@@ -63,7 +66,6 @@ export function openStore(filename: string, now: () => Date = () => new Date()):
   const db = new Database(filename);
   if (filename !== ":memory:") db.pragma("journal_mode = WAL");
   db.exec(SCHEMA);
-  db.prepare("DELETE FROM idempotency WHERE created_at < ?").run(new Date(now().getTime() - IDEMPOTENCY_TTL_MS).toISOString());
 
   const recordColumns = "id, version, updated_at, deleted, value, seq";
   const selectRecord = db.prepare<[string, string], RecordRow>(`SELECT ${recordColumns} FROM records WHERE collection = ? AND id = ?`);
@@ -88,11 +90,27 @@ export function openStore(filename: string, now: () => Date = () => new Date()):
     "SELECT collection, SUM(deleted = 0) AS live, SUM(deleted) AS deleted FROM records GROUP BY collection ORDER BY collection",
   );
   const countKeys = db.prepare<[], { keys: number }>("SELECT COUNT(*) AS keys FROM idempotency");
+  const deleteExpiredKeys = db.prepare<[string], { collection: string; op_id: string }>(
+    "DELETE FROM idempotency WHERE created_at < ? RETURNING collection, op_id",
+  );
 
+  // Per key, so kept only as long as the key is: pruned with it, or they would grow for as long as the server runs.
   const applied = new Map<string, number>();
   const replayed = new Map<string, number>();
+  let replays = 0;
   const bump = (counter: Map<string, number>, key: string) => counter.set(key, (counter.get(key) ?? 0) + 1);
   const opKey = (collection: string, opId: string) => `${collection}\u0000${opId}`;
+
+  let prunedAt = 0;
+  /** Removes the keys older than 7 days, and their counts: on open, then at most hourly as writes come in. */
+  const pruneKeys = () => {
+    prunedAt = now().getTime();
+    for (const key of deleteExpiredKeys.all(new Date(prunedAt - IDEMPOTENCY_TTL_MS).toISOString())) {
+      applied.delete(opKey(key.collection, key.op_id));
+      replayed.delete(opKey(key.collection, key.op_id));
+    }
+  };
+  pruneKeys();
 
   const readRecord = (collection: string, id: string): SyncRecord | null => {
     const row = selectRecord.get(collection, id);
@@ -125,10 +143,13 @@ export function openStore(filename: string, now: () => Date = () => new Date()):
     applyWrite(write) {
       const invalid = validateWrite(write);
       if (invalid) return { status: 400, body: invalid, replayed: false };
+      if (now().getTime() - prunedAt >= PRUNE_INTERVAL_MS) pruneKeys();
       const reply = writeOnce(write, fingerprintOf(write));
       // Counted after the commit so a rolled-back transaction is never counted.
-      if (reply.replayed) bump(replayed, opKey(write.collection, write.opId));
-      else if (reply.status < 300) bump(applied, opKey(write.collection, write.opId));
+      if (reply.replayed) {
+        bump(replayed, opKey(write.collection, write.opId));
+        replays += 1;
+      } else if (reply.status < 300) bump(applied, opKey(write.collection, write.opId));
       return reply;
     },
     list: (collection) => selectLive.all(collection).map(toRecord),
@@ -150,8 +171,6 @@ export function openStore(filename: string, now: () => Date = () => new Date()):
     stats() {
       const records: StoreStats["records"] = {};
       for (const row of countRecords.all()) records[row.collection] = { live: row.live, deleted: row.deleted };
-      let replays = 0;
-      for (const count of replayed.values()) replays += count;
       return { records, idempotency: { keys: countKeys.get()?.keys ?? 0, replays } };
     },
     close: () => db.close(),

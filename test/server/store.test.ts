@@ -37,6 +37,28 @@ describe("store", () => {
     eightDaysLater.close();
   });
 
+  it("prunes keys older than 7 days while open too, forgetting their applied and replayed counts", () => {
+    let time = Date.parse("2026-01-01T00:00:00.000Z");
+    const store = openStore(":memory:", () => new Date(time));
+    onTestFinished(() => store.close());
+    const put = (id: string, opId: string) => ({ collection: "todos", opId, id, method: "PUT" as const, body: { id } });
+
+    store.applyWrite(put("a", "old"));
+    expect(store.applyWrite(put("a", "old")).replayed).toBe(true);
+    time += 6 * day;
+    store.applyWrite(put("b", "recent"));
+    expect([store.appliedCount("todos", "old"), store.replayedCount("todos", "old")]).toEqual([1, 1]);
+
+    time += 2 * day;
+    store.applyWrite(put("c", "new"));
+    expect([store.appliedCount("todos", "old"), store.replayedCount("todos", "old")]).toEqual([0, 0]);
+    expect(store.appliedCount("todos", "recent")).toBe(1);
+    expect(store.stats().idempotency).toEqual({ keys: 2, replays: 1 });
+    // The key is gone: the same op is applied anew.
+    expect(store.applyWrite(put("a", "old"))).toMatchObject({ status: 200, replayed: false });
+    expect(store.appliedCount("todos", "old")).toBe(1);
+  });
+
   it("implements RFC 7396 merge patch", () => {
     expect(mergePatch({ a: "b" }, { a: "c" })).toEqual({ a: "c" });
     expect(mergePatch({ a: "b" }, { b: "c" })).toEqual({ a: "b", b: "c" });
