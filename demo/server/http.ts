@@ -73,7 +73,14 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** `wrapperDepth`: levels of envelope above the items (a batch), not counted against the limit. */
 export async function readJson(req: IncomingMessage, wrapperDepth = 0): Promise<unknown> {
-  const text = (await readBody(req)).toString("utf8");
+  const bytes = await readBody(req);
+  let text: string;
+  try {
+    // Fatal: a lenient decode would store U+FFFD in place of the bad bytes, a value the client never sent.
+    text = UTF8.decode(bytes);
+  } catch {
+    throw badRequest("the body is not valid UTF-8");
+  }
   if (text.trim() === "") throw badRequest("a JSON body is required");
   let value: unknown;
   try {
@@ -82,7 +89,18 @@ export async function readJson(req: IncomingMessage, wrapperDepth = 0): Promise<
     throw badRequest("the body is not valid JSON");
   }
   if (!nestsWithin(value, MAX_JSON_DEPTH + wrapperDepth)) throw badRequest(`the body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (!allFinite(value)) throw badRequest("the body holds a number out of range (as 1e400): it would be stored as null");
   return value;
+}
+
+/** ignoreBOM keeps a byte order mark in the text, which JSON.parse refuses, as it did before. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** JSON.parse reads a number too large for a double as ±Infinity, which JSON.stringify writes as null. */
+function allFinite(value: unknown): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return true;
+  return Object.values(value).every(allFinite); // depth is bounded: checked first
 }
 
 /** Deeper bodies are refused: storing them (canonical JSON, fingerprints) recurses once per level. */

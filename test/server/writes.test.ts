@@ -203,6 +203,29 @@ describe("bad requests", () => {
     expect((await call(`${server.url}/api/bad.name`)).status).toBe(400);
   });
 
+  it("refuses a body with invalid UTF-8 or a number too large for a double instead of storing a changed value", async () => {
+    const utf8 = (text: string) => new TextEncoder().encode(text);
+    const withBytes = (...bytes: number[]) => Uint8Array.from([...utf8('{"id":"a1","title":"'), ...bytes, ...utf8('"}')]);
+    const cases: unknown[] = [
+      withBytes(0xff, 0xfe), // never UTF-8
+      withBytes(0xc0, 0xaf), // an overlong "/"
+      withBytes(0xed, 0xa0, 0x80), // a surrogate, which has no UTF-8 form
+      '{"id":"a1","n":1e400}',
+      '{"id":"a1","n":{"deep":[-1e999]}}',
+    ];
+    for (const [index, body] of cases.entries()) {
+      const answer = await call(`${server.api}/a1`, { method: "PUT", headers: { "Idempotency-Key": `k${index}` }, body });
+      expect([index, answer.status, answer.body.error]).toEqual([index, 400, "bad_request"]);
+      expect(answer.body.message).toMatch(/UTF-8|number/);
+    }
+    const batched = await call(`${server.api}/_batch`, { method: "POST", body: '{"ops":[{"opId":"b1","id":"a1","method":"PUT","body":{"id":"a1","n":1e400}}]}' });
+    expect(batched.status).toBe(400);
+    expect(server.app.store.get("todos", "a1")).toBeNull();
+
+    const wellFormed = await write<SyncRecord>(server.api, "PUT", "a1", "ok", {}, { id: "a1", title: "crème 🥛", n: 1.7976931348623157e308 });
+    expect(wellFormed.body.value).toEqual({ id: "a1", title: "crème 🥛", n: 1.7976931348623157e308 });
+  });
+
   it("answers unknown routes with 404 and wrong methods with 405", async () => {
     const unknown = await call(`${server.url}/api/todos/a/b`);
     expect(unknown.status).toBe(404);
