@@ -90,14 +90,16 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       const allowed = allowedRequestHeaders(req.headers["access-control-request-headers"]);
       return { status: 204, headers: { ...PREFLIGHT_HEADERS, "Access-Control-Allow-Headers": allowed } };
     }
+    const target = req.url ?? "/";
     let url: URL;
     try {
-      const target = req.url ?? "/";
       url = new URL(target.startsWith("/") ? `http://localhost${target}` : target); // absolute-form: from proxies
     } catch {
       throw badRequest("the request target is not a valid path");
     }
-    const segments = url.pathname.split("/").slice(1);
+    // Routed on the path as sent: URL removes dot segments, %2E and %2E%2E included, so the ids "." and ".."
+    // would name the collection or a level above it instead of getting their 400.
+    const segments = rawPath(target).split("/").slice(1);
     const [top, , item, ...rest] = segments;
     const isPing = (top === "_ping" && segments.length === 1) || (top === "api" && item === "_ping" && rest.length === 0);
     if (isPing) {
@@ -207,4 +209,12 @@ function allowedRequestHeaders(requested: string | undefined): string {
     for (const name of names) if (!allowed.has(name.toLowerCase())) allowed.set(name.toLowerCase(), name);
   }
   return [...allowed.values()].join(", ");
+}
+
+/** The path of a request target, up to its query, as sent: dot segments kept; absolute-form loses scheme and host. */
+function rawPath(target: string): string {
+  const path = target.startsWith("/") ? target : target.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, "");
+  const end = path.search(/[?#]/);
+  const raw = end === -1 ? path : path.slice(0, end);
+  return raw.startsWith("/") ? raw : `/${raw}`;
 }

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import type { SyncServer, SyncServerOptions } from "../../demo/server/app";
 import { createSyncServer } from "../../demo/server/app";
 
@@ -49,4 +50,24 @@ export function write<T = Record<string, unknown>>(
   if (preconditions.ifMatch !== undefined) headers["If-Match"] = `"${preconditions.ifMatch}"`;
   if (method === "PATCH") headers["Content-Type"] = "application/merge-patch+json";
   return call<T>(`${api}/${encodeURIComponent(id)}`, { method, headers, body });
+}
+
+/** Sends the request target byte for byte (fetch would remove dot segments) and a header given as a list once per value. */
+export function rawCall<T = Record<string, unknown>>(
+  url: string,
+  target: string,
+  init: { method: string; headers?: Record<string, string | string[]>; body?: string },
+): Promise<{ status: number; body: T }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const headers = { ...(init.body !== undefined && { "Content-Type": "application/json" }), ...init.headers };
+    const req = request({ host: hostname, port, path: target, method: init.method, headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: (text === "" ? null : JSON.parse(text)) as T }));
+    });
+    req.on("error", reject);
+    req.end(init.body);
+  });
 }

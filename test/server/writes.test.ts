@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { SyncRecord } from "../../demo/server/protocol";
 import type { TestServer } from "./helpers";
-import { call, startServer, write } from "./helpers";
+import { call, rawCall, startServer, write } from "./helpers";
 
 let server: TestServer;
 beforeEach(async () => {
@@ -224,6 +224,28 @@ describe("bad requests", () => {
 
     const wellFormed = await write<SyncRecord>(server.api, "PUT", "a1", "ok", {}, { id: "a1", title: "crème 🥛", n: 1.7976931348623157e308 });
     expect(wellFormed.body.value).toEqual({ id: "a1", title: "crème 🥛", n: 1.7976931348623157e308 });
+  });
+
+  it('answers the documented 400 to the ids "." and "..", however the path spells them', async () => {
+    const targets: Array<[string, string]> = [
+      ["/api/todos/%2E", "."],
+      ["/api/todos/%2e", "."],
+      ["/api/todos/.", "."],
+      ["/api/todos/%2E%2E", ".."],
+      ["/api/todos/%2e.", ".."],
+      ["/api/todos/..", ".."],
+      ["http://localhost/api/todos/%2E", "."], // absolute-form, as from a proxy
+    ];
+    for (const [index, [target, id]] of targets.entries()) {
+      for (const method of ["PUT", "DELETE"]) {
+        const init = { method, headers: { "Idempotency-Key": `k${index}${method}` }, ...(method === "PUT" && { body: JSON.stringify({ id }) }) };
+        const answer = await rawCall(server.url, target, init);
+        expect([target, method, answer.status, answer.body.message]).toEqual([target, method, 400, '"." and ".." are not ids: no URL can name them']);
+      }
+    }
+    expect(server.app.store.stats().records).toEqual({});
+    // An absolute-form target with a query still reaches its route.
+    expect((await rawCall(server.url, "http://localhost/api/todos/_changes?limit=1", { method: "GET" })).status).toBe(200);
   });
 
   it("answers unknown routes with 404 and wrong methods with 405", async () => {
