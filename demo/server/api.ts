@@ -53,7 +53,10 @@ export async function handleCollection(
   }
   if (method !== "PUT" && method !== "PATCH" && method !== "DELETE") throw methodNotAllowed("GET, PUT, PATCH, DELETE");
   const body = method === "DELETE" ? undefined : await readJson(req);
-  const opId = headerValue(req, "idempotency-key") ?? "";
+  // Node joins repeated headers into one value: two keys would be taken as the one key "a, b".
+  const keys = req.headersDistinct["idempotency-key"] ?? [];
+  if (keys.length > 1) throw badRequest("send one Idempotency-Key header, not several");
+  const opId = keys[0] ?? "";
   return writeReply(store.applyWrite({ collection, opId, id, method, ...preconditionHeaders(req), body }));
 }
 

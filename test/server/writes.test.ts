@@ -248,6 +248,17 @@ describe("bad requests", () => {
     expect((await rawCall(server.url, "http://localhost/api/todos/_changes?limit=1", { method: "GET" })).status).toBe(200);
   });
 
+  it('refuses a write with two Idempotency-Key headers instead of taking them as the one key "a, b"', async () => {
+    for (const method of ["PUT", "DELETE"]) {
+      const init = { method, headers: { "Idempotency-Key": ["a", "b"] }, ...(method === "PUT" && { body: JSON.stringify(milk) }) };
+      const answer = await rawCall(server.url, "/api/todos/a1", init);
+      expect([method, answer.status, answer.body.error]).toEqual([method, 400, "bad_request"]);
+      expect(answer.body.message).toContain("Idempotency-Key");
+    }
+    expect(server.app.store.get("todos", "a1")).toBeNull();
+    expect(server.app.store.stats().idempotency.keys).toBe(0);
+  });
+
   it("answers unknown routes with 404 and wrong methods with 405", async () => {
     const unknown = await call(`${server.url}/api/todos/a/b`);
     expect(unknown.status).toBe(404);
