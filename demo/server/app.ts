@@ -145,9 +145,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
   function requireToken(req: IncomingMessage): void {
     if (options.token === undefined) return;
-    const expected = Buffer.from(`Bearer ${options.token}`);
-    const given = Buffer.from(req.headers.authorization ?? "");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    // The scheme name is case-insensitive (RFC 9110 11.1): "bearer x" is the same credentials as "Bearer x".
+    const [, scheme, credentials] = /^([^ ]+) +(.*)$/.exec(req.headers.authorization ?? "") ?? [];
+    const expected = Buffer.from(options.token);
+    const given = Buffer.from(credentials ?? "");
+    if (scheme?.toLowerCase() !== "bearer" || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new HttpError(401, "unauthorized", "a valid bearer token is required", { "WWW-Authenticate": "Bearer" });
     }
   }

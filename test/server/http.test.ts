@@ -49,6 +49,13 @@ describe("auth", () => {
     expect((await call(`${server.url}/_ping`)).status).toBe(204);
     expect((await call(`${server.api}/_ping`)).status).toBe(204);
   });
+
+  it("takes the Bearer scheme name in any case, the token only exactly", async () => {
+    server = await startServer({ token: "s3cret" });
+    const status = async (authorization: string) => [authorization, (await call(server.api, { headers: { Authorization: authorization } })).status];
+    for (const accepted of ["bearer s3cret", "BEARER s3cret", "bEaReR  s3cret"]) expect(await status(accepted)).toEqual([accepted, 200]);
+    for (const refused of ["bearer S3CRET", "Basic s3cret", "Bearers3cret", "Bearer s3cret2", "s3cret"]) expect(await status(refused)).toEqual([refused, 401]);
+  });
 });
 
 describe("ping and CORS", () => {
