@@ -28,13 +28,16 @@ test("overview: headline numbers and charts of queue depth, throughput and laten
     // Steady traffic through a flaky server (one request in five fails with 503 and is retried)...
     await app.getByTestId("faults").selectOption("errors");
     for (const title of ["Water the plants", "Book the dentist", "Renew passport"]) await addTodo(app, title);
-    await app.evaluate(async () => {
+    const refused = await app.evaluate(async () => {
       const { synclens } = window as unknown as DemoWindow;
+      const saves: Promise<unknown>[] = [];
       for (let tick = 0; tick < 24; tick++) {
-        for (let i = 0; i < 3; i++) void synclens.save({ id: crypto.randomUUID(), title: `Steady ${tick}.${i}`, done: false, createdAt: new Date().toISOString() });
+        for (let i = 0; i < 3; i++) saves.push(synclens.save({ id: crypto.randomUUID(), title: `Steady ${tick}.${i}`, done: false, createdAt: new Date().toISOString() }));
         await new Promise((resolve) => setTimeout(resolve, 250)); // the workload's pace, not a wait for a condition
       }
+      return (await Promise.allSettled(saves)).flatMap((result) => (result.status === "rejected" ? [String(result.reason)] : []));
     });
+    expect(refused).toEqual([]); // every write was taken: a short server count below is then the sync's
     // ...then 1,000 writes while forced offline from the panel, drained once back online.
     await client.getByTestId("offline").click();
     await expect(client.getByTestId("network")).toHaveText("forced offline");
