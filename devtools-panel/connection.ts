@@ -4,6 +4,7 @@
  * the service worker restarts and asks for fresh state. Knows nothing of the UI: `subscribe` for changes.
  */
 import browser, { type Runtime } from "webextension-polyfill";
+import { isAfter, isBefore, markOf, type EventMark } from "./event-order";
 import { MetricsHistory } from "./metrics-history";
 import { compatibility, envelope, LIMITS, MESSAGE_TAG, parsePageMessage, PROTOCOL_VERSION, type Command, type DeltaEntry } from "../sdk/bridge/protocol";
 
@@ -27,8 +28,8 @@ export interface ClientView {
   deadLetters: Record<string, unknown>[];
   conflicts: Record<string, unknown>[];
   events: Record<string, unknown>[];
-  /** The timeline was cleared up to this page time: a re-sent state does not bring those events back. */
-  clearedThrough: number;
+  /** The timeline was cleared up to this event: a re-sent state does not bring those events back. */
+  clearedThrough: EventMark | null;
   /** Queue depth, throughput and latency over the last minutes, for the Overview's charts. */
   history: MetricsHistory;
   /** Bookkeeping of `#pageQueue`. */
@@ -60,6 +61,8 @@ export class PanelConnection {
   /** Commands awaiting a reply, with the frame they went to: only that frame's reply settles one. */
   readonly #pending = new Map<number, { frameId: number; resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }>();
   #port: Runtime.Port | undefined;
+  /** Where each client's timeline was cleared, by key: kept when the page announces itself again (a service worker restart). */
+  readonly #cleared = new Map<string, EventMark>();
   #requestId = 0;
   #closed = false;
 
@@ -90,7 +93,8 @@ export class PanelConnection {
   clearTimeline(key: string): void {
     const client = this.state.clients.get(key);
     if (!client) return;
-    client.clearedThrough = Math.max(client.clearedThrough, ...client.events.map((event) => Number(event["at"])).filter(Number.isFinite));
+    const newest = client.events.at(-1);
+    if (newest) this.#cleared.set(key, (client.clearedThrough = markOf(newest)));
     client.events = [];
     this.#emit();
   }
@@ -149,7 +153,7 @@ export class PanelConnection {
         for (const { clientId, name } of message.clients) {
           const key = clientKey(frameId, clientId);
           if (this.state.clients.has(key) || inFrame >= LIMITS.clients || this.state.clients.size >= MAX_CLIENTS) continue;
-          this.state.clients.set(key, emptyClient(clientId, frameId, name, message.sdkVersion));
+          this.state.clients.set(key, { ...emptyClient(clientId, frameId, name, message.sdkVersion), clearedThrough: this.#cleared.get(key) ?? null });
           inFrame++;
         }
         this.#set({ connection: "connected", sdkVersion: null, pageProtocol: null });
@@ -276,11 +280,11 @@ function applyDelta(client: ClientView, entry: DeltaEntry): void {
  * the first of those on, so nothing it showed vanishes and nothing shows twice. Events at or before
  * `clearedThrough` (the user cleared the timeline) stay out.
  */
-export function mergeEvents(kept: Record<string, unknown>[], fresh: Record<string, unknown>[], clearedThrough = -Infinity): Record<string, unknown>[] {
-  const newer = fresh.filter((event) => !(Number(event["at"]) <= clearedThrough));
-  const from = Number(newer[0]?.["at"]);
-  if (!Number.isFinite(from)) return kept.slice(-MAX_EVENTS);
-  return [...kept.filter((event) => Number(event["at"]) < from), ...newer].slice(-MAX_EVENTS);
+export function mergeEvents(kept: Record<string, unknown>[], fresh: Record<string, unknown>[], clearedThrough: EventMark | null = null): Record<string, unknown>[] {
+  const newer = clearedThrough ? fresh.filter((event) => isAfter(event, clearedThrough)) : fresh;
+  const first = newer[0];
+  if (!first || !Number.isFinite(markOf(first).at)) return kept.slice(-MAX_EVENTS);
+  return [...kept.filter((event) => isBefore(event, markOf(first))), ...newer].slice(-MAX_EVENTS);
 }
 
 function clientKey(frameId: number, clientId: string): string {
@@ -288,7 +292,7 @@ function clientKey(frameId: number, clientId: string): string {
 }
 
 export function emptyClient(clientId: string, frameId: number, name: string, sdkVersion = ""): ClientView {
-  return { key: clientKey(frameId, clientId), clientId, frameId, name, sdkVersion, status: null, metrics: null, queue: new Map(), queueVersion: 0, queueLoading: false, pagingGeneration: 0, removedWhilePaging: new Set(), deadLetters: [], conflicts: [], events: [], clearedThrough: -Infinity, history: new MetricsHistory() };
+  return { key: clientKey(frameId, clientId), clientId, frameId, name, sdkVersion, status: null, metrics: null, queue: new Map(), queueVersion: 0, queueLoading: false, pagingGeneration: 0, removedWhilePaging: new Set(), deadLetters: [], conflicts: [], events: [], clearedThrough: null, history: new MetricsHistory() };
 }
 
 /** `value` if it is a plain object (anything from the page may be anything). */

@@ -1,5 +1,7 @@
 /** One entry of the client's timeline: what happened, when, about which item. */
 export interface SyncLogEvent {
+  /** Counts up from 1 per client (this page's): orders events of the same millisecond. */
+  seq: number;
   at: number;
   type:
     | "write" // a local save or delete

@@ -76,6 +76,7 @@ export function createSyncClient<T extends SyncItem>(options: SyncClientOptions<
 class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> implements SyncClient<T> {
   readonly #features: FeatureOptions<T>;
   readonly #log: EventLog;
+  #logged = 0;
   /** The strategy of the running drain (a `sync({ conflict })` override, else the client's). */
   #strategy: ConflictStrategy<T>;
   #mirror: ItemMirror<T> | undefined;
@@ -258,8 +259,8 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     if (message) this.#tabs?.post(message);
   }
 
-  #record(entry: Omit<SyncLogEvent, "at">): void {
-    const event: SyncLogEvent = { at: Date.now(), ...entry };
+  #record(entry: Omit<SyncLogEvent, "at" | "seq">): void {
+    const event: SyncLogEvent = { seq: ++this.#logged, at: Date.now(), ...entry };
     this.#log.record(event);
     this.events.emit("log", event);
   }

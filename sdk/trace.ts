@@ -18,7 +18,7 @@ export type CoreTrace =
   | { type: "counts" };
 
 /** The timeline entries for a trace (without their time). */
-export function timelineEntries(trace: CoreTrace): Omit<SyncLogEvent, "at">[] {
+export function timelineEntries(trace: CoreTrace): Omit<SyncLogEvent, "at" | "seq">[] {
   switch (trace.type) {
     case "write": {
       const { op } = trace.effect;
@@ -79,8 +79,8 @@ export function tabMessageOf(trace: CoreTrace): TabMessage | undefined {
   return undefined;
 }
 
-function entry(type: SyncLogEvent["type"], summary: string, itemId?: string, opId?: string): Omit<SyncLogEvent, "at"> {
-  const event: Omit<SyncLogEvent, "at"> = { type, summary };
+function entry(type: SyncLogEvent["type"], summary: string, itemId?: string, opId?: string): Omit<SyncLogEvent, "at" | "seq"> {
+  const event: Omit<SyncLogEvent, "at" | "seq"> = { type, summary };
   if (itemId !== undefined) event.itemId = itemId;
   if (opId !== undefined) event.opId = opId;
   return event;

@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { isAfter, markOf } from "../event-order";
 import { clock, text, useToggleSet, type ViewProps } from "./common";
 
 const EVENT_TYPES = ["write", "send", "reply", "retry", "deadletter", "conflict", "resolved", "pull", "status"] as const;
@@ -54,8 +55,8 @@ export function TimelineView({ client, clearTimeline }: ViewProps) {
   );
 }
 
-/** How many of `current` came after the last of `frozen` (by time: a re-sent state brings new objects for the same events). */
+/** How many of `current` came after the last of `frozen` (by mark: a re-sent state brings new objects for the same events). */
 function newerThan(frozen: Record<string, unknown>[], current: Record<string, unknown>[]): number {
-  const last = Math.max(-Infinity, ...frozen.map((event) => Number(event["at"])).filter(Number.isFinite));
-  return current.filter((event) => Number(event["at"]) > last).length;
+  const last = frozen.at(-1);
+  return last ? current.filter((event) => isAfter(event, markOf(last))).length : current.length;
 }

@@ -66,7 +66,7 @@ describe("timeline", () => {
 
   it("EventLog is a ring buffer", () => {
     const log = new EventLog(2);
-    for (const n of [1, 2, 3]) log.record({ at: n, type: "write", summary: String(n) });
+    for (const n of [1, 2, 3]) log.record({ seq: n, at: n, type: "write", summary: String(n) });
     expect(log.list().map((event) => event.at)).toEqual([2, 3]);
     expect(new EventLog(0).list()).toEqual([]);
   });

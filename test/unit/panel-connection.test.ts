@@ -106,16 +106,24 @@ describe("the panel's timeline when a client's whole state comes again", () => {
     expect(mergeEvents(kept, fresh).map((e) => e.summary)).toEqual(["a", "b", "c", "d", "e"]);
   });
 
-  it("a cleared timeline stays cleared when the page sends its whole state again, and new events still come", () => {
+  it("a cleared timeline stays cleared when the page sends its whole state again, or announces itself again, and new events still come", () => {
     const { panel, port } = panelWithTopClient();
     const key = [...panel.state.clients.keys()][0]!;
-    const log = [event(10, "old"), event(20, "older but same client")];
+    const counted = (seq: number, at: number, summary: string) => ({ ...event(at, summary), seq });
+    const log = [counted(1, 10, "old"), counted(2, 20, "cleared")];
     port.deliver(routed(0, { type: "snapshot", clientId: "app#1", snapshot: { status: {}, events: log } }));
     panel.clearTimeline(key);
     expect(panel.state.clients.get(key)!.events).toEqual([]);
-    port.deliver(routed(0, { type: "snapshot", clientId: "app#1", snapshot: { status: {}, events: [...log, event(30, "new")] } }));
-    port.deliver(routed(0, { type: "delta", clientId: "app#1", seq: 1, entries: [{ part: "events", value: [event(40, "newer")] }] }));
-    expect(panel.state.clients.get(key)!.events.map((e) => e["summary"])).toEqual(["new", "newer"]);
+    // An event of the same millisecond as the last one cleared, but after it, is new.
+    port.deliver(routed(0, { type: "snapshot", clientId: "app#1", snapshot: { status: {}, events: [...log, counted(3, 20, "same ms"), counted(4, 30, "new")] } }));
+    port.deliver(routed(0, { type: "delta", clientId: "app#1", seq: 1, entries: [{ part: "events", value: [counted(5, 40, "newer")] }] }));
+    expect(panel.state.clients.get(key)!.events.map((e) => e["summary"])).toEqual(["same ms", "new", "newer"]);
+    // The service worker restarted: the page announces itself, and its client comes back with its whole log.
+    panel.clearTimeline(key);
+    port.deliver(routed(0, { type: "announce", protocol: 1 }));
+    port.deliver(routed(0, hello("app#1")));
+    port.deliver(routed(0, { type: "snapshot", clientId: "app#1", snapshot: { status: {}, events: [...log, counted(3, 20, "same ms"), counted(6, 50, "after")] } }));
+    expect(panel.state.clients.get(key)!.events.map((e) => e["summary"])).toEqual(["after"]);
   });
 
   it("keeps what it had when the page sends no events, and at most 500", () => {
