@@ -216,17 +216,15 @@ class Bridge {
     exposed.dirty.clear();
     try {
       const [queue, deadLetters, conflicts] = await Promise.all([client.queue({ limit: INITIAL_QUEUE }), client.deadLetters(), client.conflicts()]);
-      const snapshot = {
+      const head = {
         name: client.name,
         status: this.#trim(client.status),
         metrics: this.#trim(client.metrics()),
         // The panel pages the rest of the queue in with `queue` commands.
         queue: fitBytes(queue.map((op) => this.#trimOp(op)), LIMITS.queueBytes),
-        deadLetters: this.#letters(deadLetters),
-        conflicts: this.#conflicts(conflicts),
-        events: this.#events(client.timeline()),
       };
-      this.#post({ type: "snapshot", clientId: exposed.id, snapshot });
+      const lists = this.#lists(MESSAGE_ROOM - JSON.stringify(head).length, { events: client.timeline(), deadLetters, conflicts });
+      this.#post({ type: "snapshot", clientId: exposed.id, snapshot: { ...head, deadLetters: lists.deadLetters ?? [], conflicts: lists.conflicts ?? [], events: lists.events ?? [] } });
     } catch {
       // The client closed meanwhile: its goodbye follows.
     }
@@ -239,13 +237,13 @@ class Bridge {
     const removed = [...exposed.removed];
     exposed.queue.clear();
     exposed.removed.clear();
-    if (exposed.events.length > 0) {
-      entries.push({ part: "events", value: this.#events(exposed.events) });
-      exposed.events = [];
-    }
+    const events = exposed.events.length > 0 ? exposed.events : undefined;
+    exposed.events = [];
+    let deadLetters: DeadLetter[] | undefined;
+    let conflicts: Conflict[] | undefined;
     try {
-      if (exposed.dirty.delete("deadLetters")) entries.push({ part: "deadLetters", value: this.#letters(await client.deadLetters()) });
-      if (exposed.dirty.delete("conflicts")) entries.push({ part: "conflicts", value: this.#conflicts(await client.conflicts()) });
+      if (exposed.dirty.delete("deadLetters")) deadLetters = await client.deadLetters();
+      if (exposed.dirty.delete("conflicts")) conflicts = await client.conflicts();
     } catch {
       return;
     }
@@ -253,6 +251,10 @@ class Bridge {
     // A burst of writes can change more operations than one message may carry: the queue part goes in
     // as many deltas as it takes, the first one with everything else.
     const [first, ...rest] = queueEntries(removed, changed);
+    const lists = this.#lists(MESSAGE_ROOM - JSON.stringify([...entries, first ?? null]).length, { events, deadLetters, conflicts });
+    if (lists.events) entries.push({ part: "events", value: lists.events });
+    if (lists.deadLetters) entries.push({ part: "deadLetters", value: lists.deadLetters });
+    if (lists.conflicts) entries.push({ part: "conflicts", value: lists.conflicts });
     for (const part of [[...entries, ...(first ? [first] : [])], ...rest.map((entry) => [entry])]) {
       exposed.seq++;
       this.#post({ type: "delta", clientId: exposed.id, seq: exposed.seq, entries: part });
@@ -325,20 +327,19 @@ class Bridge {
   }
 
   /**
-   * The first dead letters and conflicts, and the last events, that one message can carry beside a page
-   * of the queue; the status counts them all, so the panel can say how many it does not show.
+   * The last events (up to a third of `room`), then the first dead letters and conflicts (sharing the
+   * rest) that fit the `room` bytes a message has left beside status, metrics and the queue; at most
+   * `deltaEntries` of each. The status counts every letter and conflict, so the panel says how many it
+   * does not show.
    */
-  #letters(letters: DeadLetter[]): unknown[] {
-    return fitBytes(letters.slice(0, LIMITS.deltaEntries).map((letter) => this.#trimLetter(letter)), LIMITS.listBytes);
-  }
-
-  #conflicts(conflicts: Conflict[]): unknown[] {
-    return fitBytes(conflicts.slice(0, LIMITS.deltaEntries).map((conflict) => this.#trimConflict(conflict)), LIMITS.listBytes);
-  }
-
-  #events(events: SyncLogEvent[]): unknown[] {
-    const newestFirst = events.slice(-LIMITS.deltaEntries).reverse().map((event) => this.#trim(event));
-    return fitBytes(newestFirst, LIMITS.listBytes).reverse();
+  #lists(room: number, lists: { events?: SyncLogEvent[] | undefined; deadLetters?: DeadLetter[] | undefined; conflicts?: Conflict[] | undefined }) {
+    const size = (value: unknown[] | undefined) => (value ? JSON.stringify(value).length : 0);
+    const events = lists.events && fitBytes(lists.events.slice(-LIMITS.deltaEntries).reverse().map((event) => this.#trim(event)), room / 3).reverse();
+    let left = room - size(events);
+    const deadLetters = lists.deadLetters && fitBytes(lists.deadLetters.slice(0, LIMITS.deltaEntries).map((letter) => this.#trimLetter(letter)), lists.conflicts ? left / 2 : left);
+    left -= size(deadLetters);
+    const conflicts = lists.conflicts && fitBytes(lists.conflicts.slice(0, LIMITS.deltaEntries).map((conflict) => this.#trimConflict(conflict)), left);
+    return { events, deadLetters, conflicts };
   }
 
   // Markers inside list entries carry paths by identity (seq, item id), not by index: see `expand`.

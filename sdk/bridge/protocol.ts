@@ -42,11 +42,6 @@ export const LIMITS = {
    * queue of large items arrives over several messages instead of one that every hop would drop.
    */
   queueBytes: 512 * 1024,
-  /**
-   * Bytes of trimmed dead letters, of conflicts and of events in one state or delta message (each list
-   * also at most `deltaEntries` long): with `queueBytes`, a message stays under `messageBytes`.
-   */
-  listBytes: 128 * 1024,
 } as const;
 
 export type ClientId = string;

@@ -191,7 +191,7 @@ describe("the page side of the DevTools bridge", () => {
     expect(page.of("delta").length).toBeGreaterThanOrEqual(3);
   });
 
-  it("sends the first dead letters that fit one message, however many there are; the status counts them all", async () => {
+  it("sends the first dead letters that fit one message beside the queue, however many there are; the status counts them all", async () => {
     const page = new PageWindow();
     const fields = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i}`, "z".repeat(290)]));
     const refuseAll: typeof fetch = async (input, init) => {
@@ -201,25 +201,26 @@ describe("the page side of the DevTools bridge", () => {
     };
     const todos = harness.client({ triggers: { onWrite: false }, fetch: refuseAll, batchSize: 200, compressAboveBytes: false });
     exposeToDevtools(todos, { target: page });
-    for (let i = 0; i < 600; i++) await todos.save({ id: `d${i}`, title: "refused", ...fields });
-    await todos.sync();
-    expect(todos.status.deadLetters).toBe(600);
+    const refuse = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) await todos.save({ id: `d${i}`, title: "refused", ...fields });
+      await todos.sync();
+    };
+    await refuse(0, 40); // about 160 KB of letters: all of them fit
     page.send({ type: "connect", protocol: 1 });
     await waitFor(() => page.of("snapshot").length === 1 || page.refused.length > 0, 5000, "state");
     expect(page.refused).toEqual([]);
     const state = page.of("snapshot")[0]!.snapshot as { status: { deadLetters: number }; deadLetters: { itemId: string }[] };
-    expect(state.status.deadLetters).toBe(600);
-    expect(state.deadLetters.length).toBeGreaterThan(10);
-    expect(state.deadLetters.length).toBeLessThan(600);
-    expect(state.deadLetters[0]!.itemId).toBe("d0"); // the oldest first, as deadLetters() lists them
+    expect([state.status.deadLetters, state.deadLetters.length]).toEqual([40, 40]);
 
-    // One more: the delta's list is cut the same way, and the delta (status, queue and all) arrives.
-    await todos.save({ id: "last", title: "refused", ...fields });
-    await todos.sync();
-    await waitFor(() => page.of("delta").some((delta) => delta.entries.some((entry) => entry.part === "deadLetters")) || page.refused.length > 0, 5000, "a dead-letter delta");
+    await refuse(40, 600); // about 2.4 MB: the first ones that fit go, and the delta (status, queue and all) arrives
+    expect(todos.status.deadLetters).toBe(600);
+    const lettersSent = () => page.of("delta").flatMap((delta) => delta.entries).filter((entry) => entry.part === "deadLetters") as { value: { itemId: string }[] }[];
+    await waitFor(() => lettersSent().some((entry) => entry.value.length > 40) || page.refused.length > 0, 5000, "a dead-letter delta");
     expect(page.refused).toEqual([]);
-    const entry = page.of("delta").flatMap((delta) => delta.entries).find((e) => e.part === "deadLetters") as { value: unknown[] };
-    expect(entry.value.length).toBeLessThanOrEqual(LIMITS.deltaEntries);
+    const sent = lettersSent().at(-1)!.value;
+    expect(sent.length).toBeGreaterThan(40);
+    expect(sent.length).toBeLessThanOrEqual(LIMITS.deltaEntries);
+    expect(sent[0]!.itemId).toBe("d0"); // the oldest first, as deadLetters() lists them
   });
 
   it("pages the queue by bytes when its items are large", async () => {
