@@ -1,4 +1,5 @@
 import { parseRetryAfter } from "./backoff.js";
+import { unref } from "./environment.js";
 import { SyncLensError } from "./errors.js";
 import type { SendOutcome } from "./classify.js";
 import type { ServerVersion } from "./store.js";
@@ -122,7 +123,13 @@ export class HttpTransport {
     const body = `{"ops":[${wireOps.join(",")}]}`;
     const bytes = byteLength(body);
     keepaliveInFlight += bytes;
-    const release = () => void (keepaliveInFlight -= bytes);
+    let held = true;
+    const release = () => {
+      if (held) keepaliveInFlight -= bytes;
+      held = false;
+    };
+    // A fetch that never settles (an app's wrapper) must not hold the page's budget for good.
+    unref(setTimeout(release, this.#options.timeoutMs));
     try {
       // Started here, synchronously: a page going away runs no later task.
       this.#options.fetch(`${this.#options.endpoint}/_batch`, { method: "POST", body, keepalive: true, headers: jsonHeaders(this.#lastHeaders) }).then(release, release);

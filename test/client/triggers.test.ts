@@ -4,6 +4,7 @@ import type { EnvironmentSignals } from "../../sdk/environment";
 import { waitFor } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 import { startScriptedServer } from "../support/servers";
+import { KEEPALIVE_BUDGET_BYTES, keepaliveRoom } from "../../sdk/transport";
 
 type Handlers = Parameters<EnvironmentSignals["subscribe"]>[0];
 
@@ -203,6 +204,16 @@ describe("pagehide flush", () => {
     later.fire("pagehide");
     expect(bodies[2]).toBeGreaterThan(40 * 1024);
     for (const settle of inFlight) settle();
+  });
+
+  it("a keepalive request that never settles gives the page's budget back after timeoutMs", async () => {
+    const browser = fakeBrowser();
+    const never: typeof fetch = (input, init) => (init?.keepalive ? new Promise(() => undefined) : fetch(input, init));
+    const todos = client({ environment: browser.environment, fetch: never, timeoutMs: 50, triggers: { onWrite: false } });
+    for (let i = 0; i < 10; i++) await todos.save({ id: `i${i}`, title: "x".repeat(2000) });
+    browser.fire("pagehide");
+    expect(keepaliveRoom()).toBeLessThan(KEEPALIVE_BUDGET_BYTES - 20_000);
+    await waitFor(() => keepaliveRoom() === KEEPALIVE_BUDGET_BYTES, 2000, "the budget back");
   });
 
   it("sends nothing while forced offline or paused", async () => {
