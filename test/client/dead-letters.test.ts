@@ -1,22 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeEvent } from "../../sdk";
-import { waitFor, type Todo } from "../support/client";
+import { refusingBatches, waitFor, type Todo } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 
 const harness = useReferenceServer();
 
-/** Answers every batch op for the item ids in `refuse` with 422 (the server validated and refused them). */
-function refusing(refuse: Set<string>): typeof fetch {
-  return async (input, init) => {
-    if (String(input).endsWith("/_batch")) {
-      const { ops } = JSON.parse(String(init?.body)) as { ops: { opId: string; id: string }[] };
-      if (ops.some((op) => refuse.has(op.id))) {
-        return new Response(JSON.stringify({ results: ops.map((op) => ({ opId: op.opId, status: 422, body: { error: "bad", message: "no" } })) }), { status: 200 });
-      }
-    }
-    return fetch(input, init);
-  };
-}
+/** Refuses (422) every batch that holds one of the item ids in `refuse`. */
+const refusing = (refuse: Set<string>) => refusingBatches((id) => refuse.has(id));
 
 describe("discarding dead letters", () => {
   it("core: once nothing is left to fail, the error the letter left is over", async () => {
@@ -44,12 +34,7 @@ describe("discarding dead letters", () => {
   });
 
   it("a letter refused as a reused key was applied under that key: discarding it keeps its item", async () => {
-    const reused: typeof fetch = async (input, init) => {
-      if (!String(input).endsWith("/_batch")) return fetch(input, init);
-      const { ops } = JSON.parse(String(init?.body)) as { ops: { opId: string }[] };
-      const body = { error: "idempotency_key_reused", message: "this key was applied with another body" };
-      return new Response(JSON.stringify({ results: ops.map((op) => ({ opId: op.opId, status: 422, body })) }), { status: 200 });
-    };
+    const reused = refusingBatches(() => true, { error: "idempotency_key_reused", message: "this key was applied with another body" });
     const todos = harness.coreClient({ fetch: reused, triggers: { onWrite: false } });
     await todos.save({ id: "a", title: "1" });
     await todos.sync();

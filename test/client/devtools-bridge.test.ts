@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { droppedMessages, exposeToDevtools, type BridgeTarget } from "../../sdk/bridge/devtools";
 import { envelope, LIMITS, MESSAGE_TAG, parseEnvelope, type PageMessage, type PanelMessage } from "../../sdk/bridge/protocol";
-import { waitFor } from "../support/client";
+import { refusingBatches, waitFor } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 
 const harness = useReferenceServer();
@@ -194,12 +194,7 @@ describe("the page side of the DevTools bridge", () => {
   it("sends the first dead letters that fit one message beside the queue, however many there are; the status counts them all", async () => {
     const page = new PageWindow();
     const fields = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i}`, "z".repeat(290)]));
-    const refuseAll: typeof fetch = async (input, init) => {
-      if (!String(input).endsWith("/_batch")) return fetch(input, init);
-      const { ops } = JSON.parse(String(init?.body)) as { ops: { opId: string }[] };
-      return new Response(JSON.stringify({ results: ops.map((op) => ({ opId: op.opId, status: 422, body: { error: "bad", message: "no" } })) }), { status: 200 });
-    };
-    const todos = harness.client({ triggers: { onWrite: false }, fetch: refuseAll, batchSize: 200, compressAboveBytes: false });
+    const todos = harness.client({ triggers: { onWrite: false }, fetch: refusingBatches(() => true), batchSize: 200, compressAboveBytes: false });
     exposeToDevtools(todos, { target: page });
     const refuse = async (from: number, to: number) => {
       for (let i = from; i < to; i++) await todos.save({ id: `d${i}`, title: "refused", ...fields });

@@ -231,11 +231,11 @@ describe("lifecycle, status and triggers", () => {
   });
 
   it("a conflict strategy function that throws or decides nothing leaves the conflict parked and reports a resolver error", async () => {
-    for (const decide of [() => Promise.reject(new Error("the resolver is broken")), () => undefined]) {
+    for (const [round, decide] of [() => Promise.reject(new Error("the resolver is broken")), () => undefined].entries()) {
       const todos = harness.client({ triggers: { onWrite: false }, conflict: decide as never });
       const errors: SyncLensError[] = [];
       todos.on("error", (error) => errors.push(error));
-      const id = `c${errors.length}${Math.random()}`;
+      const id = `c${round}`;
       await todos.save({ id, title: "1" });
       await todos.sync();
       harness.server.store.applyWrite({ collection: "todos", opId: `elsewhere-${id}`, id, method: "PUT", ifMatch: 1, body: { id, title: "remote" } });

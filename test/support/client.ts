@@ -53,3 +53,17 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * A fetch whose `_batch` replies refuse every operation with 422 (the server validated and refused them)
+ * when the batch holds an item `isRefused` names; every other request goes to the real server.
+ */
+export function refusingBatches(isRefused: (itemId: string) => boolean, body: unknown = { error: "bad", message: "no" }): typeof fetch {
+  return async (input, init) => {
+    if (String(input).endsWith("/_batch")) {
+      const { ops } = JSON.parse(String(init?.body)) as { ops: { opId: string; id: string }[] };
+      if (ops.some((op) => isRefused(op.id))) return new Response(JSON.stringify({ results: ops.map((op) => ({ opId: op.opId, status: 422, body })) }), { status: 200 });
+    }
+    return fetch(input, init);
+  };
+}
