@@ -1,6 +1,6 @@
 import { equal, type Conflict } from "./conflicts.js";
 import type { SendOutcome } from "./classify.js";
-import { guard, synced, type SyncStore } from "./store.js";
+import { guard, synced, tombstone, type SyncStore } from "./store.js";
 import { BATCH_UNSUPPORTED, httpOutcome, isRecord, malformed, type HttpTransport } from "./transport.js";
 import type { SyncItem } from "./types.js";
 
@@ -112,7 +112,7 @@ export async function applyPull(
       if (!head && !parked && !letter) {
         writes.push(store.putItem(tx, change.id, change.value));
         store.hint(change.id, { known: !change.deleted });
-        writes.push(change.deleted ? versions.delete(change.id) : versions.put(synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));
+        writes.push(versions.put(change.deleted ? tombstone(change.id, change.version) : synced(change.id, change.version, change.value ?? undefined, change.updatedAt)));
         result.applied.push(change);
         return [];
       }

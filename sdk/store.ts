@@ -14,6 +14,16 @@ export interface ServerVersion {
   version: number;
   value?: SyncItem;
   updatedAt?: string;
+  /**
+   * A tombstone: the server deleted the item at `version`. Kept so that the delete, pulled back, is known
+   * as what the client already has, not news (and not a conflict with a save made after it).
+   */
+  deleted?: true;
+}
+
+/** The item's last synced copy while the server has it live; undefined for none or a tombstone. */
+export function live(base: ServerVersion | undefined): ServerVersion | undefined {
+  return base?.deleted ? undefined : base;
 }
 
 export interface SyncLensSchema extends DBSchema {
@@ -206,7 +216,7 @@ export class SyncStore {
     let basis = predicted;
     if (!basis) {
       const [ops, known] = await reads;
-      basis = { last: ops[ops.length - 1], known: known !== undefined };
+      basis = { last: ops[ops.length - 1], known: live(known) !== undefined };
     }
     const { last } = basis;
     const decision = coalesce(last && { type: last.type, frozen: last.attempts > 0 || ctx.isFrozen(last.seq) }, kind, basis.known);
@@ -229,15 +239,16 @@ export class SyncStore {
     }
     const [ops, base, letters] = await reads;
     const actual = ops[ops.length - 1];
-    if (predicted && !(sameOperation(actual, predicted.last) && (base !== undefined) === predicted.known)) return undo();
+    if (predicted && !(sameOperation(actual, predicted.last) && (live(base) !== undefined) === predicted.known)) return undo();
     // Fired meanwhile (a pagehide here or in another tab, while the reads were pending): not to be rewritten.
     if (predicted && last && decision.action !== "append" && ctx.isFrozen(last.seq)) return undo();
     await Promise.all(writes);
+    const server = live(base);
     const effect: WriteEffect =
       decision.action === "drop"
-        ? { queueDelta: -1, head: false, base, dropped: last!.seq }
-        : { queueDelta: decision.action === "append" ? 1 : 0, op: op!, head: (ops[0]?.seq ?? op!.seq) === op!.seq, base, blocked: letters > 0 };
-    this.hint(id, { last: op ?? ops[ops.length - 2], known: base !== undefined });
+        ? { queueDelta: -1, head: false, base: server, dropped: last!.seq }
+        : { queueDelta: decision.action === "append" ? 1 : 0, op: op!, head: (ops[0]?.seq ?? op!.seq) === op!.seq, base: server, blocked: letters > 0 };
+    this.hint(id, { last: op ?? ops[ops.length - 2], known: server !== undefined });
     return effect;
   }
 
@@ -358,7 +369,7 @@ export class SyncStore {
       const found = await Promise.all(ops.map((op) => versionStore.get(op.itemId)));
       await Promise.all([...writes, tx.done]);
       const versions = new Map<string, ServerVersion>();
-      for (const entry of found) if (entry) versions.set(entry.id, entry);
+      for (const entry of found) if (live(entry)) versions.set(entry!.id, entry!);
       return { ops, versions, nextDueAt: ops.length >= limit ? now : nextDueAt, deadItemIds: letters.map((letter) => letter.itemId) };
     });
   }
@@ -389,9 +400,8 @@ export class SyncStore {
             // Never move a version backwards, whatever order replies are settled in.
             const stored = known[acked.indexOf(action)];
             this.#hintReplaced(op, undefined, !action.deleted);
-            if (action.deleted) writes.push(versions.delete(op.itemId));
-            else if (!stored || stored.version < action.version) {
-              writes.push(versions.put(synced(op.itemId, action.version, action.value ?? op.value, action.updatedAt)));
+            if (!stored || stored.version < action.version) {
+              writes.push(versions.put(action.deleted ? tombstone(op.itemId, action.version) : synced(op.itemId, action.version, action.value ?? op.value, action.updatedAt)));
             }
             result.acked.push(op);
             break;
@@ -548,6 +558,10 @@ export function synced(id: string, version: number, value: SyncItem | undefined,
   if (value !== undefined) record.value = value;
   if (updatedAt !== undefined) record.updatedAt = updatedAt;
   return record;
+}
+
+export function tombstone(id: string, version: number): ServerVersion {
+  return { id, version, deleted: true };
 }
 
 function pushError(history: readonly AttemptError[], error: AttemptError): AttemptError[] {
