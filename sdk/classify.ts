@@ -1,3 +1,5 @@
+import type { ServerVersion } from "./store.js";
+
 /**
  * What happened to one operation's request, as the transport saw it. Pure data, so the decision table below
  * can be tested without a network.
@@ -9,7 +11,12 @@ export type SendOutcome =
   | { kind: "timeout"; message: string }
   | { kind: "malformed"; status: number; message: string; body: unknown }
   /** Not sent as it should be (e.g. the server refused PATCH): send again at once, no failure counted. */
-  | { kind: "resend"; message: string };
+  | { kind: "resend"; message: string }
+  /**
+   * 422 `idempotency_key_reused`: the key was applied with an earlier body of this operation (another
+   * page's pagehide flush). `server`: the item as the server has it now (null: none), read after the 422.
+   */
+  | { kind: "reused"; status: 422; body: unknown; server: ServerVersion | null };
 
 /**
  * What the outbox does next with the operation.
@@ -20,6 +27,7 @@ export type SendOutcome =
  * - `conflict`: the server holds another version (409).
  * - `dead`: the server will never accept this request as it is; move it to the dead-letter queue.
  * - `again`: send it again now, differently (no failure counted).
+ * - `rekey`: its key is spent on an earlier body; send it again under a new key, from the server's copy.
  */
 export type Verdict =
   | { action: "ack" }
@@ -27,7 +35,8 @@ export type Verdict =
   | { action: "pause" }
   | { action: "conflict" }
   | { action: "dead" }
-  | { action: "again" };
+  | { action: "again" }
+  | { action: "rekey" };
 
 export function classify(outcome: SendOutcome): Verdict {
   switch (outcome.kind) {
@@ -35,6 +44,8 @@ export function classify(outcome: SendOutcome): Verdict {
       return { action: "ack" };
     case "resend":
       return { action: "again" };
+    case "reused":
+      return { action: "rekey" };
     case "network":
     case "timeout":
       return { action: "retry", unreachable: true };

@@ -119,6 +119,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   readonly #flushed = new Set<number>();
   protected readonly unloadHeads = new UnloadHeads();
   readonly #journal: FlushJournal;
+  /** Marks the operations this client may fire at pagehide, so that no other client rewrites them. */
+  readonly #holder: string | undefined;
 
   protected readonly connectivity: Connectivity;
   #forcedOffline = false;
@@ -157,6 +159,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.#environment = environment;
     this.name = options.name;
     this.#journal = new FlushJournal(options.name, environment.localStorage?.());
+    this.#holder = options.triggers.flushOnPageHide ? newOperationId() : undefined;
     this.connectivity = new Connectivity({
       browserSaysOnline: () => environment.browserSaysOnline(),
       ping: (superseded) => (options.pingUrl === false ? Promise.resolve(true) : this.transport.ping(options.pingUrl, options.pingTimeoutMs, this.requests, superseded)),
@@ -484,6 +487,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       isFrozen: (seq: number) => this.#inFlight.has(seq) || this.#flushed.has(seq) || fired.includes(seq) || this.#journal.read().includes(seq),
       maxQueueSize: this.options.maxQueueSize,
       pending: this.pending + this.#writing.size,
+      holder: this.#holder,
     };
     const write = this.store.write(kind, id, value, context);
     this.#writing.add(write);
@@ -688,13 +692,13 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         await this.store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
         return stopped;
       }
-      return await this.#settle(ops, outcomes);
+      return await this.#settle(ops, outcomes, versions);
     } finally {
       for (const op of ops) this.#inFlight.delete(op.seq);
     }
   }
 
-  async #settle(ops: PendingOperation[], outcomes: SendOutcome[]) {
+  async #settle(ops: PendingOperation[], outcomes: SendOutcome[], versions: ReadyBatch["versions"]) {
     const now = Date.now();
     const actions: SettleAction[] = [];
     let unreachable = false;
@@ -713,6 +717,17 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       const verdict = classify(outcome);
       if (verdict.action === "again") {
         actions.push({ kind: "release", op });
+        this.rerun = true;
+        return;
+      }
+      if (outcome.kind === "reused" && op.failures <= this.options.maxRetries) {
+        // The server holds the key's own result when it is one version past this operation's base; past
+        // that, someone else wrote since: based on the key's result, the next request meets a 409 and the
+        // conflict path instead of overwriting that write.
+        const base = versions.get(op.itemId);
+        const { server } = outcome;
+        actions.push({ kind: "rekey", op, opId: newOperationId(), error: attemptError(outcome, now), base: server && base && server.version > base.version + 1 ? { ...base, version: base.version + 1 } : server });
+        this.unloadHeads.forget(op.seq);
         this.rerun = true;
         return;
       }
@@ -737,7 +752,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       } else {
         unreachable ||= verdict.action === "retry" && verdict.unreachable;
         const reason = verdict.action === "conflict" ? "conflict" : verdict.action === "retry" ? "max_retries" : "rejected";
-        const reply = outcome.kind === "http" || outcome.kind === "malformed" ? { status: outcome.status, body: outcome.body } : undefined;
+        const reply = "body" in outcome ? { status: outcome.status, body: outcome.body } : undefined;
         // A 409 names the server's copy: the item's later writes are based on it, or they would all be refused too.
         const server = verdict.action === "conflict" ? serverCurrent(outcome) : undefined;
         this.#recorder.outcome("dead");

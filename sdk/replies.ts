@@ -9,6 +9,7 @@ export type FailedOutcome = Exclude<SendOutcome, { kind: "ok" }>;
 export function attemptError(outcome: FailedOutcome, at: number): AttemptError {
   if (outcome.kind === "network" || outcome.kind === "timeout") return { at, code: outcome.kind, message: outcome.message };
   if (outcome.kind === "resend") return { at, code: "http", message: outcome.message };
+  if (outcome.kind === "reused") return { at, code: "http", status: 422, message: "HTTP 422: the idempotency key was spent on an earlier body of this operation; sent again under a new key" };
   const { status, body } = outcome;
   if (outcome.kind === "malformed") return { at, code: "malformed_reply", message: outcome.message, status, body };
   const code = status === 401 || status === 403 ? "auth" : status === 409 ? "conflict" : "http";
@@ -27,8 +28,11 @@ function serverMessage(body: unknown): string {
 export function serverCurrent(outcome: FailedOutcome): ServerVersion | null | undefined {
   if (outcome.kind !== "http") return undefined;
   const body = asRecord(outcome.body);
-  if (!body || !("current" in body)) return undefined;
-  const current = body["current"];
+  return body && "current" in body ? parseRecord(body["current"]) : undefined;
+}
+
+/** A protocol record as the last synced copy it makes (a tombstone: its version, no value); null for null, undefined for no record. */
+export function parseRecord(current: unknown): ServerVersion | null | undefined {
   if (current === null) return null;
   const record = asRecord(current);
   if (!record || typeof record["version"] !== "number" || typeof record["id"] !== "string") return undefined;

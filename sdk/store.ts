@@ -77,6 +77,8 @@ export interface WriteContext {
   isFrozen: (seq: number) => boolean;
   maxQueueSize: number;
   pending: number;
+  /** This client's id when it holds queue heads for a pagehide flush: written into its operations (see `heldBy`). */
+  holder?: string;
 }
 
 /** The effect of one local write on the outbox, for the client's in-memory counters. */
@@ -105,7 +107,9 @@ export type SettleAction =
    * Not a failure of the operation: it goes again as it is (`conflict`: parked as a conflict meanwhile;
    * `unsent`: no request left, so the attempt `takeReady` counted is taken back).
    */
-  | { kind: "release"; op: PendingOperation; conflict?: true; unsent?: true };
+  | { kind: "release"; op: PendingOperation; conflict?: true; unsent?: true }
+  /** Its key was spent on an earlier body: it goes again under `opId`, based on `base` (null: the server has none). */
+  | { kind: "rekey"; op: PendingOperation; opId: string; base: ServerVersion | null; error: AttemptError };
 
 export interface SettleResult {
   acked: PendingOperation[];
@@ -219,22 +223,25 @@ export class SyncStore {
       basis = { last: ops[ops.length - 1], known: live(known) !== undefined };
     }
     const { last } = basis;
-    const decision = coalesce(last && { type: last.type, frozen: last.attempts > 0 || ctx.isFrozen(last.seq) }, kind, basis.known);
+    // Another page's operation may be fired from its in-memory copy at any moment: as good as sent.
+    const frozen = (op: Omit<PendingOperation, "value">) => op.attempts > 0 || ctx.isFrozen(op.seq) || (op.heldBy ?? ctx.holder) !== ctx.holder;
+    const decision = coalesce(last && { type: last.type, frozen: frozen(last) }, kind, basis.known);
     if (decision.action === "append" && ctx.pending >= ctx.maxQueueSize) {
       await undo();
       if (predicted) return undefined;
       throw new QueueFullError(ctx.maxQueueSize);
     }
     writes.push(this.putItem(tx, id, kind === "save" ? value : null));
+    const held = ctx.holder ? { heldBy: ctx.holder } : {};
     let op: PendingOperation | undefined;
     if (decision.action === "drop") {
       writes.push(outbox.delete(last!.seq));
     } else if (decision.action === "replace") {
       // Every rewrite moves updatedAt, even within a millisecond: it is how others tell the operation changed.
-      op = withValue({ ...last!, type: decision.type, updatedAt: Math.max(ctx.now, last!.updatedAt + 1) }, decision.type, value) as PendingOperation;
+      op = withValue({ ...last!, type: decision.type, updatedAt: Math.max(ctx.now, last!.updatedAt + 1), ...held }, decision.type, value) as PendingOperation;
       writes.push(outbox.put(op));
     } else {
-      const draft = withValue(newOperation(id, decision.type, ctx.now, ctx.newOpId()), decision.type, value);
+      const draft = withValue({ ...newOperation(id, decision.type, ctx.now, ctx.newOpId()), ...held }, decision.type, value);
       writes.push(outbox.add(draft as PendingOperation).then((seq) => (op = { ...draft, seq })));
     }
     const [ops, base, letters] = await reads;
@@ -432,6 +439,16 @@ export class SyncStore {
             if (action.server !== undefined) writes.push(action.server ? versions.put(action.server) : versions.delete(op.itemId));
             this.#hintReplaced(op, undefined, action.server === undefined ? undefined : action.server !== null);
             result.dead.push(letter);
+            break;
+          }
+          case "rekey": {
+            // A new key no page holds a copy of: anyone may coalesce into it again.
+            const { heldBy: _heldBy, ...rest } = op;
+            // A failure all the same: a server that answers every key so must not keep the drain busy for good.
+            const rekeyed: PendingOperation = { ...rest, opId: action.opId, attempts: 0, failures: op.failures + 1, nextAttemptAt: now, errors: pushError(op.errors, action.error) };
+            writes.push(outbox.put(rekeyed), action.base ? versions.put(action.base) : versions.delete(op.itemId));
+            this.#hintReplaced(op, rekeyed, action.base !== null);
+            result.retried.push(rekeyed);
             break;
           }
           case "release": {

@@ -2,6 +2,7 @@ import { parseRetryAfter } from "./backoff.js";
 import { unref } from "./environment.js";
 import { SyncLensError } from "./errors.js";
 import type { SendOutcome } from "./classify.js";
+import { parseRecord } from "./replies.js";
 import type { ServerVersion } from "./store.js";
 import type { PendingOperation } from "./types.js";
 
@@ -85,8 +86,25 @@ export class HttpTransport {
     this.#options.headers = headers;
   }
 
-  /** `headers`: from {@link resolveHeaders}, once for the whole batch, so that a failure there sends nothing. */
+  /**
+   * `headers`: from {@link resolveHeaders}, once for the whole batch, so that a failure there sends nothing.
+   * An operation refused with 422 `idempotency_key_reused` comes back `reused`, with the item as the server has it.
+   */
   async send(ops: readonly WireOp[], signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome[]> {
+    const outcomes = await this.#send(ops, signal, headers);
+    return Promise.all(outcomes.map((outcome, i) => (isReusedKey(outcome) ? this.#read(ops[i]!.id, (outcome as { body: unknown }).body, signal, headers) : outcome)));
+  }
+
+  /** The server's copy of an item, as a `reused` outcome (null: it has none), or what stood in the way of reading it. */
+  async #read(id: string, body: unknown, signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome> {
+    const reply = await this.request(itemUrl(this.#options.endpoint, id), { method: "GET", headers, cache: "no-store" }, signal, this.#options.timeoutMs);
+    if (reply.kind !== "reply") return reply.outcome;
+    const server = reply.status === 404 ? null : reply.status === 200 ? parseRecord(reply.body) : undefined;
+    if (server !== undefined) return { kind: "reused", status: 422, body, server };
+    return reply.status === 200 ? malformed(200, "The item's record is not a record", reply.body) : httpOutcome(reply.status, reply.body, reply.retryAfterMs);
+  }
+
+  async #send(ops: readonly WireOp[], signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome[]> {
     if (ops.length === 0) return [];
     if (this.#batchSupported) {
       const batch = await this.#sendBatch(ops, signal, headers);
@@ -286,6 +304,10 @@ function recordOutcome(status: number, body: unknown, retryAfterMs: number | und
     return malformed(status, "The reply to a write carries no integer version", body);
   }
   return { kind: "ok", status, version, body };
+}
+
+function isReusedKey(outcome: SendOutcome): boolean {
+  return outcome.kind === "http" && outcome.status === 422 && isRecord(outcome.body) && outcome.body["error"] === "idempotency_key_reused";
 }
 
 export function httpOutcome(status: number, body: unknown, retryAfterMs: number | undefined): SendOutcome {

@@ -37,6 +37,12 @@ export interface PendingOperation<T extends SyncItem = SyncItem> {
   lastAttemptAt?: number;
   /** The most recent failures, newest last (at most 10). */
   errors: AttemptError[];
+  /**
+   * The client (one page's instance) that wrote it last and may fire it at `pagehide` (`flushOnPageHide`)
+   * from the copy it holds in memory: no other client rewrites it, or that copy would go out stale under
+   * the same idempotency key. Others queue their writes behind it instead.
+   */
+  heldBy?: string;
 }
 
 /** An operation the outbox gave up on. Later operations for the same item wait until it is retried or discarded. */

@@ -151,7 +151,7 @@ describe("the page side of the DevTools bridge", () => {
   it("expand returns what a marker stands for, by the operation's seq, whole strings, absolute paths for deeper levels", async () => {
     const page = new PageWindow();
     const todos = harness.client({ triggers: { onWrite: false } });
-    exposeToDevtools(todos, { target: page, trim: { depth: 3, string: 10, list: 10 } });
+    exposeToDevtools(todos, { target: page, trim: { depth: 3, string: 10, list: 20 } });
     await todos.save({ id: "first", title: "short" });
     await todos.save({ id: "a", title: "a very long title indeed" });
     page.send({ type: "connect", protocol: 1 });

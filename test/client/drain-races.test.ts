@@ -66,7 +66,8 @@ describe("drains racing writes and faults", () => {
 
   it("a tab deleting another tab's unsent write does not count below zero, and its own next write still syncs", async () => {
     const indexedDB = new IDBFactory();
-    const a = coreClient({ indexedDB });
+    // Without a pagehide flush, a holds none of its operations: another tab may rewrite them.
+    const a = coreClient({ indexedDB, triggers: { flushOnPageHide: false } });
     const b = coreClient({ name: a.name, indexedDB, triggers: { onWrite: true } });
     await Promise.all([a.ready, b.ready]);
     await a.save({ id: "x", title: "made in a" });
@@ -89,7 +90,7 @@ describe("drains racing writes and faults", () => {
     await waitFor(() => (todos.metrics().oldestPendingAgeMs ?? Infinity) <= Date.now() - left!.createdAt, 2000, "the age of the oldest left");
   });
 
-  it("a page drops a held head another tab has rewritten: its pagehide never sends the stale body under that key", async () => {
+  it("another tab's write to an item a page holds for its pagehide flush goes behind it under a key of its own, never into the held copy", async () => {
     let handlers: Parameters<EnvironmentSignals["subscribe"]>[0] | undefined;
     const environment: EnvironmentSignals = {
       browserSaysOnline: () => true,
@@ -105,12 +106,16 @@ describe("drains racing writes and faults", () => {
     });
     const b = coreClient({ name: a.name, indexedDB });
     await a.save({ id: "x", title: "held by a" });
-    await b.save({ id: "x", title: "rewritten by b" }); // coalesces into a's unsent operation, same key
-    await b.save({ id: "y", title: "new" });
-    handlers!.visible(); // a reads the shared queue again
-    await waitFor(() => a.status.pending === 2, 2000, "a's counters to catch up");
-    handlers!.pagehide();
-    expect(fired).toEqual([]);
+    await b.save({ id: "x", title: "written in b" });
+    const [held, behind] = await b.queue();
+    expect([held, behind].map((op) => [op?.itemId, op?.type, op?.value?.title])).toEqual([["x", "create", "held by a"], ["x", "update", "written in b"]]);
+    expect(behind!.opId).not.toBe(held!.opId);
+    handlers!.pagehide(); // a fires what it holds: its own copy, still exactly what its key stands for
+    await waitFor(() => harness.server.store.get("todos", "x") !== null, 2000, "a's flush to arrive");
+    expect(fired).toEqual([expect.stringMatching(/_batch$/)]);
+    await b.sync();
+    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { title: "written in b" } });
+    expect(await b.deadLetters()).toEqual([]);
   });
 
   it("forcing offline mid-drain aborts the requests in flight and starts no more; the operations stay queued", async () => {

@@ -22,6 +22,7 @@ describe("classify", () => {
     ["404", http(404), { action: "dead" }],
     ["413", http(413), { action: "dead" }],
     ["422", http(422), { action: "dead" }],
+    ["a key spent on an earlier body, the server's copy read", { kind: "reused", server: null } as SendOutcome, { action: "rekey" }],
   ])("%s", (_name, outcome, verdict) => {
     expect(classify(outcome)).toEqual(verdict);
   });
