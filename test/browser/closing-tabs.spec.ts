@@ -1,38 +1,12 @@
-import type { Page } from "@playwright/test";
+import { appReady, openAppTab } from "./app-tab";
 import { expect, test } from "./fixtures";
 
-interface AppTab {
-  ready: Promise<boolean>;
-  save(id: string, title: string): Promise<void>;
-  remove(id: string): Promise<void>;
-  sync(): Promise<unknown>;
-  status(): { pending: number; state: string; lastError: string | null };
-  state(): Promise<{ items: { id: string; title: string }[]; deadLetters: unknown[]; conflicts: unknown[]; queue: unknown[] }>;
-  holdDrainLock(): Promise<void>;
-  releaseDrainLock(): void;
-  openSecond(): void;
-  closeSecond(): void;
-}
-declare global {
-  interface Window {
-    app: AppTab;
-  }
-}
-
-async function ready(page: Page): Promise<Page> {
-  await page.waitForFunction(() => window.app !== undefined);
-  await page.evaluate(() => window.app.ready);
-  return page;
-}
-
 test("a tab closed right after another tab saved over its unsent writes: the server gets the last saves, nothing is dead-lettered", async ({ context, demo }) => {
-  const a = await context.newPage();
-  await a.goto(`${demo.url}/test-pages/app-tab.html?name=closing`);
-  await ready(a);
+  const a = await openAppTab(context, demo.url, "closing");
   // Another drain holds the queue: B's writes stay unsent, as queue heads B holds for its pagehide flush.
   await a.evaluate(() => window.app.holdDrainLock());
   const [b] = await Promise.all([context.waitForEvent("page"), a.evaluate(() => window.app.openSecond())]);
-  await ready(b);
+  await appReady(b);
   await b.evaluate(async () => {
     for (let i = 0; i < 5; i++) await window.app.save(`x${i}`, "v1 from b");
   });
