@@ -47,8 +47,10 @@ export function classify(outcome: SendOutcome): Verdict {
     case "reused":
       return { action: "rekey" };
     case "network":
-    case "timeout":
       return { action: "retry", unreachable: true };
+    case "timeout":
+      // The server may be slow, not gone: the circuit backs off; pings decide reachability.
+      return { action: "retry", unreachable: false };
     case "malformed":
       // The write may well have been applied; a retry with the same idempotency key is always safe.
       return { action: "retry", unreachable: false };

@@ -89,6 +89,18 @@ export function createSyncClient<T extends SyncItem>(options: CoreSyncClientOpti
 const BUSY_RETRY_MS = 1000;
 
 /**
+ * The server failing as a whole (5xx, timeouts: `slow`, network errors, with no operation of a batch going
+ * through): no operation is blamed; drains wait until `until`, then one batch probes, on the backoff
+ * schedule of `failures`. Any acknowledged operation closes it.
+ */
+interface Circuit {
+  kind: "server" | "slow";
+  failures: number;
+  until: number;
+}
+const CLOSED: Circuit = { kind: "server", failures: 0, until: 0 };
+
+/**
  * The core client. Its protected members are the surface the full client (full-client.ts) extends:
  * the hooks below are empty here, so that the core carries none of the optional features' code.
  * `Context` is what a `sync()` call hands to the drain it starts (the full client: a conflict strategy).
@@ -136,6 +148,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #drainErrors = 0;
   /** Until when the server asked for quiet (Retry-After): drains send nothing, not even a pull, before then. */
   #throttledUntil = 0;
+  #circuit = CLOSED;
   /** Writes begun and not yet committed: near `maxQueueSize`, a write waits for them to know the count. */
   readonly #writing = new Set<Promise<WriteEffect>>();
   /** Items with a write under way, and how many. */
@@ -166,9 +179,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       backoff: options.backoff,
       mayProbe: () => !this.#closed && !this.#forcedOffline,
       onChange: (online) => {
+        // Back from being unreachable (a real ping answered): what waited goes now, with a pull when onOnline
+        // asks (a probe that found the server back has no browser event of its own).
+        if (online && options.pingUrl !== false) this.#circuit = { ...this.#circuit, until: 0 };
         this.emitStatus();
-        // Back from being unreachable: what waited goes now, with a pull when onOnline asks (a probe that
-        // found the server back has no browser event of its own).
         if (online) this.kick(options.triggers.onOnline);
       },
     });
@@ -332,6 +346,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (skipped) return this.#emptyResult(skipped);
     await this.ready;
     if (!this.connectivity.online && !this.#forcedOffline) await this.connectivity.probe();
+    this.#circuit = { ...this.#circuit, until: 0 }; // asked for now: the next batch is the probe
     const blocked = this.blockedReason();
     if (blocked) return this.#emptyResult(blocked);
     return this.#drain(context);
@@ -619,6 +634,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
             this.#wake(this.#throttledUntil);
             break;
           }
+          if (Date.now() < this.#circuit.until) {
+            result.skipped = "backoff"; // the server failed as a whole: one probe when the backoff ends
+            this.#wake(this.#circuit.until);
+            break;
+          }
           if (batches > 0 && Date.now() - budgetFrom > this.options.maxSyncDurationMs) {
             result.skipped = "budget";
             this.#wake(Date.now());
@@ -642,8 +662,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
           result.retried += summary.retried;
           result.deadLettered += summary.dead;
           result.conflicts += summary.conflicts;
-          failed ||= summary.failed;
-          if (summary.stop && Date.now() >= this.#throttledUntil) break; // throttled: the check above ends it
+          failed ||= summary.failed; // a pause, an outage, a throttle or the circuit: the checks above end the loop
         }
         if (!this.blockedReason() && !result.skipped) failed = (await this.afterPush(result)) || failed;
       } while (this.rerun && !this.blockedReason());
@@ -668,12 +687,12 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     return result;
   }
 
-  async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean; stop: boolean }> {
+  async #sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean }> {
     for (const op of ops) this.#inFlight.add(op.seq);
     this.trace({ type: "send", ops });
     // Read once: setOffline(false) replaces the controller while these requests may still use the old one.
     const signal = this.requests;
-    const stopped = { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, stop: true };
+    const stopped = { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true };
     try {
       let headers: Record<string, string>;
       try {
@@ -707,6 +726,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     let throttledUntil = 0;
     let firstError: SyncLensError | null = null;
     let conflicts = 0;
+    /** Set when the server as a whole failed this batch: no operation is blamed, the circuit opens instead. */
+    let circuit: Circuit["kind"] | undefined;
+    let serverFailed = false;
+    const batchWorked = outcomes.some((outcome) => outcome.kind === "ok");
     ops.forEach((op, index) => {
       const outcome = outcomes[index]!;
       if (outcome.kind === "ok") {
@@ -743,15 +766,27 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         pause = true;
         this.#recorder.outcome("failure");
         actions.push({ kind: "release", op });
-      } else if (verdict.action === "retry" && op.failures + 1 <= this.options.maxRetries) {
+        return;
+      }
+      // Blamed on the operation itself: a malformed reply, or a server error while others of its batch went
+      // through. Anything else transient is the server's (or the network's) state, not this operation's.
+      const own = verdict.action === "retry" && (outcome.kind === "malformed" || (batchWorked && outcome.kind === "http"));
+      const failures = op.failures + (own ? 1 : 0);
+      const expired = now - op.createdAt >= this.options.maxRetryAge;
+      if (verdict.action === "retry" && failures <= this.options.maxRetries && !expired) {
         unreachable ||= verdict.unreachable;
-        const delay = retryDelay(op.failures + 1, this.options.backoff, verdict.delayMs);
+        let delay = retryDelay(failures, this.options.backoff, verdict.delayMs);
+        if (!own) {
+          serverFailed = true;
+          if (verdict.delayMs === undefined) circuit ??= outcome.kind === "timeout" ? "slow" : "server";
+          delay = verdict.delayMs === undefined ? 0 : retryDelay(this.#circuit.failures + 1, this.options.backoff, verdict.delayMs);
+        }
         if (verdict.delayMs !== undefined) throttledUntil = Math.max(throttledUntil, now + delay);
         this.#recorder.outcome("retry");
-        actions.push({ kind: "retry", op, error, nextAttemptAt: now + delay });
+        actions.push({ kind: "retry", op, error, failures, nextAttemptAt: now + delay });
       } else {
         unreachable ||= verdict.action === "retry" && verdict.unreachable;
-        const reason = verdict.action === "conflict" ? "conflict" : verdict.action === "retry" ? "max_retries" : "rejected";
+        const reason = verdict.action === "conflict" ? "conflict" : verdict.action !== "retry" ? "rejected" : expired ? "expired" : "max_retries";
         const reply = "body" in outcome ? { status: outcome.status, body: outcome.body } : undefined;
         // A 409 names the server's copy: the item's later writes are based on it, or they would all be refused too.
         const server = verdict.action === "conflict" ? serverCurrent(outcome) : undefined;
@@ -779,6 +814,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       this.events.emit("error", firstError);
     }
     if (pause) this.authPaused = true;
+    if (batchWorked) this.#circuit = CLOSED;
+    else if (serverFailed) {
+      const failures = this.#circuit.failures + 1;
+      this.#circuit = circuit ? { kind: circuit, failures, until: now + backoffDelay(failures, this.options.backoff) } : { ...this.#circuit, failures };
+    }
     if (unreachable) this.connectivity.set(false);
     if (throttledUntil) this.throttle(throttledUntil);
     this.emitStatus();
@@ -789,7 +829,6 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       dead: settled.dead.length,
       conflicts,
       failed: firstError !== null && conflicts === 0,
-      stop: pause || unreachable || throttledUntil > 0,
     };
   }
 

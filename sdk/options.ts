@@ -11,8 +11,16 @@ export interface CoreSyncClientOptions {
   endpoint: string;
   /** Operations per request. Default 50, at most 500 (the protocol's batch limit). */
   batchSize?: number;
-  /** Failed attempts retried before an operation is dead-lettered. Default 5. */
+  /**
+   * Failed attempts blamed on the operation itself (a malformed reply, a server error while others of its
+   * batch went through) before it is dead-lettered as `max_retries`. Default 5. Outages do not count.
+   */
   maxRetries?: number;
+  /**
+   * How long transient failures (network errors, timeouts, 408, 429, 5xx) are retried, from when the
+   * operation was queued, before it is dead-lettered as `expired`. Default 7 days (as Workbox).
+   */
+  maxRetryAge?: number;
   /** Exponential backoff with full jitter. Default `{ baseMs: 1000, maxMs: 60000 }`. */
   backoff?: Partial<BackoffOptions>;
   /** Per-request timeout. Default 15000 ms. */
@@ -62,6 +70,7 @@ export interface ResolvedOptions {
   endpoint: string;
   batchSize: number;
   maxRetries: number;
+  maxRetryAge: number;
   backoff: BackoffOptions;
   timeoutMs: number;
   fetch: typeof fetch;
@@ -118,6 +127,7 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
     endpoint: base,
     batchSize: integer("batchSize", options.batchSize, 50, 1, MAX_BATCH_SIZE),
     maxRetries: integer("maxRetries", options.maxRetries, 5, 0, 1000),
+    maxRetryAge: integer("maxRetryAge", options.maxRetryAge, 7 * 24 * 3_600_000, 1),
     backoff,
     timeoutMs: integer("timeoutMs", options.timeoutMs, 15_000, 1, MAX_TIMER_MS),
     // Called as a plain function: `window.fetch` invoked as a method of another object throws "Illegal invocation".

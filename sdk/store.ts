@@ -100,7 +100,8 @@ export interface WriteEffect {
 /** How a batch's replies are committed: one entry per operation sent. */
 export type SettleAction =
   | { kind: "ack"; op: PendingOperation; version: number; deleted: boolean; value?: SyncItem; updatedAt?: string }
-  | { kind: "retry"; op: PendingOperation; error: AttemptError; nextAttemptAt: number }
+  /** `failures`: the operation's count after this attempt (a failure of the whole server is not counted against it). */
+  | { kind: "retry"; op: PendingOperation; error: AttemptError; failures: number; nextAttemptAt: number }
   /** `server`: the server's copy a 409 named (`null`: it has none, or a tombstone), which later writes of the item are based on. */
   | { kind: "dead"; op: PendingOperation; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown }; server?: ServerVersion | null }
   /**
@@ -416,7 +417,7 @@ export class SyncStore {
           case "retry": {
             const retried: PendingOperation = {
               ...op,
-              failures: op.failures + 1,
+              failures: action.failures,
               nextAttemptAt: action.nextAttemptAt,
               errors: pushError(op.errors, action.error),
             };
@@ -542,7 +543,7 @@ export class SyncStore {
       ]);
       // A refused reused key means that key was applied, with another body.
       const reused = (letter.reply?.body as { error?: unknown } | undefined)?.error === "idempotency_key_reused";
-      const untaken = letter.reason !== "max_retries" && !reused;
+      const untaken = (letter.reason === "rejected" || letter.reason === "conflict") && !reused;
       const restored = untaken && pending + dead + parked === 0 ? (base?.value ?? null) : undefined;
       if (restored !== undefined) await this.putItem(tx, itemId, restored);
       await tx.done;

@@ -48,8 +48,12 @@ export interface PendingOperation<T extends SyncItem = SyncItem> {
 /** An operation the outbox gave up on. Later operations for the same item wait until it is retried or discarded. */
 export interface DeadLetter<T extends SyncItem = SyncItem> extends PendingOperation<T> {
   deadAt: number;
-  /** `conflict`: a 409 the client could not resolve (in `synclens/core`, every 409; in `synclens`, one without the server's current record). */
-  reason: "rejected" | "max_retries" | "conflict";
+  /**
+   * `max_retries`: failed `maxRetries` + 1 times in a way blamed on the operation itself (a malformed reply,
+   * a server error while others of its batch went through); `expired`: still failing `maxRetryAge` after it
+   * was queued (transient faults are retried until then).
+   * `conflict`: a 409 the client could not resolve (in `synclens/core`, every 409; in `synclens`, one without the server's current record). */
+  reason: "rejected" | "max_retries" | "expired" | "conflict";
   /** The server's reply that decided it, when there was one. */
   reply?: { status: number; body: unknown };
 }
@@ -91,7 +95,7 @@ export interface SyncResult {
   remaining: number;
   durationMs: number;
   /** Why nothing (more) was sent, when that is the case. */
-  skipped?: "offline" | "paused" | "auth" | "closed" | "budget" | "busy" | "throttled";
+  skipped?: "offline" | "paused" | "auth" | "closed" | "budget" | "busy" | "throttled" | "backoff";
 }
 
 /** Counters since the client started, from `client.metrics()`. */

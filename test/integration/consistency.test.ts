@@ -162,7 +162,8 @@ describe("incremental pull", () => {
       await fetch(input, init);
       throw new TypeError("connection reset");
     };
-    const mine = device("manual", { maxRetries: 0, fetch: lossy, pingUrl: false });
+    // Lost replies are an outage, retried until maxRetryAge: 1 ms makes the first one final.
+    const mine = device("manual", { maxRetryAge: 1, fetch: lossy, pingUrl: false });
     await mine.save({ id: "x", title: "base" });
     await mine.sync();
     lose = true;

@@ -8,7 +8,7 @@ describe("classify", () => {
   it.each([
     ["2xx with a version", { kind: "ok", status: 200, version: 2, body: {} } as SendOutcome, { action: "ack" }],
     ["network error", { kind: "network", message: "reset" } as SendOutcome, { action: "retry", unreachable: true }],
-    ["timeout", { kind: "timeout", message: "late" } as SendOutcome, { action: "retry", unreachable: true }],
+    ["timeout", { kind: "timeout", message: "late" } as SendOutcome, { action: "retry", unreachable: false }],
     ["malformed reply", { kind: "malformed", status: 200, message: "?", body: "x" } as SendOutcome, { action: "retry", unreachable: false }],
     ["500", http(500), { action: "retry", unreachable: false }],
     ["503", http(503), { action: "retry", unreachable: false }],

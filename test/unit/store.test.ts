@@ -135,7 +135,7 @@ describe("SyncStore.takeReady", () => {
     const [sent] = (await store.takeReady(1000, 10, none)).ops; // freezes a's create
     await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     await store.write("save", "b", { id: "b" }, ctx());
-    await store.settle([{ kind: "retry", op: sent!, nextAttemptAt: 5000, error: { at: 1, code: "network", message: "x" } }], 1000);
+    await store.settle([{ kind: "retry", op: sent!, failures: 1, nextAttemptAt: 5000, error: { at: 1, code: "network", message: "x" } }], 1000);
     const batch = await store.takeReady(2000, 10, none);
     expect(batch.ops.map((op) => op.itemId)).toEqual(["b"]);
     expect(batch.nextDueAt).toBe(5000);

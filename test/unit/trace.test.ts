@@ -24,7 +24,7 @@ function settledTrace(): CoreTrace {
   const dead: DeadLetter = { ...op(4, "d"), errors: [{ at: 1000, code: "http", status: 422, message: "HTTP 422" }], deadAt: 1000, reason: "rejected" };
   const actions: SettleAction[] = [
     { kind: "ack", op: acked, version: 2, deleted: false },
-    { kind: "retry", op: retried, error: retried.errors[0]!, nextAttemptAt: 1500 },
+    { kind: "retry", op: retried, error: retried.errors[0]!, failures: 1, nextAttemptAt: 1500 },
     { kind: "release", op: parked, conflict: true },
     { kind: "dead", op: dead, error: dead.errors[0]!, reason: "rejected" },
   ];
