@@ -13,6 +13,7 @@ import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type
 import { HttpTransport, isHeaderRecord, keepaliveRoom, toWireOp, type HeadersInput, type WireOp } from "./transport.js";
 import { UnloadHeads } from "./unload-heads.js";
 import type {
+  Caller,
   CoreSyncEvents,
   DeadLetter,
   PendingOperation,
@@ -23,6 +24,7 @@ import type {
   SyncResult,
   SyncState,
   SyncStatus,
+  SyncBlocked,
 } from "./types.js";
 import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "./replies.js";
 import { assertValidId, assertValidItem } from "./validate.js";
@@ -61,15 +63,18 @@ export interface CoreSyncClient<T extends SyncItem> {
   /** Removes a dead letter for good; later operations of its item may then proceed. */
   discardDeadLetter(opId: string): Promise<void>;
   metrics(): SyncMetrics;
-  /** While true, the client sends nothing at all (no syncs, no pings, no unload flush). */
-  setOffline(offline: boolean): void;
+  /**
+   * While true, the client sends nothing at all (no syncs, no pings, no unload flush). `by` names who asked
+   * (`status.blocked`); the DevTools panel passes `"panel"`.
+   */
+  setOffline(offline: boolean, by?: Caller): void;
   /**
    * Replaces the request headers (e.g. a refreshed token) and lifts a 401/403 pause. Throws
    * `InvalidOptionsError` for headers fetch could not send (a `Headers` instance, non-Latin-1 values).
    */
   setHeaders(headers: HeadersInput): void;
-  /** Stops automatic and manual syncs until `resume()`. Writes are still accepted and queued. */
-  pause(): void;
+  /** Stops automatic and manual syncs until `resume()`. Writes are still accepted and queued. `by`: as for `setOffline`. */
+  pause(by?: Caller): void;
   /** Lifts `pause()` and a 401/403 pause, then syncs. */
   resume(): void;
   /** Stops timers and listeners, aborts requests in flight (their operations stay queued) and closes the database. */
@@ -149,6 +154,15 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   /** Until when the server asked for quiet (Retry-After): drains send nothing, not even a pull, before then. */
   #throttledUntil = 0;
   #circuit = CLOSED;
+  /** Who forced offline or paused, and since when (for `status.blocked`). */
+  #offlineBy = { by: "app" as Caller, since: 0 };
+  #pausedBy = { by: "app" as Caller, since: 0 };
+  /** Since when drains found another tab or worker holding the lock; null once one ran here. */
+  #busySince: number | null = null;
+  /** When the earliest pending operation in backoff is due, as the last drain found nothing due before it. */
+  #dueAt: number | null = null;
+  /** The items held by dead letters, as last read (at most the first 20 are reported). */
+  #deadItems: readonly string[] = [];
   /** Writes begun and not yet committed: near `maxQueueSize`, a write waits for them to know the count. */
   readonly #writing = new Set<Promise<WriteEffect>>();
   /** Items with a write under way, and how many. */
@@ -213,7 +227,29 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       lastSyncAt: this.#lastSyncAt,
       lastError: this.lastError,
       closed: this.#closed,
+      blocked: this.#blocked(),
     };
+  }
+
+  /** Why nothing is being sent, and until when (see `SyncBlocked`): the first that applies. */
+  #blocked(): SyncBlocked | null {
+    const now = Date.now();
+    const work = this.pending > 0;
+    const { until, failures: attempt, kind } = this.#circuit;
+    if (this.#forcedOffline) return { reason: "forced-offline", ...this.#offlineBy };
+    if (this.#paused) return { reason: "paused", ...this.#pausedBy };
+    if (this.authPaused) {
+      const status = (this.lastError as SyncRequestError | null)?.status;
+      return { reason: "auth", ...(status ? { status } : {}), fix: "call setHeaders() with fresh credentials (it resumes), or resume()" };
+    }
+    const { online, lastProbeAt, nextProbeAt } = this.connectivity;
+    if (!online) return { reason: "unreachable", url: this.options.pingUrl || this.options.endpoint, lastProbeAt, nextProbeAt };
+    if (now < this.#throttledUntil) return { reason: "throttled", until: this.#throttledUntil };
+    if (work && now < until) return kind === "slow" ? { reason: "slow", timeoutMs: this.options.timeoutMs, until, attempt } : { reason: "backoff", until, attempt };
+    if (work && this.#busySince !== null) return { reason: "busy", since: this.#busySince };
+    if (work && !this.#draining && this.#dueAt !== null && now < this.#dueAt) return { reason: "backoff", until: this.#dueAt };
+    if (this.#deadCount) return { reason: "dead-letters", count: this.#deadCount, items: this.#deadItems.slice(0, 20) };
+    return this.conflictCount ? { reason: "conflicts", count: this.conflictCount } : null;
   }
 
   async save(item: T): Promise<T> {
@@ -298,9 +334,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     return this.events.on(event, listener);
   }
 
-  setOffline(offline: boolean): void {
+  setOffline(offline: boolean, by: Caller = "app"): void {
     if (this.#closed || this.#forcedOffline === offline) return;
     this.#forcedOffline = offline;
+    this.#offlineBy = { by, since: Date.now() };
     if (offline) {
       this.#clearTimers();
       this.#requests.abort(); // requests in flight too: their operations stay queued
@@ -322,9 +359,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }
   }
 
-  pause(): void {
+  pause(by: Caller = "app"): void {
     if (this.#closed || this.#paused) return;
     this.#paused = true;
+    this.#pausedBy = { by, since: Date.now() };
     this.emitStatus();
   }
 
@@ -588,12 +626,14 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }
     const run = this.#lock
       .run((stillHeld) => {
+        this.#busySince = null;
         this.drainStarting(context);
         return this.#drainLoop(stillHeld);
       })
       .then(
         (outcome) => {
           if (outcome.ran) return outcome.value;
+          this.#busySince ??= Date.now();
           this.#wake(Date.now() + BUSY_RETRY_MS); // another tab or worker is draining this queue
           return this.#emptyResult("busy");
         },
@@ -651,6 +691,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
           }
           const batch = await this.store.takeReady(Date.now(), this.options.batchSize, this.#inFlight);
           this.#setDeadItems(batch.deadItemIds);
+          this.#dueAt = batch.ops.length ? null : batch.nextDueAt;
           if (batch.ops.length === 0) {
             if (batch.nextDueAt !== null) this.#wake(batch.nextDueAt);
             else if (this.pending > 0) await this.#recount(); // nothing queued at all: another tab drained it
@@ -806,6 +847,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     }
     for (const letter of settled.dead) {
       this.#deadCount++;
+      this.#deadItems = [...this.#deadItems, letter.itemId];
       this.events.emit("deadletter", letter as DeadLetter<T>);
     }
     this.trace({ type: "settled", actions, settled, now });
@@ -951,6 +993,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const dead = new Set(itemIds);
     this.unloadHeads.forgetWhere((id) => dead.has(id));
     this.#deadCount = itemIds.length;
+    this.#deadItems = itemIds;
   }
 
   // ---- plumbing ----
@@ -975,7 +1018,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         this.#statusChangedMeanwhile = false;
         const status = this.status;
         const last = this.#lastStatus;
-        if (last && (Object.keys(status) as (keyof SyncStatus)[]).every((key) => status[key] === last[key])) continue;
+        const same = (key: keyof SyncStatus) => (key === "blocked" ? JSON.stringify(status.blocked) === JSON.stringify(last!.blocked) : status[key] === last![key]);
+        if (last && (Object.keys(status) as (keyof SyncStatus)[]).every(same)) continue;
         if (status.state !== this.#lastState) this.trace({ type: "status", from: this.#lastState, to: status.state });
         this.#lastState = status.state;
         this.#lastStatus = status;

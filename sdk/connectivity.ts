@@ -32,6 +32,9 @@ export class Connectivity {
   #generation = 0;
   /** Ends the ping of the probe under way when a fresh one replaces it, instead of leaving it open. */
   #current: AbortController | undefined;
+  /** When the last probe started, and when the next one is due (null: none scheduled), for `status.blocked`. */
+  lastProbeAt: number | null = null;
+  nextProbeAt: number | null = null;
 
   constructor(deps: ConnectivityDeps) {
     this.#deps = deps;
@@ -73,6 +76,7 @@ export class Connectivity {
   stop(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.nextProbeAt = null;
   }
 
   /** Waits for a probe under way, if any. */
@@ -82,10 +86,12 @@ export class Connectivity {
 
   #schedule(): void {
     if (!this.#deps.mayProbe() || this.#timer !== undefined) return;
+    const delay = backoffDelay(this.#failures + 1, this.#deps.backoff);
+    this.nextProbeAt = Date.now() + delay;
     this.#timer = setTimeout(() => {
-      this.#timer = undefined;
+      this.stop();
       void this.probe();
-    }, backoffDelay(this.#failures + 1, this.#deps.backoff));
+    }, delay);
     unref(this.#timer);
   }
 
@@ -97,6 +103,7 @@ export class Connectivity {
       return; // the browser's `online` event probes again
     }
     let reachable: boolean;
+    this.lastProbeAt = Date.now();
     try {
       this.#current = new AbortController();
       reachable = await this.#deps.ping(this.#current.signal);

@@ -28,6 +28,8 @@ export type {
   DeadLetter,
   SyncState,
   SyncStatus,
+  SyncBlocked,
+  Caller,
   SyncResult,
   SyncMetrics,
   SyncedEvent,

@@ -58,6 +58,34 @@ export interface DeadLetter<T extends SyncItem = SyncItem> extends PendingOperat
   reply?: { status: number; body: unknown };
 }
 
+/** Who asked for a pause or for working offline: the app, or the DevTools panel. */
+export type Caller = "app" | "panel";
+
+/**
+ * Why nothing is being sent, and until when: the first that applies, in this order. Times are epoch ms.
+ * - `forced-offline`: `setOffline(true)` (by the app or the panel).
+ * - `paused`: `pause()`.
+ * - `auth`: the server refused the credentials (`status` 401 or 403); `fix` says what lifts it.
+ * - `unreachable`: no reply from the server; probes of `url` run on a backoff.
+ * - `throttled`: the server asked for quiet with `Retry-After`, until `until`.
+ * - `slow`: requests timed out (after `timeoutMs`); the next probe is at `until`, `attempt` probes so far.
+ * - `backoff`: the server failed as a whole (the circuit, with `attempt` probes so far), or every pending
+ *   operation waits out its own backoff; the next try is at `until`.
+ * - `busy`: another tab or worker holds the drain of this database, `since` this client first found it so.
+ * - `dead-letters`, `conflicts`: operations wait on them (`count`, and the items of the first 20).
+ */
+export type SyncBlocked =
+  | { reason: "forced-offline"; by: Caller; since: number }
+  | { reason: "paused"; by: Caller; since: number }
+  | { reason: "auth"; status?: number; fix: string }
+  | { reason: "unreachable"; url: string; lastProbeAt: number | null; nextProbeAt: number | null }
+  | { reason: "throttled"; until: number }
+  | { reason: "slow"; timeoutMs: number; until: number; attempt: number }
+  | { reason: "backoff"; until: number; attempt?: number }
+  | { reason: "busy"; since: number }
+  | { reason: "dead-letters"; count: number; items: string[] }
+  | { reason: "conflicts"; count: number };
+
 /** The one-word summary of `status`: offline first, then syncing, then parked conflicts, then the last error. */
 export type SyncState = "idle" | "syncing" | "offline" | "error" | "conflict";
 
@@ -78,6 +106,8 @@ export interface SyncStatus {
   lastError: SyncLensError | null;
   /** True once `close()` was called: the last status a listener gets (the DevTools panel then drops the client). */
   closed: boolean;
+  /** Why nothing is being sent, and until when; null while sync can move. See {@link SyncBlocked}. */
+  blocked: SyncBlocked | null;
 }
 
 /** What one `sync()` did: counts of this drain, and why it sent nothing when `skipped` is set. */

@@ -397,12 +397,12 @@ function fitBytes(values: unknown[], maxBytes: number): unknown[] {
 async function run(client: AnyClient, command: Command): Promise<unknown> {
   switch (command.name) {
     case "setOffline":
-      client.setOffline(command.offline);
+      client.setOffline(command.offline, "panel");
       return client.status;
     case "sync":
       return client.sync();
     case "pause":
-      client.pause();
+      client.pause("panel");
       return client.status;
     case "resume":
       client.resume();
