@@ -6,13 +6,14 @@ type Operation = Record<string, unknown>;
 
 /**
  * - `held`: waits behind a dead letter or a parked conflict on the same item;
+ * - `blocked`: the whole client is held (forced offline, paused, throttled, …: `status.blocked` says why);
  * - `backoff`: failed before and waits for its next attempt;
  * - `failing`: failed before and is due again;
  * - `due`: will go in the next drain.
  */
-export type OperationStatus = "held" | "backoff" | "failing" | "due";
+export type OperationStatus = "held" | "blocked" | "backoff" | "failing" | "due";
 
-export const OPERATION_STATUSES: readonly OperationStatus[] = ["due", "failing", "backoff", "held"];
+export const OPERATION_STATUSES: readonly OperationStatus[] = ["due", "failing", "backoff", "held", "blocked"];
 
 export type QueueSort = "oldest" | "newest" | "attempts" | "next" | "item";
 
@@ -35,14 +36,16 @@ export interface QueueRow {
   lastError: string;
 }
 
-export function operationStatus(op: Operation, now: number, heldItems: ReadonlySet<string>): OperationStatus {
+/** `blocked`: the reason that holds every operation (see `GLOBAL_BLOCKS`), if one does. */
+export function operationStatus(op: Operation, now: number, heldItems: ReadonlySet<string>, blocked?: string): OperationStatus {
   if (heldItems.has(String(op["itemId"]))) return "held";
+  if (blocked) return "blocked";
   const failed = Array.isArray(op["errors"]) && op["errors"].length > 0;
   if (Number(op["nextAttemptAt"]) > now) return "backoff";
   return failed ? "failing" : "due";
 }
 
-export function toRow(op: Operation, now: number, heldItems: ReadonlySet<string>): QueueRow {
+export function toRow(op: Operation, now: number, heldItems: ReadonlySet<string>, blocked?: string): QueueRow {
   const errors = Array.isArray(op["errors"]) ? op["errors"] : [];
   const last = errors.at(-1) as Operation | undefined;
   return {
@@ -50,7 +53,7 @@ export function toRow(op: Operation, now: number, heldItems: ReadonlySet<string>
     seq: Number(op["seq"]),
     itemId: String(op["itemId"] ?? ""),
     type: String(op["type"] ?? ""),
-    status: operationStatus(op, now, heldItems),
+    status: operationStatus(op, now, heldItems, blocked),
     attempts: Number(op["attempts"] ?? 0),
     nextAttemptAt: Number(op["nextAttemptAt"] ?? 0),
     createdAt: Number(op["createdAt"] ?? 0),
@@ -67,11 +70,11 @@ const COMPARE: Record<QueueSort, (a: QueueRow, b: QueueRow) => number> = {
 };
 
 /** The rows to show: search matches item id, opId, type, status or last error (case-insensitive). */
-export function queueRows(ops: Iterable<Operation>, filter: QueueFilter, now: number, heldItems: ReadonlySet<string>): QueueRow[] {
+export function queueRows(ops: Iterable<Operation>, filter: QueueFilter, now: number, heldItems: ReadonlySet<string>, blocked?: string): QueueRow[] {
   const needle = filter.search.trim().toLowerCase();
   const rows: QueueRow[] = [];
   for (const op of ops) {
-    const row = toRow(op, now, heldItems);
+    const row = toRow(op, now, heldItems, blocked);
     if (filter.type !== "all" && row.type !== filter.type) continue;
     if (filter.status !== "all" && row.status !== filter.status) continue;
     if (needle && !`${row.itemId}\n${String(op["opId"] ?? "")}\n${row.type}\n${row.status}\n${row.lastError}`.toLowerCase().includes(needle)) continue;

@@ -1,3 +1,4 @@
+import { blockedLine } from "../blocked-text";
 import { OverviewCharts } from "./charts";
 import { text, useNow, type ViewProps } from "./common";
 
@@ -11,22 +12,32 @@ export function Overview({ client, act, readOnly }: ViewProps) {
   const sent = Number(metrics["bytesSent"] ?? 0);
   const raw = Number(metrics["bytesBeforeCompression"] ?? 0);
   const paused = status["authPaused"] === true ? " (auth paused)" : status["paused"] === true ? " (paused)" : "";
+  const block = blockedLine(status["blocked"], now);
+  const attempted = Number(metrics["totalAttempts"] ?? 0) > 0;
+  const network = status["forcedOffline"] === true ? "forced offline" : block?.reason === "slow" ? "slow (timeouts)" : status["online"] === true ? "online" : status["online"] === false ? "unreachable" : "–";
   // [label, value, bad, test id]
   const cards: [string, string, boolean?, string?][] = [
     ["state", `${text(status["state"])}${paused}`, status["state"] === "error" || status["state"] === "conflict" || paused !== "", "state"],
-    ["network", status["forcedOffline"] === true ? "forced offline" : status["online"] === true ? "online" : status["online"] === false ? "unreachable" : "–", status["online"] === false, "network"],
+    ["network", network, status["online"] === false || block?.reason === "slow", "network"],
     ["pending", text(status["pending"]), false, "pending"],
     ["dead letters", text(status["deadLetters"]), Number(status["deadLetters"]) > 0, "dead"],
     ["conflicts", text(status["conflicts"]), Number(status["conflicts"]) > 0, "conflict-count"],
     ["last sync", typeof status["lastSyncAt"] === "number" ? new Date(status["lastSyncAt"]).toLocaleTimeString() : "never"],
-    ["success rate", typeof metrics["successRate"] === "number" ? `${Math.round(metrics["successRate"] * 100)}%` : "–"],
-    ["latency p50 / p95", `${ms(latency["p50"])} / ${ms(latency["p95"])}`],
+    // No request yet: no rate and no latency, rather than "100%" and "0 ms".
+    ["success rate", attempted && typeof metrics["successRate"] === "number" ? `${Math.round(metrics["successRate"] * 100)}%` : "–"],
+    ["latency p50 / p95", Number(latency["count"] ?? latency["samples"] ?? 0) > 0 ? `${ms(latency["p50"])} / ${ms(latency["p95"])}` : "–"],
     ["bytes sent", `${sent.toLocaleString("en-US")} B`],
     ["compression", raw > 0 && sent > 0 ? `${(raw / sent).toFixed(1)}×, −${Math.max(0, Math.round((1 - sent / raw) * 100))}%` : "–"],
   ];
   const error = status["lastError"] as Record<string, unknown> | null | undefined;
   return (
     <div data-testid="overview">
+      {block && (
+        <p class="blocked" role="status" data-testid="blocked">
+          {block.line}
+          {block.fix && <span class="fix"> · {block.fix}</span>}
+        </p>
+      )}
       <div class="cards">
         {cards.map(([label, value, bad, testId]) => (
           <div class="card" key={label}>

@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { blockedLine, GLOBAL_BLOCKS, type BlockedLine } from "../blocked-text";
 import { OPERATION_STATUSES, queueRows, type QueueFilter, type QueueRow, type QueueSort } from "../queue-rows";
 import { useVirtualizer } from "../use-virtualizer";
 import { clock, duration, text, useNow, visible, type ViewProps } from "./common";
@@ -22,7 +23,9 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
   );
   // Statuses and the "next" order move with time; the rest only when the queue changes.
   const timeKey = filter.status !== "all" || filter.sort === "next" ? now : 0;
-  const rows = useMemo(() => queueRows(client.queue.values(), filter, Date.now(), held), [client.queueVersion, client.queue, filter, held, timeKey]);
+  const block = blockedLine(client.status?.["blocked"], now);
+  const globalBlock = block && GLOBAL_BLOCKS.has(block.reason) ? block.reason : undefined;
+  const rows = useMemo(() => queueRows(client.queue.values(), filter, Date.now(), held, globalBlock), [client.queueVersion, client.queue, filter, held, timeKey, globalBlock]);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
@@ -105,7 +108,7 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
             <span role="columnheader" class="wide">last error</span>
           </div>
           <div class="scroller" ref={scroller} tabIndex={0} data-testid="queue" onKeyDown={onKey} aria-activedescendant={selected ? `op-${selected.seq}` : undefined}>
-            {rows.length === 0 && <p class="empty">{client.queue.size === 0 ? "The outbox is empty: every write has reached the server." : "No operation matches the filters."}</p>}
+            {rows.length === 0 && <p class="empty">{client.queue.size > 0 ? "No operation matches the filters." : emptyQueue(Number(client.status?.["deadLetters"]) || 0)}</p>}
             <div style={{ height: `${virtualizer.getTotalSize()}px`, position: "relative" }}>
               {virtualizer.getVirtualItems().map((item) => {
                 const row = rows[item.index]!;
@@ -128,7 +131,7 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
                     <span title={visible(row.itemId)}>{visible(row.itemId)}</span>
                     <span class={`status-${row.status}`}>{row.status}</span>
                     <span class="num">{row.attempts}</span>
-                    <span>{row.status === "held" ? "held" : next > 0 ? `in ${duration(next)}` : "now"}</span>
+                    <span>{row.status === "held" ? "held" : row.status === "blocked" ? globalBlock : next > 0 ? `in ${duration(next)}` : "now"}</span>
                     <span class="wide">{duration(now - row.createdAt)}</span>
                     <span class="wide bad" title={row.lastError}>
                       {row.lastError}
@@ -140,14 +143,20 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
           </div>
         </div>
         <aside class="detail" ref={detail} data-testid="queue-detail" aria-label="Operation detail">
-          {selected ? <OperationDetail row={selected} gone={selectedIndex < 0 && !client.queue.has(selected.seq)} request={readOnly ? undefined : request} now={now} /> : <p class="muted">Select an operation (click, or focus the list and use the arrow keys) to see its payload and error history.</p>}
+          {selected ? <OperationDetail row={selected} gone={selectedIndex < 0 && !client.queue.has(selected.seq)} request={readOnly ? undefined : request} now={now} block={globalBlock ? block! : undefined} /> : <p class="muted">Select an operation (click, or focus the list and use the arrow keys) to see its payload and error history.</p>}
         </aside>
       </div>
     </div>
   );
 }
 
-function OperationDetail({ row, gone, request, now }: { row: QueueRow; gone: boolean; request: ViewProps["request"] | undefined; now: number }) {
+/** What an empty outbox says: everything reached the server, unless some writes were given up. */
+function emptyQueue(dead: number): string {
+  if (dead === 0) return "The outbox is empty: every write has reached the server.";
+  return `The outbox is empty, but ${dead} write${dead === 1 ? " was" : "s were"} given up: see Dead letters.`;
+}
+
+function OperationDetail({ row, gone, request, now, block }: { row: QueueRow; gone: boolean; request: ViewProps["request"] | undefined; now: number; block: BlockedLine | undefined }) {
   const { op } = row;
   return (
     <div>
@@ -167,7 +176,7 @@ function OperationDetail({ row, gone, request, now }: { row: QueueRow; gone: boo
           {row.attempts} sent, {text(op["failures"])} failed
         </dd>
         <dt>next attempt</dt>
-        <dd>{row.nextAttemptAt > now ? `in ${duration(row.nextAttemptAt - now)} (${clock(row.nextAttemptAt)})` : "due now"}</dd>
+        <dd>{block ? block.line : row.nextAttemptAt > now ? `in ${duration(row.nextAttemptAt - now)} (${clock(row.nextAttemptAt)})` : "due now"}</dd>
       </dl>
       <h4>Payload</h4>
       {op["value"] === undefined ? <p class="muted">A delete carries no payload.</p> : <JsonTree key={row.seq} value={op["value"]} request={request} open={2} />}
