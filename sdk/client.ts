@@ -254,9 +254,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   async save(item: T): Promise<T> {
     this.assertOpen();
-    assertValidItem<T>(item);
-    await this.ready;
-    await this.#write("save", item.id, item);
+    await this.#refusable(async () => {
+      assertValidItem<T>(item);
+      await this.ready;
+      await this.#write("save", item.id, item);
+    });
     await this.itemsChanged();
     this.events.emit("change", { type: "save", id: item.id, value: item, source: "local" });
     return item;
@@ -264,9 +266,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   async delete(id: string): Promise<void> {
     this.assertOpen();
-    assertValidId(id);
-    await this.ready;
-    await this.#write("delete", id, undefined);
+    await this.#refusable(async () => {
+      assertValidId(id);
+      await this.ready;
+      await this.#write("delete", id, undefined);
+    });
     await this.itemsChanged();
     this.events.emit("change", { type: "delete", id, source: "local" });
   }
@@ -517,6 +521,17 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   // ---- writes ----
 
+  /** A local write refused (invalid, storage full or failing, queue full) is counted and reported, then thrown to its caller. */
+  async #refusable(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      this.#recorder.refusedWrites++;
+      this.reportError(error);
+      throw error;
+    }
+  }
+
   async #write(kind: "save" | "delete", id: string, value: T | undefined): Promise<WriteEffect> {
     try {
       return await this.#writeOnce(kind, id, value);
@@ -718,6 +733,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     // neither clears the last error nor counts as a sync.
     if (!failed && this.#recorder.requests > requestsBefore) {
       this.#lastSyncAt = Date.now();
+      // Kept, so that "last sync" survives a reload and other tabs read it with their counters.
+      void this.store.setLastSyncAt(this.#lastSyncAt).catch(() => undefined);
       if (!this.authPaused) this.lastError = null;
     }
     if (!failed) this.#clearErrorIfNothingLeft();
@@ -941,12 +958,13 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       for (let attempt = 1; ; attempt++) {
         const seen = this.#localChanges;
         const held = this.unloadHeads.held();
-        const [pending, oldest, deadIds, conflicts, heads] = await Promise.all([
+        const [pending, oldest, deadIds, conflicts, heads, lastSyncAt] = await Promise.all([
           this.store.countPending(),
           this.store.oldestPendingAt(),
           this.store.deadItemIds(),
           this.store.countConflicts(),
           this.store.unchanged(held),
+          this.store.lastSyncAt(),
         ]);
         // A write or a settle of this client's raced the reads: they may predate it, so read again.
         if (seen !== this.#localChanges && attempt < 3) continue;
@@ -954,6 +972,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         this.pending = pending;
         this.#oldestPendingAt = oldest;
         this.#setDeadItems(deadIds);
+        this.#lastSyncAt = Math.max(this.#lastSyncAt ?? 0, lastSyncAt ?? 0) || null;
         // Heads another tab has sent, dead-lettered or rewritten are not this page's to flush any more.
         this.unloadHeads.prune(held, heads);
         break;

@@ -12,6 +12,7 @@ export class MetricsRecorder {
   #bytesSent = 0;
   #bytesBeforeCompression = 0;
   #drains = 0;
+  refusedWrites = 0;
   readonly #latencies: number[] = [];
   #latencyCursor = 0;
   #latencySumMs = 0;
@@ -67,6 +68,7 @@ export class MetricsRecorder {
       bytesSent: this.#bytesSent,
       bytesBeforeCompression: this.#bytesBeforeCompression,
       drains: this.#drains,
+      refusedWrites: this.refusedWrites,
     };
   }
 }

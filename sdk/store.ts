@@ -325,6 +325,15 @@ export class SyncStore {
     return guard("read the outbox", () => this.db.getAll("outbox", after === undefined ? null : IDBKeyRange.lowerBound(after, true), limit));
   }
 
+  /** When a drain of this database (in any tab) last reached the server without a failure; null: never. */
+  async lastSyncAt(): Promise<number | null> {
+    return guard("read the last sync time", async () => ((await this.db.get("meta", "lastSyncAt"))?.["at"] as number | undefined) ?? null);
+  }
+
+  async setLastSyncAt(at: number): Promise<void> {
+    await guard("record the last sync time", () => this.db.put("meta", { key: "lastSyncAt", at }));
+  }
+
   async deadLetters(): Promise<DeadLetter[]> {
     return guard("read dead letters", () => this.db.getAll("deadLetters"));
   }

@@ -151,6 +151,8 @@ export interface SyncMetrics {
   /** The same bodies before gzip; `bytesSent / bytesBeforeCompression` is the compression ratio. */
   bytesBeforeCompression: number;
   drains: number;
+  /** `save()` and `delete()` calls refused (invalid item or id, storage full or failing, queue full): nothing was written. */
+  refusedWrites: number;
 }
 
 /** A change to the pending queue, as the `queue` event reports it (full client). */

@@ -1,6 +1,6 @@
 import { blockedLine } from "../blocked-text";
 import { OverviewCharts } from "./charts";
-import { text, useNow, type ViewProps } from "./common";
+import { clock, text, useNow, type ViewProps } from "./common";
 
 /** State, headline numbers, charts of the last minutes and the controls of one client. */
 export function Overview({ client, act, readOnly }: ViewProps) {
@@ -22,7 +22,8 @@ export function Overview({ client, act, readOnly }: ViewProps) {
     ["pending", text(status["pending"]), false, "pending"],
     ["dead letters", text(status["deadLetters"]), Number(status["deadLetters"]) > 0, "dead"],
     ["conflicts", text(status["conflicts"]), Number(status["conflicts"]) > 0, "conflict-count"],
-    ["last sync", typeof status["lastSyncAt"] === "number" ? new Date(status["lastSyncAt"]).toLocaleTimeString() : "never"],
+    ["refused writes", text(metrics["refusedWrites"] ?? 0), Number(metrics["refusedWrites"]) > 0, "refused"],
+    ["last sync", typeof status["lastSyncAt"] === "number" ? clock(status["lastSyncAt"], now) : "never"],
     // No request yet: no rate and no latency, rather than "100%" and "0 ms".
     ["success rate", attempted && typeof metrics["successRate"] === "number" ? `${Math.round(metrics["successRate"] * 100)}%` : "–"],
     ["latency p50 / p95", Number(latency["count"] ?? latency["samples"] ?? 0) > 0 ? `${ms(latency["p50"])} / ${ms(latency["p95"])}` : "–"],

@@ -247,3 +247,21 @@ describe("lifecycle, status and triggers", () => {
     }
   });
 });
+
+describe("what a reload keeps", () => {
+  it("the last sync time: a client created again over the same name shows it; a refused write is counted and reported", async () => {
+    const first = harness.client({ triggers: { onWrite: false } });
+    await first.save({ id: "a", title: "1" });
+    await first.sync();
+    const syncedAt = first.status.lastSyncAt;
+    expect(syncedAt).not.toBeNull();
+    await first.close();
+    const reloaded = harness.client({ name: first.createdWith.name, indexedDB: first.factory, triggers: { onWrite: false } });
+    await reloaded.ready;
+    expect(reloaded.status.lastSyncAt).toBe(syncedAt);
+    expect(reloaded.metrics().refusedWrites).toBe(0);
+    await expect(reloaded.save({ id: "", title: "x" })).rejects.toMatchObject({ code: "invalid_id" });
+    expect(reloaded.metrics().refusedWrites).toBe(1);
+    expect(reloaded.status).toMatchObject({ state: "error", lastError: { code: "invalid_id" } });
+  });
+});
