@@ -49,7 +49,11 @@ export function Overview({ client, act, readOnly }: ViewProps) {
           </div>
         ))}
       </div>
-      {error && <p class="muted">last error: {text(error["message"] ?? error)}</p>}
+      {error && (
+        <p class="muted" data-testid="last-error">
+          last error: {text(error["message"] ?? error)}
+        </p>
+      )}
       {!readOnly && <OverviewCharts history={client.history} now={Math.max(now, Date.now())} />}
       <div class="bar">
         <button data-testid="offline" onClick={() => act({ name: "setOffline", offline: status["forcedOffline"] !== true })}>

@@ -131,7 +131,7 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
                     <span title={visible(row.itemId)}>{visible(row.itemId)}</span>
                     <span class={`status-${row.status}`}>{row.status}</span>
                     <span class="num">{row.attempts}</span>
-                    <span>{row.status === "held" ? "held" : row.status === "blocked" ? globalBlock : next > 0 ? `in ${duration(next)}` : "now"}</span>
+                    <span title={row.status === "blocked" ? block?.line : undefined}>{row.status === "held" ? "held" : row.status === "blocked" ? globalBlock?.replace("forced-", "") : next > 0 ? `in ${duration(next)}` : "now"}</span>
                     <span class="wide">{duration(now - row.createdAt)}</span>
                     <span class="wide bad" title={row.lastError}>
                       {row.lastError}

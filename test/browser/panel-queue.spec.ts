@@ -62,7 +62,10 @@ test("queue view: 10,000 pending operations, virtualised, with filters, sort, ke
     await expect(rows.first()).toContainText("item-09999");
     await client.getByTestId("queue-status").selectOption("backoff");
     await expect(client.getByTestId("queue-count")).toHaveText("0 of 10,101 shown");
+    // Forced offline: every operation is held by that, not "due".
     await client.getByTestId("queue-status").selectOption("due");
+    await expect(client.getByTestId("queue-count")).toHaveText("0 of 10,101 shown");
+    await client.getByTestId("queue-status").selectOption("blocked");
     await expect(client.getByTestId("queue-count")).toHaveText("10,101 of 10,101 shown");
     await client.getByTestId("queue-status").selectOption("all");
 

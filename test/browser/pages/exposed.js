@@ -4,7 +4,9 @@ import { exposeToDevtools } from "/sdk/devtools.js";
 
 const params = new URLSearchParams(location.search);
 const name = params.get("name") ?? "exposed";
-const client = createSyncClient({ name, endpoint: `${location.origin}/api/${name}`, conflict: params.get("conflict") ?? "merge", triggers: { intervalMs: 0 } });
+// ?options=<JSON>: more options for the client (a scenario's timeoutMs, backoff, endpoint).
+const options = JSON.parse(params.get("options") ?? "{}");
+const client = createSyncClient({ name, endpoint: `${location.origin}/api/${name}`, conflict: params.get("conflict") ?? "merge", ...options, triggers: { intervalMs: 0, ...options.triggers } });
 exposeToDevtools(client);
 window.client = client;
 
