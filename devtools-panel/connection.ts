@@ -268,9 +268,13 @@ function applyDelta(client: ClientView, entry: DeltaEntry): void {
     case "conflicts":
       client.conflicts = entry.value.map(asObject).filter((value): value is Record<string, unknown> => value !== null);
       break;
-    case "events":
-      client.events = [...client.events, ...entry.value.map(asObject).filter((value): value is Record<string, unknown> => value !== null)].slice(-MAX_EVENTS);
+    case "events": {
+      // A delta that arrives twice (re-sent after a reconnect) adds nothing: only events past the newest kept.
+      const newest = client.events.at(-1);
+      const fresh = entry.value.map(asObject).filter((value): value is Record<string, unknown> => value !== null && (!newest || isAfter(value, markOf(newest))));
+      client.events = [...client.events, ...fresh].slice(-MAX_EVENTS);
       break;
+    }
   }
 }
 

@@ -75,8 +75,8 @@ export interface CoreSyncClient<T extends SyncItem> {
   setHeaders(headers: HeadersInput): void;
   /** Stops automatic and manual syncs until `resume()`. Writes are still accepted and queued. `by`: as for `setOffline`. */
   pause(by?: Caller): void;
-  /** Lifts `pause()` and a 401/403 pause, then syncs. */
-  resume(): void;
+  /** Lifts `pause()` and a 401/403 pause, then syncs. `by`: as for `setOffline`. */
+  resume(by?: Caller): void;
   /** Stops timers and listeners, aborts requests in flight (their operations stay queued) and closes the database. */
   close(): Promise<void>;
 }
@@ -147,6 +147,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #lastSyncAt: number | null = null;
   protected lastError: SyncLensError | null = null;
   #draining: Promise<SyncResult> | null = null;
+  /** A drain holds the lock and runs (not merely asked for it: another tab may hold it). */
+  #running = false;
+  /** The last skip reason logged, so a drain retried every second while another tab drains logs it once. */
+  #lastSkip: string | undefined;
   /** The running drain has looked at the queue for the last time: a new request must start another one. */
   #drainEnding = false;
   /** Drains in a row that threw (storage, headers): sets their retry delay. */
@@ -189,7 +193,12 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.#holder = options.triggers.flushOnPageHide ? newOperationId() : undefined;
     this.connectivity = new Connectivity({
       browserSaysOnline: () => environment.browserSaysOnline(),
-      ping: (superseded) => (options.pingUrl === false ? Promise.resolve(true) : this.transport.ping(options.pingUrl, options.pingTimeoutMs, this.requests, superseded)),
+      ping: async (superseded) => {
+        if (options.pingUrl === false) return true;
+        const reachable = await this.transport.ping(options.pingUrl, options.pingTimeoutMs, this.requests, superseded);
+        this.trace({ type: "probe", url: options.pingUrl, reachable });
+        return reachable;
+      },
       backoff: options.backoff,
       mayProbe: () => !this.#closed && !this.#forcedOffline,
       onChange: (online) => {
@@ -216,7 +225,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   get status(): SyncStatus {
     const offline = this.#forcedOffline || !this.connectivity.online;
     return {
-      state: offline ? "offline" : this.#draining ? "syncing" : this.conflictCount ? "conflict" : this.lastError || this.#deadCount ? "error" : "idle",
+      state: offline ? "offline" : this.#running ? "syncing" : this.conflictCount ? "conflict" : this.lastError || this.#deadCount ? "error" : "idle",
       online: this.connectivity.online,
       forcedOffline: this.#forcedOffline,
       paused: this.#paused,
@@ -254,7 +263,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   async save(item: T): Promise<T> {
     this.assertOpen();
-    await this.#refusable(async () => {
+    await this.#refusable("save", async () => {
       assertValidItem<T>(item);
       await this.ready;
       await this.#write("save", item.id, item);
@@ -266,7 +275,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   async delete(id: string): Promise<void> {
     this.assertOpen();
-    await this.#refusable(async () => {
+    await this.#refusable("delete", async () => {
       assertValidId(id);
       await this.ready;
       await this.#write("delete", id, undefined);
@@ -342,6 +351,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (this.#closed || this.#forcedOffline === offline) return;
     this.#forcedOffline = offline;
     this.#offlineBy = { by, since: Date.now() };
+    this.trace({ type: "control", action: offline ? "setOffline" : "setOnline", by });
     if (offline) {
       this.#clearTimers();
       this.#requests.abort(); // requests in flight too: their operations stay queued
@@ -367,11 +377,13 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (this.#closed || this.#paused) return;
     this.#paused = true;
     this.#pausedBy = { by, since: Date.now() };
+    this.trace({ type: "control", action: "pause", by });
     this.emitStatus();
   }
 
-  resume(): void {
+  resume(by: Caller = "app"): void {
     if (this.#closed) return;
+    this.trace({ type: "control", action: "resume", by });
     this.#paused = false;
     if (this.authPaused) this.#liftAuthPause();
     this.emitStatus();
@@ -522,11 +534,12 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   // ---- writes ----
 
   /** A local write refused (invalid, storage full or failing, queue full) is counted and reported, then thrown to its caller. */
-  async #refusable(write: () => Promise<void>): Promise<void> {
+  async #refusable(kind: "save" | "delete", write: () => Promise<void>): Promise<void> {
     try {
       await write();
     } catch (error) {
       this.#recorder.refusedWrites++;
+      this.trace({ type: "refused", kind, error: error instanceof Error ? error.message : String(error) });
       this.reportError(error);
       throw error;
     }
@@ -642,6 +655,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     const run = this.#lock
       .run((stillHeld) => {
         this.#busySince = null;
+        this.#running = true;
+        this.emitStatus();
         this.drainStarting(context);
         return this.#drainLoop(stillHeld);
       })
@@ -660,6 +675,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       )
       .finally(() => {
         this.#draining = null;
+        this.#running = false;
         this.#drainEnding = false;
         this.emitStatus();
       });
@@ -740,6 +756,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (!failed) this.#clearErrorIfNothingLeft();
     const blocked = this.blockedReason();
     if (blocked && !result.skipped) result.skipped = blocked;
+    if (this.#recorder.requests > requestsBefore) this.#lastSkip = undefined;
+    if (result.skipped) this.#skipped(result.skipped);
     result.remaining = this.pending;
     result.durationMs = Date.now() - started;
     return result;
@@ -823,7 +841,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       if (verdict.action === "pause") {
         pause = true;
         this.#recorder.outcome("failure");
-        actions.push({ kind: "release", op });
+        actions.push({ kind: "release", op, error });
         return;
       }
       // Blamed on the operation itself: a malformed reply, or a server error while others of its batch went
@@ -1039,7 +1057,11 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         const last = this.#lastStatus;
         const same = (key: keyof SyncStatus) => (key === "blocked" ? JSON.stringify(status.blocked) === JSON.stringify(last!.blocked) : status[key] === last![key]);
         if (last && (Object.keys(status) as (keyof SyncStatus)[]).every(same)) continue;
-        if (status.state !== this.#lastState) this.trace({ type: "status", from: this.#lastState, to: status.state });
+        if (status.state !== this.#lastState) {
+          const { blocked } = status;
+          const reason = blocked ? `${blocked.reason}${"by" in blocked ? ` by the ${blocked.by}` : ""}` : status.lastError?.message;
+          this.trace({ type: "status", from: this.#lastState, to: status.state, ...(reason ? { reason } : {}) });
+        }
         this.#lastState = status.state;
         this.#lastStatus = status;
         this.events.emit("status", status);
@@ -1047,6 +1069,12 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     } finally {
       this.#emittingStatus = false;
     }
+  }
+
+  /** Logs why a drain did not run (once per reason in a row: a drain retried every second logs it once). */
+  #skipped(reason: string): void {
+    if (reason !== this.#lastSkip) this.trace({ type: "skipped", reason });
+    this.#lastSkip = reason;
   }
 
   protected reportError(error: unknown): void {
@@ -1057,6 +1085,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   }
 
   #emptyResult(skipped: NonNullable<SyncResult["skipped"]>): SyncResult {
+    this.#skipped(skipped);
     return { pushed: 0, pulled: 0, conflicts: 0, retried: 0, deadLettered: 0, remaining: this.pending, durationMs: 0, skipped };
   }
 }

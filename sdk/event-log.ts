@@ -12,11 +12,17 @@ export interface SyncLogEvent {
     | "conflict"
     | "resolved"
     | "pull" // a page of the change feed was applied
-    | "status";
+    | "status" // the state changed, with why
+    | "skipped" // a drain could not run or stopped early, and why
+    | "probe" // a connectivity probe and its answer
+    | "refused" // a local write refused (invalid, storage full)
+    | "control"; // setOffline, pause, resume: by the app or the panel
   /** Short, for a timeline row: `save a1`, `batch of 50`, `a1 409`, `offline -> idle`. */
   summary: string;
   itemId?: string;
   opId?: string;
+  /** How it went, where the type alone does not say: a 4xx or 5xx is an `error`, a retry a `warn`. */
+  level?: "error" | "warn";
 }
 
 /** The last `capacity` events, oldest first. O(1) per record; nothing else is kept. */

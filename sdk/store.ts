@@ -108,7 +108,7 @@ export type SettleAction =
    * Not a failure of the operation: it goes again as it is (`conflict`: parked as a conflict meanwhile;
    * `unsent`: no request left, so the attempt `takeReady` counted is taken back).
    */
-  | { kind: "release"; op: PendingOperation; conflict?: true; unsent?: true }
+  | { kind: "release"; op: PendingOperation; conflict?: true; unsent?: true; error?: AttemptError }
   /** Its key was spent on an earlier body: it goes again under `opId`, based on `base` (null: the server has none). */
   | { kind: "rekey"; op: PendingOperation; opId: string; base: ServerVersion | null; error: AttemptError };
 

@@ -1,7 +1,7 @@
 import type { SyncLogEvent } from "./event-log.js";
 import type { SettleAction, SettleResult, WriteEffect } from "./store.js";
 import type { TabMessage } from "./tab-channel.js";
-import type { PendingOperation, QueueChange, SyncState } from "./types.js";
+import type { Caller, PendingOperation, QueueChange, SyncState } from "./types.js";
 
 /**
  * What the core client did, as it happens: the full client turns these into timeline entries, `queue`
@@ -11,7 +11,13 @@ export type CoreTrace =
   | { type: "write"; kind: "save" | "delete"; id: string; effect: WriteEffect }
   | { type: "send"; ops: PendingOperation[] }
   | { type: "settled"; actions: readonly SettleAction[]; settled: SettleResult; now: number }
-  | { type: "status"; from: SyncState; to: SyncState }
+  /** `reason`: why, in a few words (`status.blocked`'s reason, or the last error). */
+  | { type: "status"; from: SyncState; to: SyncState; reason?: string }
+  /** A drain could not run, or stopped early (`SyncResult.skipped`). */
+  | { type: "skipped"; reason: string }
+  | { type: "probe"; url: string; reachable: boolean }
+  | { type: "refused"; kind: "save" | "delete"; error: string }
+  | { type: "control"; action: "setOffline" | "setOnline" | "pause" | "resume"; by: Caller }
   /** Dead letters were put back in the queue (`requeued`) or discarded (`restored`: an item the discard undid). */
   | { type: "letters"; requeued: boolean; restored?: { id: string; kind: "save" | "delete" } }
   /** The counters were read again from the database (which other tabs share). */
@@ -29,19 +35,36 @@ export function timelineEntries(trace: CoreTrace): Omit<SyncLogEvent, "at" | "se
       return [entry("send", trace.ops.length === 1 ? `${first!.type} ${first!.itemId}` : `batch of ${trace.ops.length}`)];
     }
     case "settled": {
-      const counts = new Map<string, number>();
+      // "3 ack, 2 retry (503)": each kind of outcome, with the HTTP statuses that came with it.
+      const counts = new Map<string, { n: number; statuses: Set<number> }>();
+      let level: SyncLogEvent["level"];
       for (const action of trace.actions) {
-        const kind = action.kind === "release" && action.conflict ? "conflict" : action.kind;
-        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+        const kind = action.kind === "release" ? (action.conflict ? "conflict" : action.error ? "auth" : "again") : action.kind;
+        const count = counts.get(kind) ?? { n: 0, statuses: new Set() };
+        count.n++;
+        const status = "error" in action ? action.error?.status : undefined;
+        if (status !== undefined) count.statuses.add(status);
+        counts.set(kind, count);
+        if (kind === "dead" || kind === "auth") level = "error";
+        else if (kind === "retry" || kind === "rekey") level ??= "warn";
       }
+      const summary = [...counts].map(([kind, { n, statuses }]) => `${n} ${kind}${statuses.size ? ` (${[...statuses].join(", ")})` : ""}`).join(", ");
       return [
-        entry("reply", [...counts].map(([kind, n]) => `${n} ${kind}`).join(", ")),
-        ...trace.settled.retried.map((op) => entry("retry", `${op.itemId} again in ${Math.max(0, op.nextAttemptAt - trace.now)} ms (${lastMessage(op) ?? "failed"})`, op.itemId, op.opId)),
-        ...trace.settled.dead.map((letter) => entry("deadletter", `${letter.itemId}: ${letter.reason} (${lastMessage(letter) ?? ""})`, letter.itemId, letter.opId)),
+        entry("reply", summary, undefined, undefined, level),
+        ...trace.settled.retried.map((op) => entry("retry", `${op.itemId} again in ${Math.max(0, op.nextAttemptAt - trace.now)} ms (${lastMessage(op) ?? "failed"})`, op.itemId, op.opId, "warn")),
+        ...trace.settled.dead.map((letter) => entry("deadletter", `${letter.itemId}: ${letter.reason} (${lastMessage(letter) ?? ""})`, letter.itemId, letter.opId, "error")),
       ];
     }
     case "status":
-      return [entry("status", `${trace.from} -> ${trace.to}`)];
+      return [entry("status", `${trace.from} -> ${trace.to}${trace.reason ? `: ${trace.reason}` : ""}`, undefined, undefined, trace.to === "error" ? "error" : trace.to === "offline" ? "warn" : undefined)];
+    case "skipped":
+      return [entry("skipped", `sync skipped: ${trace.reason}`, undefined, undefined, "warn")];
+    case "probe":
+      return [entry("probe", `${trace.url}: ${trace.reachable ? "answered" : "no answer"}`, undefined, undefined, trace.reachable ? undefined : "warn")];
+    case "refused":
+      return [entry("refused", `${trace.kind} refused: ${trace.error}`, undefined, undefined, "error")];
+    case "control":
+      return [entry("control", `${trace.action} by the ${trace.by}`)];
     default:
       return [];
   }
@@ -79,10 +102,11 @@ export function tabMessageOf(trace: CoreTrace): TabMessage | undefined {
   return undefined;
 }
 
-function entry(type: SyncLogEvent["type"], summary: string, itemId?: string, opId?: string): Omit<SyncLogEvent, "at" | "seq"> {
+function entry(type: SyncLogEvent["type"], summary: string, itemId?: string, opId?: string, level?: SyncLogEvent["level"]): Omit<SyncLogEvent, "at" | "seq"> {
   const event: Omit<SyncLogEvent, "at" | "seq"> = { type, summary };
   if (itemId !== undefined) event.itemId = itemId;
   if (opId !== undefined) event.opId = opId;
+  if (level) event.level = level;
   return event;
 }
 

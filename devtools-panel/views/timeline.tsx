@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { isAfter, markOf } from "../event-order";
 import { clock, text, useToggleSet, type ViewProps } from "./common";
 
-const EVENT_TYPES = ["write", "send", "reply", "retry", "deadletter", "conflict", "resolved", "pull", "status"] as const;
+const EVENT_TYPES = ["write", "send", "reply", "retry", "deadletter", "conflict", "resolved", "pull", "status", "skipped", "probe", "refused", "control"] as const;
 
 /** The client's event log, newest first, filtered by type and text; it can be paused and cleared. */
 export function TimelineView({ client, clearTimeline }: ViewProps) {
@@ -47,7 +47,7 @@ export function TimelineView({ client, clearTimeline }: ViewProps) {
           .reverse()
           .map((event, index) => (
             <li key={events.length - index}>
-              <span class="muted">{clock(event["at"])}</span> <span class={`event event-${text(event["type"])}`}>{text(event["type"])}</span>: {text(event["summary"])}
+              <span class="muted">{clock(event["at"])}</span> <span class={`event event-${text(event["type"])}${event["level"] === "error" || event["level"] === "warn" ? ` level-${event["level"]}` : ""}`}>{text(event["type"])}</span>: {text(event["summary"])}
             </li>
           ))}
       </ol>

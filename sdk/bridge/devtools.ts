@@ -405,7 +405,7 @@ async function run(client: AnyClient, command: Command): Promise<unknown> {
       client.pause("panel");
       return client.status;
     case "resume":
-      client.resume();
+      client.resume("panel");
       return client.status;
     case "retryDeadLetter":
       return client.retryDeadLetter(command.opId);

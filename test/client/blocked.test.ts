@@ -115,9 +115,15 @@ describe("status.blocked: why nothing is being sent, and until when", () => {
     const draining = a.sync();
     await waitFor(() => slow.requests.length === 1, 2000, "a's batch in flight");
     const before = Date.now();
+    const states: string[] = [];
+    b.on("status", (status) => states.push(status.state));
+    expect(await b.sync()).toMatchObject({ skipped: "busy" });
     expect(await b.sync()).toMatchObject({ skipped: "busy" });
     expect(b.status.blocked).toMatchObject({ reason: "busy" });
     expect((b.status.blocked as { since: number }).since).toBeGreaterThanOrEqual(before);
+    // Asking for the lock is not syncing; and the timeline says "busy" once, not once per try.
+    expect(states).not.toContain("syncing");
+    expect(b.timeline().filter((event) => event.type === "skipped").map((event) => event.summary)).toEqual(["sync skipped: busy"]);
     release();
     await draining;
   });

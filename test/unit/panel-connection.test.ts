@@ -126,6 +126,17 @@ describe("the panel's timeline when a client's whole state comes again", () => {
     expect(panel.state.clients.get(key)!.events.map((e) => e["summary"])).toEqual(["after"]);
   });
 
+  it("a delta of events delivered twice adds them once", () => {
+    const { panel, port } = panelWithTopClient();
+    const key = [...panel.state.clients.keys()][0]!;
+    const counted = (seq: number, at: number, summary: string) => ({ ...event(at, summary), seq });
+    port.deliver(routed(0, { type: "snapshot", clientId: "app#1", snapshot: { status: {}, events: [counted(1, 10, "a")] } }));
+    const delta = { type: "delta", clientId: "app#1", seq: 1, entries: [{ part: "events", value: [counted(2, 10, "b"), counted(3, 11, "c")] }] };
+    port.deliver(routed(0, delta));
+    port.deliver(routed(0, delta));
+    expect(panel.state.clients.get(key)!.events.map((e) => e["summary"])).toEqual(["a", "b", "c"]);
+  });
+
   it("keeps what it had when the page sends no events, and at most 500", () => {
     const many = Array.from({ length: 600 }, (_, i) => event(i, `e${i}`));
     expect(mergeEvents(many, [])).toHaveLength(500);

@@ -33,11 +33,11 @@ function settledTrace(): CoreTrace {
 }
 
 describe("trace: what the full client makes of the core's reports", () => {
-  it("a settled batch: one reply entry counting each outcome (a parked conflict as a conflict), then its retries and dead letters", () => {
+  it("a settled batch: one reply entry counting each outcome with its statuses (a parked conflict as a conflict), coloured by the worst, then its retries and dead letters", () => {
     expect(timelineEntries(settledTrace())).toEqual([
-      { type: "reply", summary: "1 ack, 1 retry, 1 conflict, 1 dead" },
-      { type: "retry", summary: "b again in 500 ms (HTTP 503)", itemId: "b", opId: "op-2" },
-      { type: "deadletter", summary: "d: rejected (HTTP 422)", itemId: "d", opId: "op-4" },
+      { type: "reply", summary: "1 ack, 1 retry (503), 1 conflict, 1 dead (422)", level: "error" },
+      { type: "retry", summary: "b again in 500 ms (HTTP 503)", itemId: "b", opId: "op-2", level: "warn" },
+      { type: "deadletter", summary: "d: rejected (HTTP 422)", itemId: "d", opId: "op-4", level: "error" },
     ]);
     expect(queueChangeOf(settledTrace())).toEqual({ added: [], changed: [expect.objectContaining({ seq: 2 })], removed: [1, 4] });
     expect(tabMessageOf(settledTrace())).toEqual({ type: "queue" });
@@ -66,5 +66,16 @@ describe("trace: what the full client makes of the core's reports", () => {
     expect(queueChangeOf({ type: "counts" })).toEqual({ reset: true });
     expect(tabMessageOf({ type: "counts" })).toBeUndefined();
     expect(tabMessageOf(sent)).toBeUndefined();
+  });
+});
+
+describe("the timeline explains itself", () => {
+  it("a status change says why; skipped drains, probes, refused writes and controls are entries of their own", () => {
+    expect(timelineEntries({ type: "status", from: "idle", to: "offline", reason: "forced-offline by the panel" })).toEqual([{ type: "status", summary: "idle -> offline: forced-offline by the panel", level: "warn" }]);
+    expect(timelineEntries({ type: "status", from: "syncing", to: "idle" })).toEqual([{ type: "status", summary: "syncing -> idle" }]);
+    expect(timelineEntries({ type: "skipped", reason: "busy" })).toEqual([{ type: "skipped", summary: "sync skipped: busy", level: "warn" }]);
+    expect(timelineEntries({ type: "probe", url: "http://x/_ping", reachable: false })).toEqual([{ type: "probe", summary: "http://x/_ping: no answer", level: "warn" }]);
+    expect(timelineEntries({ type: "refused", kind: "save", error: "quota" })).toEqual([{ type: "refused", summary: "save refused: quota", level: "error" }]);
+    expect(timelineEntries({ type: "control", action: "pause", by: "panel" })).toEqual([{ type: "control", summary: "pause by the panel" }]);
   });
 });
