@@ -1,3 +1,15 @@
+import type { Exchange } from "./transport.js";
+
+/**
+ * A push's requests, for the timeline's `reply` entries (as a browser's Network panel shows
+ * them): the HTTP exchanges (at most 10) and the batch's operations (at most 50 of `opsTotal`) with their outcome.
+ */
+export interface RequestDetail {
+  requests: Exchange[];
+  ops: { opId: string; itemId: string; type: string; outcome: string; status?: number }[];
+  opsTotal: number;
+}
+
 /** One entry of the client's timeline: what happened, when, about which item. */
 export interface SyncLogEvent {
   /** Counts up from 1 per client (this page's): orders events of the same millisecond. */
@@ -23,6 +35,8 @@ export interface SyncLogEvent {
   opId?: string;
   /** How it went, where the type alone does not say: a 4xx or 5xx is an `error`, a retry a `warn`. */
   level?: "error" | "warn";
+  /** The push's requests, on `reply` entries (its `send` and `retry` entries are next to it). */
+  detail?: RequestDetail;
 }
 
 /** The last `capacity` events, oldest first. O(1) per record; nothing else is kept. */

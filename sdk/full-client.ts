@@ -17,8 +17,8 @@ import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from 
 import { describeOptions, redactPayloads, type SyncSnapshot } from "./snapshot.js";
 import { SyncStore, type ServerVersion } from "./store.js";
 import { openTabChannel, type TabChannel, type TabMessage } from "./tab-channel.js";
-import { queueChangeOf, tabMessageOf, timelineEntries, type CoreTrace } from "./trace.js";
-import type { WireOp } from "./transport.js";
+import { queueChangeOf, requestDetail, tabMessageOf, timelineEntries, type CoreTrace } from "./trace.js";
+import type { Exchange, WireOp } from "./transport.js";
 import type { PendingOperation, QueueChange, SyncEvents, SyncItem, SyncResult } from "./types.js";
 import { assertValidId, assertValidResolution } from "./validate.js";
 import { SDK_VERSION } from "./version.js";
@@ -90,6 +90,8 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   /** Writes refused with a 409 in the batch being settled, parked by `conflictsFound`. */
   readonly #refused: RefusedWrite[] = [];
   #tabs: TabChannel | undefined;
+  /** The requests of the batch last sent, for its timeline entries. */
+  #exchanges: Exchange[] = [];
   #countsRefreshScheduled = false;
 
   constructor(options: ResolvedOptions, features: FeatureOptions<T>, environment: EnvironmentSignals) {
@@ -226,7 +228,15 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     const first = this.#firstAttempts;
     this.#firstAttempts = new Set();
     const sentAt = Date.now();
-    const outcomes = await super.send(wires, signal, headers);
+    const exchanges: Exchange[] = [];
+    this.transport.onExchange = (exchange) => void (exchanges.length < 10 && exchanges.push(exchange));
+    let outcomes: SendOutcome[];
+    try {
+      outcomes = await super.send(wires, signal, headers);
+    } finally {
+      this.transport.onExchange = undefined;
+    }
+    this.#exchanges = exchanges;
     const receivedAt = Date.now();
     return outcomes.map((outcome, index) => {
       const fresh = outcome.kind === "ok" && first.has(wires[index]!.opId);
@@ -254,7 +264,9 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   protected override trace(event: CoreTrace): void {
     const change = this.events.has("queue") ? queueChangeOf(event) : undefined;
     if (change) this.events.emit("queue", change as QueueChange<T>);
-    for (const entry of timelineEntries(event)) this.#record(entry);
+    const detail = event.type === "settled" ? requestDetail(event.actions, this.#exchanges) : undefined;
+    // On the reply only: its retries and its send are found next to it (the panel looks there).
+    for (const entry of timelineEntries(event)) this.#record(detail && entry.type === "reply" ? { ...entry, detail } : entry);
     const message = tabMessageOf(event);
     if (message) this.#tabs?.post(message);
   }

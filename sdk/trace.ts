@@ -1,6 +1,7 @@
-import type { SyncLogEvent } from "./event-log.js";
+import type { RequestDetail, SyncLogEvent } from "./event-log.js";
 import type { SettleAction, SettleResult, WriteEffect } from "./store.js";
 import type { TabMessage } from "./tab-channel.js";
+import type { Exchange } from "./transport.js";
 import type { Caller, PendingOperation, QueueChange, SyncState } from "./types.js";
 
 /**
@@ -68,6 +69,16 @@ export function timelineEntries(trace: CoreTrace): Omit<SyncLogEvent, "at" | "se
     default:
       return [];
   }
+}
+
+/** A settled batch's requests and operations, for its timeline entries. */
+export function requestDetail(actions: readonly SettleAction[], requests: Exchange[]): RequestDetail {
+  const ops = actions.slice(0, 50).map((action) => {
+    const { op } = action;
+    const status = action.kind === "ack" ? undefined : "error" in action ? action.error?.status : undefined;
+    return { opId: op.opId, itemId: op.itemId, type: op.type, outcome: action.kind, ...(status === undefined ? {} : { status }) };
+  });
+  return { requests, ops, opsTotal: actions.length };
 }
 
 /** The `queue` event for a trace, if the queue changed. */

@@ -16,6 +16,23 @@ export interface WireOp {
   body?: unknown;
 }
 
+/** One HTTP exchange of a push as the timeline shows it (as a browser's Network panel would). */
+export interface Exchange {
+  method: string;
+  url: string;
+  /** The reply's status, or what stood in for it. */
+  status: number | "network" | "timeout";
+  ms: number;
+  /** The reply's `Retry-After` and `Idempotent-Replayed` headers, when present. */
+  retryAfter?: string;
+  replayed?: boolean;
+  /**
+   * The body of a reply that is not 2xx (an error), as text, cut at 2,000 characters; a 2xx body carries
+   * items, which the timeline (and so snapshots) must not hold unredacted, so it is left out.
+   */
+  body?: string;
+}
+
 /** Request headers: an object of strings, or a sync or async function returning one (called once per batch). */
 export type HeadersInput = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
 
@@ -73,6 +90,8 @@ export class HttpTransport {
   compress?: (body: string) => Promise<Blob> | undefined;
   /** Sees each reply's `Date` header, with when the request left and the reply came. Set by the full client. */
   onReply?: (date: string | null, sentAt: number, receivedAt: number) => void;
+  /** Sees each exchange that counts (not pings), while set: the full client's timeline. */
+  onExchange?: (exchange: Exchange) => void;
   /** The headers of the last request, for the pagehide flush, which cannot await a headers function. */
   #lastHeaders: Record<string, string> = {};
 
@@ -244,16 +263,22 @@ export class HttpTransport {
       }
       const response = await this.#options.fetch(url, { ...init, signal: timeout.signal });
       const text = await response.text();
-      this.onReply?.(response.headers.get("Date"), started, Date.now());
+      const { headers } = response;
+      this.onReply?.(headers.get("Date"), started, Date.now());
+      const retryAfter = headers.get("Retry-After");
+      if (countMetrics) {
+        this.onExchange?.({ method: init.method ?? "GET", url, status: response.status, ms: Date.now() - started, ...(retryAfter ? { retryAfter } : {}), ...(headers.get("Idempotent-Replayed") ? { replayed: true } : {}), ...(response.ok ? {} : { body: text.slice(0, 2000) }) });
+      }
       return {
         kind: "reply",
         status: response.status,
         body: parseJson(text),
-        retryAfterMs: parseRetryAfter(response.headers.get("Retry-After"), Date.now()),
+        retryAfterMs: parseRetryAfter(retryAfter, Date.now()),
       };
     } catch (error) {
       if (signal.aborted) throw error;
       const message = error instanceof Error ? error.message : String(error);
+      if (countMetrics) this.onExchange?.({ method: init.method ?? "GET", url, status: timeout.signal.aborted ? "timeout" : "network", ms: Date.now() - started, body: message });
       return timeout.signal.aborted
         ? { kind: "failed", outcome: { kind: "timeout", message: `No reply within ${timeoutMs} ms` } }
         : { kind: "failed", outcome: { kind: "network", message } };

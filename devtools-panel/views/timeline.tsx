@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { isAfter, markOf } from "../event-order";
+import { detailFor } from "../request-detail";
 import { clock, text, useToggleSet, type ViewProps } from "./common";
 
 const EVENT_TYPES = ["write", "send", "reply", "retry", "deadletter", "conflict", "resolved", "pull", "status", "skipped", "probe", "refused", "control"] as const;
@@ -8,11 +9,14 @@ const EVENT_TYPES = ["write", "send", "reply", "retry", "deadletter", "conflict"
 export function TimelineView({ client, clearTimeline }: ViewProps) {
   const [hidden, toggle] = useToggleSet();
   const [search, setSearch] = useState("");
+  /** The event whose requests are shown, by its place in the log (at and seq). */
+  const [open, setOpen] = useState<string | null>(null);
   /** While paused, the events as they were when paused: the list holds still under a stream of new ones. */
   const [frozen, setFrozen] = useState<Record<string, unknown>[] | null>(null);
   const shown = frozen ?? client.events;
   const waiting = frozen ? newerThan(frozen, client.events) : 0;
   const needle = search.trim().toLowerCase();
+  const position = new Map(shown.map((event, index) => [event, index]));
   const events = shown.filter((event) => !hidden.has(text(event["type"])) && (!needle || text(event["summary"]).toLowerCase().includes(needle)));
   return (
     <div>
@@ -45,12 +49,66 @@ export function TimelineView({ client, clearTimeline }: ViewProps) {
         {events
           .slice()
           .reverse()
-          .map((event, index) => (
-            <li key={events.length - index}>
-              <span class="muted">{clock(event["at"])}</span> <span class={`event event-${text(event["type"])}${event["level"] === "error" || event["level"] === "warn" ? ` level-${event["level"]}` : ""}`}>{text(event["type"])}</span>: {text(event["summary"])}
-            </li>
-          ))}
+          .map((event, index) => {
+            const key = `${text(event["at"])}:${text(event["seq"])}`;
+            const detail = detailFor(shown, position.get(event)!);
+            const row = (
+              <>
+                <span class="muted">{clock(event["at"])}</span> <span class={`event event-${text(event["type"])}${event["level"] === "error" || event["level"] === "warn" ? ` level-${event["level"]}` : ""}`}>{text(event["type"])}</span>: {text(event["summary"])}
+              </>
+            );
+            return (
+              <li key={events.length - index}>
+                {detail ? (
+                  <button class="link event-row" data-testid="timeline-request" aria-expanded={open === key} onClick={() => setOpen(open === key ? null : key)}>
+                    {row}
+                  </button>
+                ) : (
+                  row
+                )}
+                {detail && open === key && <RequestView detail={detail} />}
+              </li>
+            );
+          })}
       </ol>
+    </div>
+  );
+}
+
+const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter((entry): entry is Record<string, unknown> => typeof entry === "object" && entry !== null) : []);
+
+/** A push's requests as a Network panel shows them: each exchange, then the batch's operations and their outcome. */
+function RequestView({ detail }: { detail: Record<string, unknown> }) {
+  const ops = list(detail["ops"]);
+  const more = Number(detail["opsTotal"]) - ops.length;
+  return (
+    <div class="request-detail" data-testid="request-detail">
+      {list(detail["requests"]).map((request, index) => (
+        <div key={index}>
+          <div>
+            <b>{text(request["method"])}</b> {text(request["url"])} → <b>{text(request["status"])}</b> in {text(request["ms"])} ms
+          </div>
+          {request["retryAfter"] !== undefined && <div class="muted">Retry-After: {text(request["retryAfter"])}</div>}
+          {request["replayed"] === true && <div class="muted">Idempotent-Replayed: true</div>}
+          {typeof request["body"] === "string" && <pre>{text(request["body"].slice(0, 2000))}</pre>}
+        </div>
+      ))}
+      <table>
+        <tbody>
+          {ops.map((op, index) => (
+            <tr key={index}>
+              <td>{text(op["type"])}</td>
+              <td>{text(op["itemId"])}</td>
+              <td>
+                {text(op["outcome"])}
+                {op["status"] !== undefined && ` (${text(op["status"])})`}
+              </td>
+              <td class="muted">{text(op["opId"])}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {more > 0 && <p class="muted">and {more} more operations</p>}
     </div>
   );
 }

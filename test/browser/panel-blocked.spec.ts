@@ -155,5 +155,13 @@ test("a 429 with Retry-After 30: Overview says throttled, until when; queue rows
     await expect(client.getByTestId("queue-row")).toHaveCount(3);
     await expect(client.getByTestId("queue-row").filter({ hasText: "due" })).toHaveCount(0);
     await expect(client.getByTestId("queue-row").first()).toContainText("throttled");
+    // The timeline's reply, clicked, shows the request as the Network panel would.
+    await client.getByTestId("tab-timeline").click();
+    await client.getByTestId("timeline-request").filter({ hasText: "reply" }).first().click();
+    const request = client.getByTestId("request-detail");
+    await expect(request).toContainText(/POST http:\/\/127\.0\.0\.1:\d+\/api\/todos\/_batch → 429 in \d+ ms/);
+    await expect(request).toContainText("Retry-After: 30");
+    await expect(request).toContainText("retry (429)");
+    await screenshot(client.page(), "timeline-request");
   });
 });

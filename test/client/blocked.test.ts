@@ -68,11 +68,21 @@ describe("status.blocked: why nothing is being sent, and until when", () => {
     expect(nextProbeAt).toBeGreaterThanOrEqual(Date.now() - 5);
   });
 
-  it("a 429 with Retry-After 30 says throttled until then, not 'due now'", async () => {
-    const { todos } = await scripted((req, res) => json(res, 429, { error: "slow_down" }, { "Retry-After": "30" }));
+  it("a 429 with Retry-After 30 says throttled until then, not 'due now'; the timeline's reply holds the request as a Network panel shows it", async () => {
+    const { todos, server } = await scripted((req, res) => json(res, 429, { error: "slow_down", message: "easy" }, { "Retry-After": "30" }));
     await todos.save({ id: "a", title: "1" });
     const before = Date.now();
     await todos.sync();
+    const reply = todos.timeline().find((event) => event.type === "reply");
+    expect(reply).toMatchObject({
+      summary: "1 retry (429)",
+      level: "warn",
+      detail: {
+        requests: [{ method: "POST", url: `${server.url}/api/todos/_batch`, status: 429, retryAfter: "30", body: JSON.stringify({ error: "slow_down", message: "easy" }) }],
+        ops: [{ itemId: "a", type: "create", outcome: "retry", status: 429 }],
+        opsTotal: 1,
+      },
+    });
     const blocked = todos.status.blocked as { reason: string; until: number };
     expect(blocked.reason).toBe("throttled");
     expect(blocked.until).toBeGreaterThanOrEqual(before + 30_000);

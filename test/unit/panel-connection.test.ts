@@ -131,7 +131,7 @@ describe("the panel's timeline when a client's whole state comes again", () => {
     const key = [...panel.state.clients.keys()][0]!;
     const counted = (seq: number, at: number, summary: string) => ({ ...event(at, summary), seq });
     port.deliver(routed(0, { type: "snapshot", clientId: "app#1", snapshot: { status: {}, events: [counted(1, 10, "a")] } }));
-    const delta = { type: "delta", clientId: "app#1", seq: 1, entries: [{ part: "events", value: [counted(2, 10, "b"), counted(3, 11, "c")] }] };
+    const delta = { type: "delta" as const, clientId: "app#1", seq: 1, entries: [{ part: "events" as const, value: [counted(2, 10, "b"), counted(3, 11, "c")] }] };
     port.deliver(routed(0, delta));
     port.deliver(routed(0, delta));
     expect(panel.state.clients.get(key)!.events.map((e) => e["summary"])).toEqual(["a", "b", "c"]);
