@@ -174,7 +174,12 @@ export function formatReport(r: BenchResults): string {
   return [...header, ...saveSection(r), "", ...breakdownSection(r), ...drainSection(r), "", ...bridgeSection(r), "", ...sizeSection(r), ""].join("\n");
 }
 
-function bridgeSection(r: BenchResults): string[] {
+/** Only the bridge section, for `BENCH_ONLY=bridge`. */
+export function formatBridgeReport(r: Pick<BenchResults, "bridge">): string {
+  return bridgeSection(r).join("\n");
+}
+
+function bridgeSection(r: Pick<BenchResults, "bridge">): string[] {
   const b = r.bridge;
   const none = b.phases.find((p) => p.phase === "none")!;
   const rows = b.phases.map((p) => [

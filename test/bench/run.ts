@@ -6,7 +6,8 @@
  * 3. size of the shipped bundle (dist/sdk/synclens.bundle.js, idb included) vs idb alone.
  * 5. the DevTools panel's Queue view with 10,000 operations vs a naive DOM list (panel.ts; alone: BENCH_ONLY=panel).
  * Prints a report to stdout (progress goes to stderr) and writes test/bench/results.json.
- * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`; `BENCH_ONLY=save` runs section 1 alone.
+ * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`; `BENCH_ONLY=save` runs section 1 alone,
+ * `BENCH_ONLY=bridge` section 4 alone.
  */
 import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
@@ -15,7 +16,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { callBench, openBenchPage, type BenchBrowser } from "./browser";
 import { formatPanelSection, panelBenchmark, runPanelOnly } from "./panel";
-import { formatReport, formatSaveReport } from "./report";
+import { formatBridgeReport, formatReport, formatSaveReport } from "./report";
 import { startBenchServer } from "./server";
 import { measureSizes } from "./size";
 import { pairedRatios, summarize } from "./stats";
@@ -166,9 +167,24 @@ async function runSaveOnly(): Promise<void> {
   }
 }
 
+/** Section 4 alone (`BENCH_ONLY=bridge`): printed, not written to results.json. Run it again for its noise (a page connects once). */
+async function runBridgeOnly(): Promise<void> {
+  const runId = Date.now().toString(36);
+  const { server, url } = await startBenchServer(ROOT);
+  let browser: BenchBrowser | undefined;
+  try {
+    browser = await openBenchPage(`${url}/`);
+    process.stdout.write(`${formatBridgeReport({ bridge: await bridgeBenchmark(browser.page, runId) })}\n`);
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+}
+
 async function main(): Promise<void> {
   if (process.env["BENCH_ONLY"] === "panel") return runPanelOnly(ROOT, resolve(HERE, "results.json"), progress);
   if (process.env["BENCH_ONLY"] === "save") return runSaveOnly();
+  if (process.env["BENCH_ONLY"] === "bridge") return runBridgeOnly();
   const started = Date.now();
   const runId = started.toString(36);
 
