@@ -33,8 +33,11 @@ export function blockedLine(blocked: unknown, now = Date.now()): BlockedLine | n
       return say(`the server is slow: requests time out after ${text(b["timeoutMs"])} ms; next try ${at("until")}${attempt}`, "raise timeoutMs if the server is just slow");
     case "backoff":
       return say(`backing off after failures until ${at("until")}${attempt}`);
-    case "busy":
-      return say(`another tab or worker is draining this database (since ${at("since")})`);
+    case "busy": {
+      const holder = typeof b["holder"] === "object" && b["holder"] !== null ? (b["holder"] as Record<string, unknown>) : undefined;
+      const which = holder ? `: ${text(holder["page"] ?? "a worker")}, draining since ${clock(holder["since"], now)}` : "";
+      return say(`another tab or worker is draining this database (since ${at("since")})${which}`);
+    }
     case "dead-letters": {
       const items = Array.isArray(b["items"]) ? b["items"].slice(0, 5).map(text).join(", ") : "";
       return say(`waiting on ${text(b["count"])} dead letter${b["count"] === 1 ? "" : "s"}${items ? ` (${items})` : ""}`, "retry or discard them in Dead letters");

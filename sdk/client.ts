@@ -163,6 +163,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   #pausedBy = { by: "app" as Caller, since: 0 };
   /** Since when drains found another tab or worker holding the lock; null once one ran here. */
   #busySince: number | null = null;
+  /** The drain's holder, as it recorded itself, when this client last found the drain busy. */
+  #busyHolder: { page?: string; since: number } | undefined;
   /** When the earliest pending operation in backoff is due, as the last drain found nothing due before it. */
   #dueAt: number | null = null;
   /** The items held by dead letters, as last read (at most the first 20 are reported). */
@@ -255,7 +257,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (!online) return { reason: "unreachable", url: this.options.pingUrl || this.options.endpoint, lastProbeAt, nextProbeAt };
     if (now < this.#throttledUntil) return { reason: "throttled", until: this.#throttledUntil };
     if (work && now < until) return kind === "slow" ? { reason: "slow", timeoutMs: this.options.timeoutMs, until, attempt } : { reason: "backoff", until, attempt };
-    if (work && this.#busySince !== null) return { reason: "busy", since: this.#busySince };
+    if (work && this.#busySince !== null) return { reason: "busy", since: this.#busySince, ...(this.#busyHolder ? { holder: this.#busyHolder } : {}) };
     if (work && !this.#draining && this.#dueAt !== null && now < this.#dueAt) return { reason: "backoff", until: this.#dueAt };
     if (this.#deadCount) return { reason: "dead-letters", count: this.#deadCount, items: this.#deadItems.slice(0, 20) };
     return this.conflictCount ? { reason: "conflicts", count: this.conflictCount } : null;
@@ -653,17 +655,29 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       return this.#draining;
     }
     const run = this.#lock
-      .run((stillHeld) => {
+      .run(async (stillHeld) => {
         this.#busySince = null;
         this.#running = true;
+        // Who drains, for the others' status.blocked ("another tab is draining: which one, since when").
+        const page = (globalThis as { location?: { href?: string } }).location?.href;
+        void this.store.setMeta({ key: "drainHolder", since: Date.now(), ...(page ? { page } : {}) }).catch(() => undefined);
         this.emitStatus();
-        this.drainStarting(context);
-        return this.#drainLoop(stillHeld);
+        try {
+          this.drainStarting(context);
+          return await this.#drainLoop(stillHeld);
+        } finally {
+          void this.store.setMeta({ key: "drainHolder" }).catch(() => undefined);
+        }
       })
       .then(
         (outcome) => {
           if (outcome.ran) return outcome.value;
           this.#busySince ??= Date.now();
+          void this.store.meta("drainHolder").then((holder) => {
+            const since = Number(holder?.["since"]);
+            this.#busyHolder = Number.isFinite(since) ? { since, ...(typeof holder?.["page"] === "string" ? { page: holder["page"] } : {}) } : undefined;
+            this.emitStatus();
+          }, () => undefined);
           this.#wake(Date.now() + BUSY_RETRY_MS); // another tab or worker is draining this queue
           return this.#emptyResult("busy");
         },
@@ -750,7 +764,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     if (!failed && this.#recorder.requests > requestsBefore) {
       this.#lastSyncAt = Date.now();
       // Kept, so that "last sync" survives a reload and other tabs read it with their counters.
-      void this.store.setLastSyncAt(this.#lastSyncAt).catch(() => undefined);
+      void this.store.setMeta({ key: "lastSyncAt", at: this.#lastSyncAt }).catch(() => undefined);
       if (!this.authPaused) this.lastError = null;
     }
     if (!failed) this.#clearErrorIfNothingLeft();
@@ -982,7 +996,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
           this.store.deadItemIds(),
           this.store.countConflicts(),
           this.store.unchanged(held),
-          this.store.lastSyncAt(),
+          this.store.meta("lastSyncAt"),
         ]);
         // A write or a settle of this client's raced the reads: they may predate it, so read again.
         if (seen !== this.#localChanges && attempt < 3) continue;
@@ -990,7 +1004,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
         this.pending = pending;
         this.#oldestPendingAt = oldest;
         this.#setDeadItems(deadIds);
-        this.#lastSyncAt = Math.max(this.#lastSyncAt ?? 0, lastSyncAt ?? 0) || null;
+        this.#lastSyncAt = Math.max(this.#lastSyncAt ?? 0, Number(lastSyncAt?.["at"]) || 0) || null;
         // Heads another tab has sent, dead-lettered or rewritten are not this page's to flush any more.
         this.unloadHeads.prune(held, heads);
         break;

@@ -325,13 +325,16 @@ export class SyncStore {
     return guard("read the outbox", () => this.db.getAll("outbox", after === undefined ? null : IDBKeyRange.lowerBound(after, true), limit));
   }
 
-  /** When a drain of this database (in any tab) last reached the server without a failure; null: never. */
-  async lastSyncAt(): Promise<number | null> {
-    return guard("read the last sync time", async () => ((await this.db.get("meta", "lastSyncAt"))?.["at"] as number | undefined) ?? null);
+  /**
+   * A small named record shared by every client of the database: `lastSyncAt` (`at`: when a drain last
+   * reached the server without a failure), `drainHolder` (`page`, `since`: who took the drain last).
+   */
+  async meta(key: string): Promise<MetaRecord | undefined> {
+    return guard("read the database's state", () => this.db.get("meta", key));
   }
 
-  async setLastSyncAt(at: number): Promise<void> {
-    await guard("record the last sync time", () => this.db.put("meta", { key: "lastSyncAt", at }));
+  async setMeta(record: MetaRecord): Promise<void> {
+    await guard("record the database's state", () => this.db.put("meta", record));
   }
 
   async deadLetters(): Promise<DeadLetter[]> {

@@ -71,7 +71,8 @@ export type Caller = "app" | "panel";
  * - `slow`: requests timed out (after `timeoutMs`); the next probe is at `until`, `attempt` probes so far.
  * - `backoff`: the server failed as a whole (the circuit, with `attempt` probes so far), or every pending
  *   operation waits out its own backoff; the next try is at `until`.
- * - `busy`: another tab or worker holds the drain of this database, `since` this client first found it so.
+ * - `busy`: another tab or worker holds the drain of this database, `since` this client first found it so;
+ *   `holder`: the page (or worker script) that took the drain, and since when, as it recorded itself.
  * - `dead-letters`, `conflicts`: operations wait on them (`count`, and the items of the first 20).
  */
 export type SyncBlocked =
@@ -82,7 +83,7 @@ export type SyncBlocked =
   | { reason: "throttled"; until: number }
   | { reason: "slow"; timeoutMs: number; until: number; attempt: number }
   | { reason: "backoff"; until: number; attempt?: number }
-  | { reason: "busy"; since: number }
+  | { reason: "busy"; since: number; holder?: { page?: string; since: number } }
   | { reason: "dead-letters"; count: number; items: string[] }
   | { reason: "conflicts"; count: number };
 

@@ -10,6 +10,7 @@ import { PANEL_SIZE, screenshot } from "./screenshots";
  * words, and an exported snapshot carries it (status.blocked, or the refused write and its error).
  */
 interface ExposedClient {
+  status: { state: string };
   save(item: { id: string; title: string }): Promise<unknown>;
   sync(): Promise<unknown>;
   exportSnapshot(): Promise<{ status: { blocked: { reason: string } | null; lastError: { code: string } | null }; metrics: { refusedWrites: number } }>;
@@ -108,15 +109,20 @@ test("a full quota: the refused save shows as an error with a count", async ({ d
   });
 });
 
-test("another tab draining: Overview says busy, since when", async ({ demo }) => {
+test("another tab draining: Overview says busy, which tab, since when", async ({ demo }) => {
   await withPanel(demo.url, {}, async (app, client, browser) => {
+    // Another tab of the app (same database) is in a long drain: its request hangs at the server.
+    demo.faults.set({ rate: 1, kinds: ["delay"], delayMs: 20_000 });
     const other = await browser.context.newPage();
-    await other.goto(`${demo.url}/test-pages/index.html`);
-    // The other tab holds this database's drain, as a long drain there would.
-    await other.evaluate(() => new Promise<void>((held) => void navigator.locks.request("synclens:todos:drain", () => (held(), new Promise(() => undefined)))));
+    const otherUrl = `${demo.url}/test-pages/exposed.html?name=todos&tab=other`;
+    await other.goto(otherUrl);
+    await other.evaluate(() => void window.client.save({ id: "b", title: "2" }));
+    await expect.poll(() => other.evaluate(() => window.client.status.state)).toBe("syncing");
     await app.evaluate(() => window.client.save({ id: "a", title: "1" }));
     await expect(client.getByTestId("blocked")).toContainText(/Not syncing: another tab or worker is draining this database \(since \d\d:\d\d:\d\d\.\d{3}\)/);
+    await expect(client.getByTestId("blocked")).toContainText(`${otherUrl}, draining since`);
     expect(await blockedReason(app)).toBe("busy");
+    demo.faults.set(null);
   });
 });
 

@@ -14,6 +14,7 @@ describe("the Overview's blocked line", () => {
     [{ reason: "slow", timeoutMs: 1000, until: at, attempt: 2 }, "Not syncing: the server is slow: requests time out after 1000 ms; next try 18:30:00.000 (attempt 2)", "raise timeoutMs if the server is just slow"],
     [{ reason: "backoff", until: at, attempt: 3 }, "Not syncing: backing off after failures until 18:30:00.000 (attempt 3)", undefined],
     [{ reason: "busy", since: at }, "Not syncing: another tab or worker is draining this database (since 18:30:00.000)", undefined],
+    [{ reason: "busy", since: at, holder: { page: "http://app/b", since: at - 1000 } }, "Not syncing: another tab or worker is draining this database (since 18:30:00.000): http://app/b, draining since 18:29:59.000", undefined],
     [{ reason: "dead-letters", count: 2, items: ["a", "b"] }, "Not syncing: waiting on 2 dead letters (a, b)", "retry or discard them in Dead letters"],
     [{ reason: "conflicts", count: 1 }, "Not syncing: waiting on 1 conflict", "resolve them in Conflicts"],
   ])("%o", (blocked, line, fix) => {
