@@ -149,42 +149,37 @@ function settings(): BenchResults["settings"] {
   };
 }
 
-/** Section 1 alone (`BENCH_ONLY=save`): printed, not written to results.json. */
-async function runSaveOnly(): Promise<void> {
-  const runId = Date.now().toString(36);
+/** Runs one section alone on a fresh bench server and page (`BENCH_ONLY`), then closes both. */
+async function alone(section: (browser: BenchBrowser, runId: string) => Promise<string>): Promise<void> {
   const { server, url } = await startBenchServer(ROOT);
   let browser: BenchBrowser | undefined;
   try {
     browser = await openBenchPage(`${url}/`);
-    const env = await callBench(browser.page, "environment", null);
-    const keys = await callBench(browser.page, "saveVariantKeys", null);
-    await warmUp(browser.page, runId, keys);
-    const { save, breakdown } = await saveBenchmarks(browser.page, runId, keys);
-    process.stdout.write(`${formatSaveReport({ save, breakdown, settings: settings(), environment: environment(browser.version, env) })}\n`);
+    process.stdout.write(`${await section(browser, Date.now().toString(36))}\n`);
   } finally {
     await browser?.close();
     await server.close();
   }
 }
 
+/** Section 1 alone (`BENCH_ONLY=save`): printed, not written to results.json. */
+async function saveOnly(browser: BenchBrowser, runId: string): Promise<string> {
+  const env = await callBench(browser.page, "environment", null);
+  const keys = await callBench(browser.page, "saveVariantKeys", null);
+  await warmUp(browser.page, runId, keys);
+  const { save, breakdown } = await saveBenchmarks(browser.page, runId, keys);
+  return formatSaveReport({ save, breakdown, settings: settings(), environment: environment(browser.version, env) });
+}
+
 /** Section 4 alone (`BENCH_ONLY=bridge`): printed, not written to results.json. Run it again for its noise (a page connects once). */
-async function runBridgeOnly(): Promise<void> {
-  const runId = Date.now().toString(36);
-  const { server, url } = await startBenchServer(ROOT);
-  let browser: BenchBrowser | undefined;
-  try {
-    browser = await openBenchPage(`${url}/`);
-    process.stdout.write(`${formatBridgeReport({ bridge: await bridgeBenchmark(browser.page, runId) })}\n`);
-  } finally {
-    await browser?.close();
-    await server.close();
-  }
+async function bridgeOnly(browser: BenchBrowser, runId: string): Promise<string> {
+  return formatBridgeReport({ bridge: await bridgeBenchmark(browser.page, runId) });
 }
 
 async function main(): Promise<void> {
   if (process.env["BENCH_ONLY"] === "panel") return runPanelOnly(ROOT, resolve(HERE, "results.json"), progress);
-  if (process.env["BENCH_ONLY"] === "save") return runSaveOnly();
-  if (process.env["BENCH_ONLY"] === "bridge") return runBridgeOnly();
+  if (process.env["BENCH_ONLY"] === "save") return alone(saveOnly);
+  if (process.env["BENCH_ONLY"] === "bridge") return alone(bridgeOnly);
   const started = Date.now();
   const runId = started.toString(36);
 
