@@ -541,8 +541,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
       await write();
     } catch (error) {
       this.#recorder.refusedWrites++;
-      this.trace({ type: "refused", kind, error: error instanceof Error ? error.message : String(error) });
-      this.reportError(error);
+      this.reportError(error, kind);
       throw error;
     }
   }
@@ -1091,8 +1090,10 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     this.#lastSkip = reason;
   }
 
-  protected reportError(error: unknown): void {
+  /** `refused`: a local write that was refused (logged as such); anything else is logged as an error. */
+  protected reportError(error: unknown, refused?: "save" | "delete"): void {
     const wrapped = error instanceof SyncLensError ? error : new SyncLensError("storage", String(error), { cause: error });
+    this.trace(refused ? { type: "refused", kind: refused, error: wrapped.message } : { type: "error", code: wrapped.code, message: wrapped.message });
     this.lastError = wrapped;
     this.events.emit("error", wrapped);
     this.emitStatus();

@@ -28,6 +28,7 @@ export interface SyncLogEvent {
     | "skipped" // a drain could not run or stopped early, and why
     | "probe" // a connectivity probe and its answer
     | "refused" // a local write refused (invalid, storage full)
+    | "error" // storage, the headers function, the app's item store, a conflict strategy failed
     | "control"; // setOffline, pause, resume: by the app or the panel
   /** Short, for a timeline row: `save a1`, `batch of 50`, `a1 409`, `offline -> idle`. */
   summary: string;

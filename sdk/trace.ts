@@ -18,6 +18,8 @@ export type CoreTrace =
   | { type: "skipped"; reason: string }
   | { type: "probe"; url: string; reachable: boolean }
   | { type: "refused"; kind: "save" | "delete"; error: string }
+  /** An error outside a request's reply: storage, the headers function, the app's item store, a conflict strategy. */
+  | { type: "error"; code: string; message: string }
   | { type: "control"; action: "setOffline" | "setOnline" | "pause" | "resume"; by: Caller }
   /** Dead letters were put back in the queue (`requeued`) or discarded (`restored`: an item the discard undid). */
   | { type: "letters"; requeued: boolean; restored?: { id: string; kind: "save" | "delete" } }
@@ -66,6 +68,8 @@ export function timelineEntries(trace: CoreTrace): Omit<SyncLogEvent, "at" | "se
       return [entry("refused", `${trace.kind} refused: ${trace.error}`, undefined, undefined, "error")];
     case "control":
       return [entry("control", `${trace.action} by the ${trace.by}`)];
+    case "error":
+      return [entry("error", `${trace.code}: ${trace.message}`, undefined, undefined, "error")];
     default:
       return [];
   }

@@ -3,7 +3,7 @@ import { isAfter, markOf } from "../event-order";
 import { detailFor } from "../request-detail";
 import { clock, text, useToggleSet, type ViewProps } from "./common";
 
-const EVENT_TYPES = ["write", "send", "reply", "retry", "deadletter", "conflict", "resolved", "pull", "status", "skipped", "probe", "refused", "control"] as const;
+const EVENT_TYPES = ["write", "send", "reply", "retry", "deadletter", "conflict", "resolved", "pull", "status", "skipped", "probe", "refused", "error", "control"] as const;
 
 /** The client's event log, newest first, filtered by type and text; it can be paused and cleared. */
 export function TimelineView({ client, clearTimeline }: ViewProps) {

@@ -77,5 +77,6 @@ describe("the timeline explains itself", () => {
     expect(timelineEntries({ type: "probe", url: "http://x/_ping", reachable: false })).toEqual([{ type: "probe", summary: "http://x/_ping: no answer", level: "warn" }]);
     expect(timelineEntries({ type: "refused", kind: "save", error: "quota" })).toEqual([{ type: "refused", summary: "save refused: quota", level: "error" }]);
     expect(timelineEntries({ type: "control", action: "pause", by: "panel" })).toEqual([{ type: "control", summary: "pause by the panel" }]);
+    expect(timelineEntries({ type: "error", code: "auth", message: "The headers function failed" })).toEqual([{ type: "error", summary: "auth: The headers function failed", level: "error" }]);
   });
 });
