@@ -1,21 +1,33 @@
 /**
  * The content script (isolated world, document_start, every frame): relays bridge messages between the
- * page (`window.postMessage`) and the service worker (a runtime port). It accepts from the page only
- * messages the page posted to itself with the protocol's tag, validated; it opens its port only once the
- * page has announced a SyncLens client, and reopens it when the service worker restarts, asking the page
- * for fresh state.
+ * page's SDK bridges and the service worker (a runtime port). It talks to the page only over private
+ * channels: at document_start, before any page script, it hands the MAIN-world hook (hook.iife.ts) a
+ * MessagePort, and through it receives one channel per SDK bridge. It never reads `window` messages,
+ * which any page script or frame can post. It validates what each bridge sends, opens its port to the
+ * service worker only once a bridge has announced a SyncLens client, and reopens it when the service
+ * worker restarts, asking the page for fresh state. A panel command goes only to the bridge whose
+ * client it names.
  */
 import browser, { type Runtime } from "webextension-polyfill";
-import { envelope, isEnvelopeFrom, parseEnvelope, PROTOCOL_VERSION, RECONNECT } from "../sdk/bridge/protocol";
+import { envelope, HANDOFF_EVENT, HOOK_READY_EVENT, parseEnvelope, PROTOCOL_VERSION, RECONNECT, type BridgeMessage } from "../sdk/bridge/protocol";
 
 let port: Runtime.Port | undefined;
 let relaying = false;
-/** The page has posted bridge messages (it has a SyncLens client): worth reconnecting for. */
+/** A bridge has announced itself (the page has a SyncLens client): worth reconnecting for. */
 let announced = false;
+/** Each SDK bridge's private channel, with the client ids its last hello named. */
+const bridges = new Map<MessagePort, Set<string>>();
 
 function reconnect(): void {
   port = openPort();
   port.postMessage(envelope({ type: "announce", protocol: PROTOCOL_VERSION }));
+}
+
+/** A panel message to the page: `connect` and `disconnect` to every bridge, a command to the one whose client it names. */
+function toBridges(message: BridgeMessage): void {
+  for (const [bridge, clients] of bridges) {
+    if (message.type !== "command" || clients.has(message.clientId)) bridge.postMessage(envelope(message));
+  }
 }
 
 function openPort(): Runtime.Port {
@@ -25,7 +37,7 @@ function openPort(): Runtime.Port {
     if (!parsed.ok) return;
     if (parsed.message.type === "connect") relaying = true;
     if (parsed.message.type === "disconnect") relaying = false;
-    window.postMessage(envelope(parsed.message), window.location.origin);
+    toBridges(parsed.message);
   });
   opened.onDisconnect.addListener(() => {
     port = undefined;
@@ -35,23 +47,55 @@ function openPort(): Runtime.Port {
   return opened;
 }
 
+function toWorker(message: BridgeMessage): void {
+  announced = true;
+  port ??= openPort();
+  try {
+    port.postMessage(envelope(message));
+  } catch {
+    port = openPort();
+    port.postMessage(envelope(message));
+  }
+}
+
+/** A bridge's channel: what it sends is validated, and its clients are remembered for routing commands. */
+function adopt(bridge: MessagePort): void {
+  const clients = new Set<string>();
+  bridges.set(bridge, clients);
+  bridge.onmessage = ({ data }: MessageEvent) => {
+    const parsed = parseEnvelope(data, "page");
+    if (!parsed.ok) return;
+    const { message } = parsed;
+    if (message.type === "hello") {
+      clients.clear();
+      for (const { clientId } of message.clients) clients.add(clientId);
+    }
+    if (message.type === "goodbye") clients.delete(message.clientId);
+    toWorker(message);
+  };
+}
+
 // A panel opened after the service worker stopped while idle (every port closed): announce again.
 browser.runtime.onMessage.addListener((data: unknown) => {
   if (announced && port === undefined && typeof data === "object" && data !== null && (data as { reconnect?: unknown }).reconnect === true && (data as { tag?: unknown }).tag === RECONNECT.tag) reconnect();
 });
 
-window.addEventListener("message", (event: MessageEvent) => {
-  if (event.source !== window) return;
-  const data: unknown = event.data;
-  if (!isEnvelopeFrom(data, "page")) return; // not ours, or our own relay of a panel message
-  const parsed = parseEnvelope(data, "page");
-  if (!parsed.ok) return;
-  announced = true;
-  port ??= openPort();
-  try {
-    port.postMessage(envelope(parsed.message));
-  } catch {
-    port = openPort();
-    port.postMessage(envelope(parsed.message));
+/** Hands the hook a private port; it takes it by cancelling the event (synchronously). Once only. */
+let handedOver = false;
+function handOver(): void {
+  if (handedOver) return;
+  const channel = new MessageChannel();
+  const taken = !window.dispatchEvent(new MessageEvent(HANDOFF_EVENT, { ports: [channel.port2], cancelable: true }));
+  if (!taken) {
+    channel.port1.close();
+    return;
   }
-});
+  handedOver = true;
+  window.removeEventListener(HOOK_READY_EVENT, handOver);
+  channel.port1.onmessage = ({ data, ports }: MessageEvent) => {
+    if ((data as { type?: unknown } | null)?.type === "bridge" && ports[0]) adopt(ports[0]);
+  };
+}
+handOver();
+// The hook may run after this script: it announces itself, and the hand-over happens then.
+if (!handedOver) window.addEventListener(HOOK_READY_EVENT, handOver);

@@ -61,6 +61,11 @@ export interface SyncClient<T extends SyncItem> extends CoreSyncClient<T> {
   /** Conflicts waiting for a resolution (with the `manual` strategy, or a custom one that threw). */
   conflicts(): Promise<Conflict<T>[]>;
   /**
+   * Runs an item payload or a server body through the client's `redact` option: what snapshots and the
+   * DevTools bridge show of it.
+   */
+  redact(value: unknown): unknown;
+  /**
    * Ends a parked conflict: keep the local value, take the server's, or use a new value (null deletes).
    * The item's operations then move on. Throws `not_found` for an item without a parked conflict.
    */
@@ -155,6 +160,10 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
       queueTruncated: Math.max(0, this.pending - queue.length),
       events: this.#log.list(),
     };
+  }
+
+  redact(value: unknown): unknown {
+    return this.#features.redact(value);
   }
 
   async conflicts(): Promise<Conflict<T>[]> {

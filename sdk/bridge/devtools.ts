@@ -1,10 +1,17 @@
 /**
  * The page side of the DevTools bridge (`import { exposeToDevtools } from "synclens/devtools"`).
  *
+ * It talks to the extension only over a private channel: a MessagePort from the hook the extension
+ * installs before any page script runs (`window.__SYNCLENS_DEVTOOLS__`, see protocol.ts). Without the
+ * extension there is no hook, and it opens nothing at all. No page script can post into the channel
+ * or read from it, so none can drive the client through it; panel messages posted to `window` are
+ * dropped and counted (`untrusted_source`).
+ *
  * Until the panel connects it costs one `message` listener and nothing else: no serialisation, no
  * timers, no client subscriptions. Once connected, each exposed client announces itself, sends its
- * state, then batched deltas at most `updatesPerSecond` times a second, every value trimmed for the
- * wire (see trim.ts). Commands from the panel act through the client's public API only.
+ * state, then batched deltas at most `updatesPerSecond` times a second, every payload passed through
+ * the client's `redact` and trimmed for the wire (see trim.ts). Commands from the panel act through the
+ * client's public API only, and only if the app allows them (`commands`).
  *
  * Failure modes: a malformed or unknown message is dropped and counted (`droppedMessages()`), never
  * thrown into the page; a failing command is answered with its error code and message.
@@ -14,7 +21,8 @@ import type { SyncLogEvent } from "../event-log.js";
 import type { Conflict } from "../conflicts.js";
 import type { DeadLetter, PendingOperation, SyncItem } from "../types.js";
 import { SDK_VERSION } from "../version.js";
-import { envelope, isEnvelopeFrom, LIMITS, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DropReason, type PageMessage } from "./protocol.js";
+import { redactPayloads } from "../snapshot.js";
+import { DEVTOOLS_HOOK, envelope, isEnvelopeFrom, LIMITS, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DevtoolsHook, type DropReason, type PageMessage } from "./protocol.js";
 import { DEFAULT_TRIM, resolvePath, trim, type TrimLimits } from "./trim.js";
 
 /** What the bridge needs of `window` (a worker's `self` or a test stand-in will do). */
@@ -26,7 +34,17 @@ export interface BridgeTarget {
 
 /** Options of {@link exposeToDevtools}: the first call on a target sets them for every client exposed there. */
 export interface DevtoolsOptions {
-  /** Default `window`. */
+  /**
+   * Whether the panel may act on the client (force offline, sync, pause, retry, discard, resolve), or
+   * only watch (reading the queue, expanding values and exporting a snapshot still work). Default true:
+   * only the extension can reach the channel, and acting is what a developer opens the panel for. An app
+   * that exposes clients in production should pass false.
+   */
+  commands?: boolean;
+  /**
+   * @internal A window-like target to talk over instead of the extension's private channel (tests):
+   * every script that can post to it can drive the client.
+   */
   target?: BridgeTarget;
   /** Deltas per second per client at most, while a panel is connected: 1 to 60, default 10. */
   updatesPerSecond?: number;
@@ -36,6 +54,9 @@ export interface DevtoolsOptions {
 
 export type { TrimLimits } from "./trim.js";
 
+/** Commands that only read: allowed when the app exposes its clients with `commands: false`. */
+const READ_ONLY_COMMANDS: ReadonlySet<Command["name"]> = new Set(["queue", "expand", "exportSnapshot"]);
+
 /** Operations sent in a client's initial state; the panel learns the total from `status.pending`. */
 const INITIAL_QUEUE = 1000;
 /** What a reply's result may take of one message, leaving room for its envelope. */
@@ -43,12 +64,21 @@ const MESSAGE_ROOM = LIMITS.messageBytes - 1024;
 
 type AnyClient = SyncClient<SyncItem>;
 
-/** Makes a client visible to the SyncLens DevTools panel. Returns a function that hides it again. */
+/**
+ * Makes a client visible to the SyncLens DevTools panel, when the extension is installed (else it does
+ * nothing). Returns a function that hides it again.
+ */
 export function exposeToDevtools<T extends SyncItem>(client: SyncClient<T>, options: DevtoolsOptions = {}): () => void {
-  const target = options.target ?? (globalThis as { window?: BridgeTarget }).window;
+  const page = (globalThis as unknown as { window?: BridgeTarget & Record<string, unknown> }).window;
+  const target = options.target ?? page;
   if (!target) return () => undefined; // a worker or Node: no panel can reach it
   let bridge = bridges.get(target);
-  if (!bridge) bridges.set(target, (bridge = new Bridge(target, options)));
+  if (!bridge) {
+    const hook = options.target ? undefined : (page?.[DEVTOOLS_HOOK] as DevtoolsHook | undefined);
+    const port = typeof hook?.connect === "function" ? hook.connect() : undefined;
+    if (!options.target && !port) return () => undefined; // no extension: nothing at all
+    bridges.set(target, (bridge = new Bridge(target, options, port)));
+  }
   return bridge.add(client as unknown as AnyClient);
 }
 
@@ -74,6 +104,9 @@ interface Exposed {
 class Bridge {
   readonly drops: Partial<Record<DropReason, number>> = {};
   readonly #target: BridgeTarget;
+  /** The extension's private channel; absent for a test target. */
+  readonly #port: MessagePort | undefined;
+  readonly #commands: boolean;
   readonly #interval: number;
   readonly #limits: TrimLimits;
   readonly #exposed = new Map<string, Exposed>();
@@ -82,11 +115,14 @@ class Bridge {
   #lastFlush = 0;
   #counter = 0;
 
-  constructor(target: BridgeTarget, options: DevtoolsOptions) {
+  constructor(target: BridgeTarget, options: DevtoolsOptions, port?: MessagePort) {
     this.#target = target;
+    this.#port = port;
+    this.#commands = options.commands ?? true;
     this.#interval = 1000 / Math.min(60, Math.max(1, options.updatesPerSecond ?? 10));
     this.#limits = options.trim ?? DEFAULT_TRIM;
     target.addEventListener("message", this.#onMessage);
+    if (port) port.onmessage = ({ data }: MessageEvent) => this.#receive(data);
     this.#post({ type: "announce", protocol: PROTOCOL_VERSION });
   }
 
@@ -110,20 +146,27 @@ class Bridge {
   }
 
   readonly #onMessage = (event: MessageEvent): void => {
-    if (event.source !== this.#target) return;
     const data: unknown = event.data;
     // Other tools' messages and our own echoes are none of our business: only the panel's are parsed.
     if (typeof data !== "object" || data === null || (data as { tag?: unknown }).tag !== MESSAGE_TAG || isEnvelopeFrom(data, "page")) return;
+    // A panel message from another window (a frame, a popup), or any on `window` once the extension's
+    // channel is in use (some page script posted it): refused, and counted.
+    if (this.#port || event.source !== this.#target) this.#drop("untrusted_source");
+    else this.#receive(data);
+  };
+
+  #drop(reason: DropReason): void {
+    this.drops[reason] = (this.drops[reason] ?? 0) + 1;
+  }
+
+  #receive(data: unknown): void {
     const parsed = parseEnvelope(data, "panel");
-    if (!parsed.ok) {
-      this.drops[parsed.reason] = (this.drops[parsed.reason] ?? 0) + 1;
-      return;
-    }
+    if (!parsed.ok) return this.#drop(parsed.reason);
     const message = parsed.message;
     if (message.type === "connect") this.#connect();
     else if (message.type === "disconnect") this.#disconnect();
     else if (message.type === "command") void this.#command(message.requestId, message.clientId, message.command);
-  };
+  }
 
   #connect(): void {
     if (this.#connected) this.#disconnect(); // a panel reopened: start over
@@ -215,10 +258,10 @@ class Bridge {
     exposed.events = [];
     exposed.dirty.clear();
     try {
-      const [queue, deadLetters, conflicts] = await Promise.all([client.queue({ limit: INITIAL_QUEUE }), client.deadLetters(), client.conflicts()]);
+      const { queue, deadLetters, conflicts } = redacted(client, await Promise.all([client.queue({ limit: INITIAL_QUEUE }), client.deadLetters(), client.conflicts()]));
       const head = {
         name: client.name,
-        status: this.#trim(client.status),
+        status: this.#trim(statusOf(client)),
         metrics: this.#trim(client.metrics()),
         // The panel pages the rest of the queue in with `queue` commands.
         queue: fitBytes(queue.map((op) => this.#trimOp(op)), LIMITS.queueBytes),
@@ -232,8 +275,8 @@ class Bridge {
 
   async #sendDelta(exposed: Exposed): Promise<void> {
     const { client } = exposed;
-    const entries: DeltaEntry[] = [{ part: "status", value: this.#trim(client.status) }, { part: "metrics", value: this.#trim(client.metrics()) }];
-    const changed = [...exposed.queue.values()].map((op) => this.#trimOp(op));
+    const entries: DeltaEntry[] = [{ part: "status", value: this.#trim(statusOf(client)) }, { part: "metrics", value: this.#trim(client.metrics()) }];
+    const changed = redacted(client, [[...exposed.queue.values()]]).queue.map((op) => this.#trimOp(op));
     const removed = [...exposed.removed];
     exposed.queue.clear();
     exposed.removed.clear();
@@ -242,8 +285,8 @@ class Bridge {
     let deadLetters: DeadLetter[] | undefined;
     let conflicts: Conflict[] | undefined;
     try {
-      if (exposed.dirty.delete("deadLetters")) deadLetters = await client.deadLetters();
-      if (exposed.dirty.delete("conflicts")) conflicts = await client.conflicts();
+      if (exposed.dirty.delete("deadLetters")) deadLetters = redacted(client, [[], await client.deadLetters()]).deadLetters;
+      if (exposed.dirty.delete("conflicts")) conflicts = redacted(client, [[], [], await client.conflicts()]).conflicts;
     } catch {
       return;
     }
@@ -262,6 +305,11 @@ class Bridge {
   }
 
   async #command(requestId: number, clientId: string, command: Command): Promise<void> {
+    if (!this.#commands && !READ_ONLY_COMMANDS.has(command.name)) {
+      this.#drop("commands_off");
+      this.#post({ type: "reply", requestId, ok: false, error: { code: "commands_off", message: "This page exposes its clients to watch only (exposeToDevtools(client, { commands: false }))" } });
+      return;
+    }
     const exposed = this.#exposed.get(clientId);
     if (!exposed) {
       this.#post({ type: "reply", requestId, ok: false, error: { code: "not_found", message: `No client ${clientId} on this page` } });
@@ -277,8 +325,8 @@ class Bridge {
           : command.name === "exportSnapshot"
             ? result
             : command.name === "queue"
-              ? fitBytes((result as PendingOperation[]).map((op) => this.#trimOp(op)), LIMITS.queueBytes)
-              : this.#trim(result);
+              ? fitBytes(redacted(exposed.client, [result as PendingOperation[]]).queue.map((op) => this.#trimOp(op)), LIMITS.queueBytes)
+              : this.#trim(command.name === "setOffline" || command.name === "pause" || command.name === "resume" ? statusOf(exposed.client) : result);
       const size = command.name === "expand" ? JSON.stringify(trimmed).length : 0;
       if (size > MESSAGE_ROOM) {
         const message = `That value is ${size} bytes as JSON, over the bridge's ${LIMITS.messageBytes}: read it in the page`;
@@ -356,7 +404,8 @@ class Bridge {
   }
 
   #post(message: PageMessage): void {
-    this.#target.postMessage(envelope(message), "*");
+    if (this.#port) this.#port.postMessage(envelope(message));
+    else this.#target.postMessage(envelope(message), "*");
   }
 }
 
@@ -393,6 +442,19 @@ function fitBytes(values: unknown[], maxBytes: number): unknown[] {
   return values;
 }
 
+/** What the bridge shows of a client's payloads: each through the client's `redact`, as in a snapshot. */
+function redacted(client: AnyClient, [queue = [], deadLetters = [], conflicts = []]: [PendingOperation[]?, DeadLetter[]?, Conflict[]?]) {
+  return redactPayloads((value) => client.redact(value), { queue, deadLetters, conflicts });
+}
+
+/** The status, with the server's reply body in `lastError` redacted (a 409's body carries the item). */
+function statusOf(client: AnyClient): unknown {
+  const { lastError, ...status } = client.status;
+  if (!lastError) return { ...status, lastError };
+  const body = (lastError as { body?: unknown }).body;
+  return { ...status, lastError: { code: lastError.code, message: lastError.message, ...(body === undefined ? {} : { body: client.redact(body) }) } };
+}
+
 /** One command, through the client's public API only. */
 async function run(client: AnyClient, command: Command): Promise<unknown> {
   switch (command.name) {
@@ -423,11 +485,11 @@ async function run(client: AnyClient, command: Command): Promise<unknown> {
       const [part, key, ...rest] = command.path;
       const source =
         part === "queue" && typeof key === "number"
-          ? (await client.queue({ after: key - 1, limit: 1 })).find((op) => op.seq === key)
+          ? redacted(client, [(await client.queue({ after: key - 1, limit: 1 })).filter((op) => op.seq === key)]).queue[0]
           : part === "deadLetters"
-            ? (await client.deadLetters()).find((letter) => letter.seq === key)
+            ? redacted(client, [[], (await client.deadLetters()).filter((letter) => letter.seq === key)]).deadLetters[0]
             : part === "conflicts"
-              ? (await client.conflicts()).find((conflict) => conflict.id === key)
+              ? redacted(client, [[], [], (await client.conflicts()).filter((conflict) => conflict.id === key)]).conflicts[0]
               : undefined;
       const found = source === undefined ? { found: false as const } : resolvePath(source, rest);
       if (!found.found) throw Object.assign(new Error("Nothing at that path"), { code: "not_found" });

@@ -102,7 +102,33 @@ export type DropReason =
   | "wrong_tag"
   | "too_large"
   | "unknown_type"
-  | "malformed";
+  | "malformed"
+  /** A panel message that came by `window.postMessage` (any page script or frame can post those), not over the extension's private channel. */
+  | "untrusted_source"
+  /** A command while the app exposed its client with `commands: false`. */
+  | "commands_off";
+
+/**
+ * The page's one way to the extension: installed on `window` by the extension's MAIN-world script at
+ * `document_start`, before any page script, and neither writable nor configurable. `connect()` returns
+ * one end of a private channel to the extension's relay (undefined until the relay has handed over its
+ * own); no page script can post into or read a channel another script holds.
+ */
+export interface DevtoolsHook {
+  readonly protocol: number;
+  connect(): MessagePort | undefined;
+}
+
+/** Where the hook lives: `window[DEVTOOLS_HOOK]`. */
+export const DEVTOOLS_HOOK = "__SYNCLENS_DEVTOOLS__";
+/**
+ * The two content scripts' hand-over of the relay's channel, both at `document_start` (before any page
+ * script): the isolated relay dispatches `HANDOFF_EVENT` (a cancelable MessageEvent carrying a port)
+ * and the hook takes it by cancelling it, synchronously; whichever script runs second triggers the
+ * hand-over (the hook announces itself with `HOOK_READY_EVENT`).
+ */
+export const HANDOFF_EVENT = "synclens-devtools-handoff";
+export const HOOK_READY_EVENT = "synclens-devtools-ready";
 
 export type Parsed<M> = { ok: true; message: M } | { ok: false; reason: DropReason; detail: string };
 

@@ -190,7 +190,14 @@ test("fuzz: a hostile page posting thousands of malformed and oversized messages
         { tag, from: "page", message: { type: "snapshot", clientId: "x", snapshot: { blob: "x".repeat(2_000_000) } } },
         { tag, from: "panel", message: { type: "command", requestId: 1, clientId: "hostile#1", command: { name: "setOffline", offline: true } } },
       ];
-      for (let i = 0; i < 3000; i++) window.postMessage(shapes[Math.floor(random() * shapes.length)], "*");
+      // Posted to the window (where the extension no longer listens), and over a channel of the page's own
+      // from the extension's hook (as a forged client would): neither breaks anything.
+      const port = (window as unknown as { __SYNCLENS_DEVTOOLS__: { connect(): MessagePort } }).__SYNCLENS_DEVTOOLS__.connect();
+      for (let i = 0; i < 3000; i++) {
+        const shape = shapes[Math.floor(random() * shapes.length)];
+        window.postMessage(shape, "*");
+        if (i % 3 === 0) port.postMessage(shape);
+      }
     });
 
     // The hostile page's own panel still works; its fake "hello" only ever reached its own panel.

@@ -232,7 +232,7 @@ describe("the page side of the DevTools bridge", () => {
     expect(first.length).toBeLessThan(120);
   });
 
-  it("drops and counts malformed messages, ignores other sources and other tools, stops on disconnect", async () => {
+  it("drops and counts malformed messages and panel messages from other windows, ignores other tools, stops on disconnect", async () => {
     const page = new PageWindow();
     const todos = harness.client({ triggers: { onWrite: false } });
     exposeToDevtools(todos, { target: page });
@@ -242,7 +242,7 @@ describe("the page side of the DevTools bridge", () => {
     page.deliver(envelope({ type: "goodbye", clientId: "c" })); // from "page": an echo, skipped
     page.deliver({ tag: "someone-else", message: { type: "connect", protocol: 1 } });
     page.deliver(envelope({ type: "connect", protocol: 1 }), { notThePage: true });
-    expect(droppedMessages(page)).toEqual({ malformed: 1, unknown_type: 1, not_an_object: 1 });
+    expect(droppedMessages(page)).toEqual({ malformed: 1, unknown_type: 1, not_an_object: 1, untrusted_source: 1 });
     expect(page.of("hello")).toEqual([]);
     page.send({ type: "connect", protocol: 1 });
     await waitFor(() => page.of("snapshot").length === 1, 2000, "state");

@@ -27,7 +27,8 @@ export async function bridgeSetup({ runId, count }) {
 
 /** Phase "none" | "exposed" | "connected", then `rate` saves a second to existing items for `seconds`. */
 export async function bridgeRun({ phase, seconds, rate, count }) {
-  if (phase === "exposed") exposeToDevtools(client);
+  // The bench has no extension: the bridge talks over `window`, as it did before the private channel (same work, same messages).
+  if (phase === "exposed") exposeToDevtools(client, { target: window });
   if (phase === "connected") window.postMessage({ tag: "synclens-devtools", from: "panel", message: { type: "connect", protocol: 1 } }, "*");
   messages = { count: 0, bytes: 0 };
   const perTick = Math.max(1, Math.round(rate / 50));

@@ -1,0 +1,134 @@
+import { chromium, type Page } from "@playwright/test";
+import { fileURLToPath } from "node:url";
+import { createSyncServer } from "../../demo/server/app";
+import { CHROME_ARGS, CHROME_PATH } from "../support/chromium";
+import { launchWithExtension, openAppWithPanel } from "./extension";
+import { expect, test } from "./fixtures";
+
+/**
+ * What a hostile script or frame on the app's page gets out of the DevTools bridge, with the real
+ * extension and without it. Each test prints what the attack got.
+ */
+interface Page$ {
+  client: {
+    status: { forcedOffline: boolean; deadLetters: number; conflicts: number };
+    save(item: object): Promise<unknown>;
+    sync(): Promise<unknown>;
+    deadLetters(): Promise<{ opId: string }[]>;
+  };
+  droppedMessages(): Record<string, number>;
+  seen: unknown[];
+}
+const $ = (page: Page) => page.evaluate.bind(page) as <R>(fn: () => R | Promise<R>) => Promise<R>;
+
+const tag = "synclens-devtools";
+/** The attacks of the report, as a script on the page posts them (a frame posts the same to its parent). */
+const ATTACKS = [
+  { tag, from: "panel", message: { type: "command", requestId: 1, clientId: "todos#1", command: { name: "setOffline", offline: true } } },
+  { tag, from: "panel", message: { type: "command", requestId: 2, clientId: "todos#1", command: { name: "retryAllDeadLetters" } } },
+  { tag, from: "panel", message: { type: "command", requestId: 3, clientId: "todos#1", command: { name: "pause" } } },
+  { tag, from: "panel", message: { type: "connect", protocol: 1 } },
+];
+
+/** Records every window message the page sees, from now on: what a hostile listener could read. */
+async function listen(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as Page$;
+    w.seen = [];
+    window.addEventListener("message", (event) => w.seen.push(event.data));
+  });
+}
+
+test("a page script cannot drive the SDK or read its state: its messages are refused and counted, with the panel open or not", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { app, panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=todos`);
+    const client = panel.locator('[data-testid="client"][data-name="todos"]');
+    await $(app)(() => (window as unknown as Page$).client.save({ id: "a", title: "mine", password: "hunter2" }));
+    await expect(client.getByTestId("pending")).not.toHaveText("–");
+    await listen(app);
+    await app.evaluate((attacks) => {
+      for (const attack of attacks) window.postMessage(attack, "*");
+    }, ATTACKS);
+    await expect.poll(() => $(app)(() => (window as unknown as Page$).droppedMessages()["untrusted_source"] ?? 0)).toBe(ATTACKS.length);
+    const after = await $(app)(() => ({ status: (window as unknown as Page$).client.status, seen: JSON.stringify((window as unknown as Page$).seen) }));
+    console.log(`page script got: forcedOffline=${after.status.forcedOffline}, window messages seen=${after.seen.length} bytes, drops=${JSON.stringify(await $(app)(() => (window as unknown as Page$).droppedMessages()))}`);
+    expect(after.status.forcedOffline).toBe(false);
+    expect(after.seen).not.toContain("hunter2");
+    expect(after.seen).not.toContain('"type":"snapshot"');
+    // The panel (over the private channel) still acts, and shows payloads redacted.
+    await client.getByTestId("offline").click();
+    await expect.poll(() => $(app)(() => (window as unknown as Page$).client.status.forcedOffline)).toBe(true);
+    await $(app)(() => (window as unknown as Page$).client.save({ id: "b", title: "queued", password: "hunter2" }));
+    await client.getByTestId("tab-queue").click();
+    await client.getByTestId("queue-row").first().click();
+    await expect(client.getByTestId("queue-detail")).toContainText("[redacted]");
+    await expect(panel.locator("body")).not.toContainText("hunter2");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a cross-origin frame's messages to its parent are refused and counted", async ({ demo }) => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const other = createSyncServer({ db: ":memory:", staticMounts: { "/test-pages/": `${root}test/browser/pages` } });
+  const { url: otherOrigin } = await other.listen(0, "127.0.0.1");
+  const browser = await launchWithExtension();
+  try {
+    const { app } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=todos`);
+    await app.evaluate(async (src) => {
+      const frame = document.createElement("iframe");
+      frame.src = src;
+      document.body.append(frame);
+      await new Promise((resolve) => frame.addEventListener("load", resolve));
+    }, `${otherOrigin.replace("127.0.0.1", "localhost")}/test-pages/index.html`);
+    const frame = app.frames().find((f) => f.url().includes("localhost"))!;
+    await frame.evaluate((attacks) => {
+      for (const attack of attacks) parent.postMessage(attack, "*");
+    }, ATTACKS);
+    await expect.poll(() => $(app)(() => (window as unknown as Page$).droppedMessages()["untrusted_source"] ?? 0)).toBe(ATTACKS.length);
+    const status = await $(app)(() => (window as unknown as Page$).client.status);
+    console.log(`cross-origin frame got: forcedOffline=${status.forcedOffline}`);
+    expect(status.forcedOffline).toBe(false);
+  } finally {
+    await browser.close();
+    await other.close();
+  }
+});
+
+test("without the extension, exposeToDevtools opens nothing: no message, no listener that acts", async ({ demo }) => {
+  const browser = await chromium.launch({ executablePath: CHROME_PATH, args: CHROME_ARGS });
+  try {
+    const app = await browser.newPage();
+    await app.addInitScript(() => {
+      const seen: unknown[] = [];
+      (window as unknown as { seen: unknown[] }).seen = seen;
+      window.addEventListener("message", (event) => seen.push(event.data));
+    });
+    await app.goto(`${demo.url}/test-pages/exposed.html?name=todos`);
+    await app.waitForFunction(() => document.body.dataset["ready"] === "true");
+    await app.evaluate((attacks) => {
+      for (const attack of attacks) window.postMessage(attack, "*");
+    }, ATTACKS);
+    await app.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    const outcome = await $(app)(() => ({ status: (window as unknown as Page$).client.status, drops: (window as unknown as Page$).droppedMessages(), sdkMessages: (window as unknown as Page$).seen.filter((data) => (data as { from?: string } | null)?.from === "page").length }));
+    console.log(`without the extension: ${JSON.stringify(outcome.drops)} dropped, ${outcome.sdkMessages} messages from the SDK, forcedOffline=${outcome.status.forcedOffline}`);
+    expect(outcome).toMatchObject({ drops: {}, sdkMessages: 0, status: { forcedOffline: false } });
+  } finally {
+    await browser.close();
+  }
+});
+
+test("an app that exposes its client to watch only: the panel's commands are refused, its views still work", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { app, panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=todos&commands=false`);
+    const client = panel.locator('[data-testid="client"][data-name="todos"]');
+    await client.getByTestId("offline").click();
+    await expect(client.getByTestId("reply")).toContainText("setOffline failed: This page exposes its clients to watch only");
+    expect(await $(app)(() => (window as unknown as Page$).client.status.forcedOffline)).toBe(false);
+    expect(await $(app)(() => (window as unknown as Page$).droppedMessages()["commands_off"])).toBe(1);
+  } finally {
+    await browser.close();
+  }
+});
