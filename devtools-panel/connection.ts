@@ -15,6 +15,8 @@ export interface ClientView {
   key: string;
   clientId: string;
   frameId: number;
+  /** The frame's origin, as the browser reported the sender ("" when unknown). */
+  origin: string;
   name: string;
   /** The SDK version the client's page announced ("" when unknown: an imported snapshot says its own). */
   sdkVersion: string;
@@ -48,8 +50,13 @@ export interface PanelState {
 }
 
 const MAX_EVENTS = 500;
-/** Clients shown for one tab, over all its frames. */
-const MAX_CLIENTS = 4 * LIMITS.clients;
+/**
+ * Clients shown for the subframes of one tab, all together: however many frames post hellos, the top
+ * frame (the app's own, as a rule) keeps its own LIMITS.clients places.
+ */
+const MAX_SUBFRAME_CLIENTS = 3 * LIMITS.clients;
+/** A burst of announces from one frame within this window costs one connect, so one snapshot. */
+const ANNOUNCE_SETTLE_MS = 100;
 /** A command the page has not answered by then (it navigated, or its SDK dropped the command) fails. */
 const COMMAND_TIMEOUT_MS = 30_000;
 const QUEUE_PAGE = 1000;
@@ -59,6 +66,8 @@ export class PanelConnection {
   readonly #tabId: number;
   readonly #listeners = new Set<() => void>();
   /** Commands awaiting a reply, with the frame they went to: only that frame's reply settles one. */
+  /** Frames whose announce waits to settle before the panel connects to them. */
+  readonly #announced = new Map<number, ReturnType<typeof setTimeout>>();
   readonly #pending = new Map<number, { frameId: number; resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }>();
   #port: Runtime.Port | undefined;
   /** Where each client's timeline was cleared, by key: kept when the page announces itself again (a service worker restart). */
@@ -120,7 +129,7 @@ export class PanelConnection {
 
   #receive(data: unknown): void {
     if (typeof data !== "object" || data === null || (data as { tag?: unknown }).tag !== MESSAGE_TAG) return;
-    const routed = data as { frameId?: unknown; present?: unknown; gone?: unknown; message?: unknown };
+    const routed = data as { frameId?: unknown; origin?: unknown; present?: unknown; gone?: unknown; message?: unknown };
     if (typeof routed.present === "boolean") {
       if (!routed.present && this.state.clients.size === 0) this.#set({ connection: "no-client", sdkVersion: null });
       return;
@@ -138,9 +147,18 @@ export class PanelConnection {
     const message = parsed.message;
     switch (message.type) {
       case "announce":
-        // A page (re)appeared (navigation, reload, worker restart): start over with fresh state.
+        // A page (re)appeared (navigation, reload, worker restart): start over with fresh state, from
+        // that frame only, and once for a burst of announces.
         this.#dropFrame(frameId);
-        this.#port?.postMessage(envelope({ type: "connect", protocol: PROTOCOL_VERSION }));
+        if (!this.#announced.has(frameId)) {
+          this.#announced.set(
+            frameId,
+            setTimeout(() => {
+              this.#announced.delete(frameId);
+              this.#port?.postMessage({ ...envelope({ type: "connect", protocol: PROTOCOL_VERSION }), frameId });
+            }, ANNOUNCE_SETTLE_MS),
+          );
+        }
         break;
       case "hello": {
         if (compatibility(message.protocol) !== "same") {
@@ -148,13 +166,17 @@ export class PanelConnection {
           return;
         }
         // However many hellos come, a frame shows at most LIMITS.clients (a page may post its own hellos),
-        // so no frame can crowd out another's, and the tab at most MAX_CLIENTS.
-        let inFrame = [...this.state.clients.values()].filter((client) => client.frameId === frameId).length;
+        // and all subframes together MAX_SUBFRAME_CLIENTS: frames cannot crowd out the top frame's clients.
+        const shown = [...this.state.clients.values()];
+        let inFrame = shown.filter((client) => client.frameId === frameId).length;
+        let inSubframes = shown.filter((client) => client.frameId !== 0).length;
+        const origin = typeof routed.origin === "string" ? routed.origin.slice(0, 200) : "";
         for (const { clientId, name } of message.clients) {
           const key = clientKey(frameId, clientId);
-          if (this.state.clients.has(key) || inFrame >= LIMITS.clients || this.state.clients.size >= MAX_CLIENTS) continue;
-          this.state.clients.set(key, { ...emptyClient(clientId, frameId, name, message.sdkVersion), clearedThrough: this.#cleared.get(key) ?? null });
+          if (this.state.clients.has(key) || inFrame >= LIMITS.clients || (frameId !== 0 && inSubframes >= MAX_SUBFRAME_CLIENTS)) continue;
+          this.state.clients.set(key, { ...emptyClient(clientId, frameId, name, message.sdkVersion, origin), clearedThrough: this.#cleared.get(key) ?? null });
           inFrame++;
+          if (frameId !== 0) inSubframes++;
         }
         this.#set({ connection: "connected", sdkVersion: null, pageProtocol: null });
         return;
@@ -295,8 +317,8 @@ function clientKey(frameId: number, clientId: string): string {
   return `${frameId}:${clientId}`;
 }
 
-export function emptyClient(clientId: string, frameId: number, name: string, sdkVersion = ""): ClientView {
-  return { key: clientKey(frameId, clientId), clientId, frameId, name, sdkVersion, status: null, metrics: null, queue: new Map(), queueVersion: 0, queueLoading: false, pagingGeneration: 0, removedWhilePaging: new Set(), deadLetters: [], conflicts: [], events: [], clearedThrough: null, history: new MetricsHistory() };
+export function emptyClient(clientId: string, frameId: number, name: string, sdkVersion = "", origin = ""): ClientView {
+  return { key: clientKey(frameId, clientId), clientId, frameId, origin, name, sdkVersion, status: null, metrics: null, queue: new Map(), queueVersion: 0, queueLoading: false, pagingGeneration: 0, removedWhilePaging: new Set(), deadLetters: [], conflicts: [], events: [], clearedThrough: null, history: new MetricsHistory() };
 }
 
 /** `value` if it is a plain object (anything from the page may be anything). */

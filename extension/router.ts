@@ -54,10 +54,11 @@ export class Router {
     return [...this.#pages.keys()];
   }
 
-  fromPage(tabId: number, frameId: number, data: unknown): void {
+  /** `origin`: the frame's, as the browser reports the sender (the panel names it beside the frame's clients). */
+  fromPage(tabId: number, frameId: number, data: unknown, origin?: string): void {
     const parsed = parseEnvelope(data, "page");
     if (!parsed.ok) return this.#drop(parsed.reason);
-    this.#toPanels(tabId, { tag: MESSAGE_TAG, frameId, message: parsed.message });
+    this.#toPanels(tabId, { tag: MESSAGE_TAG, frameId, ...(origin ? { origin } : {}), message: parsed.message });
   }
 
   fromPanel(tabId: number, data: unknown): void {

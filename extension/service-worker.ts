@@ -17,8 +17,9 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
     const tabId = port.sender?.tab?.id;
     const frameId = port.sender?.frameId ?? 0;
     if (tabId === undefined) return port.disconnect();
+    const origin = senderOrigin(port.sender);
     router.addPage(tabId, frameId, endpoint);
-    port.onMessage.addListener((data: unknown) => router.fromPage(tabId, frameId, data));
+    port.onMessage.addListener((data: unknown) => router.fromPage(tabId, frameId, data, origin));
     port.onDisconnect.addListener(() => router.removePage(tabId, frameId, endpoint));
     return;
   }
@@ -35,3 +36,14 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
   port.onMessage.addListener((data: unknown) => router.fromPanel(tabId, data));
   port.onDisconnect.addListener(() => router.removePanel(tabId, endpoint));
 });
+
+/** The sending frame's origin, as the browser reports it (never what the page says of itself). */
+function senderOrigin(sender: Runtime.MessageSender | undefined): string | undefined {
+  const origin = (sender as { origin?: string } | undefined)?.origin;
+  if (origin) return origin;
+  try {
+    return sender?.url ? new URL(sender.url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}

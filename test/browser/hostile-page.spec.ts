@@ -132,3 +132,27 @@ test("an app that exposes its client to watch only: the panel's commands are ref
     await browser.close();
   }
 });
+
+test("frames flooding announces and hellos never hide the app's own client; the selector names each frame's origin", async ({ demo }) => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const other = createSyncServer({ db: ":memory:", staticMounts: { "/test-pages/": `${root}test/browser/pages` } });
+  const { url } = await other.listen(0, "127.0.0.1");
+  const foreign = url.replace("127.0.0.1", "localhost");
+  const browser = await launchWithExtension();
+  try {
+    // Five frames flood from the page's start, so their hellos reach a panel opened meanwhile before the app's.
+    const query = new URLSearchParams({ name: "todos", frame: `${foreign}/test-pages/flood.html?ms=4000`, frames: "5" });
+    const { panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?${query}`);
+    // While the frames flood: the app's client stays listed, beside at most 96 forged ones.
+    await expect.poll(() => panel.locator('[data-testid="client-select"] option', { hasText: "forged" }).count(), { timeout: 10_000 }).toBeGreaterThan(32);
+    await expect(panel.locator('[data-testid="client-select"] option', { hasText: /^todos$/ })).toHaveCount(1);
+    const labels = await panel.locator('[data-testid="client-select"] option').allTextContents();
+    console.log(`frames flooding got ${labels.length - 1} forged clients listed, the app's client kept; e.g. "${labels.find((label) => label.includes("forged"))}"`);
+    expect(labels.length).toBeLessThanOrEqual(1 + 3 * 32); // the subframes' share: 96 of 128
+    expect(labels.filter((label) => label.includes("forged")).every((label) => label.includes(foreign))).toBe(true);
+  } finally {
+    await browser.close();
+    await other.close();
+  }
+});
+

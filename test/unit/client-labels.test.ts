@@ -14,6 +14,11 @@ describe("the client selector's labels", () => {
     expect(new Set(labels.values()).size).toBe(labels.size);
   });
 
+  it("name a subframe's origin, as the browser reported it, beside its frame", () => {
+    const labels = clientLabels([client(0, "todos#1", "todos"), { ...client(4, "ads#1", "ads"), origin: "https://ads.example" }]);
+    expect([...labels.values()]).toEqual(["todos", "ads (frame 4, https://ads.example)"]);
+  });
+
   it("stay distinct when a page names its client after another's label", () => {
     const forged = clientLabels([client(0, "todos#1", "todos"), client(0, "todos#2", "todos"), client(0, "x#3", "todos#2"), client(3, "y#1", "todos#1 (frame 3)"), client(3, "todos#1", "todos")]);
     expect(new Set(forged.values()).size).toBe(forged.size);

@@ -69,16 +69,35 @@ describe("the panel's connection: each frame of the inspected tab speaks for its
     expect(panel.state.connection).toBe("connected");
   });
 
-  it("holds at most LIMITS.clients clients per frame, however many hellos name new ones, so no frame crowds out another", () => {
+  it("holds at most LIMITS.clients clients per frame and 3 × LIMITS.clients for all subframes: frames posting hellos first never crowd out the top frame", () => {
     const panel = new PanelConnection(1);
     const port = ports.at(-1)!;
     for (let round = 0; round < 50; round++) port.deliver(routed(7, hello(...Array.from({ length: LIMITS.clients }, (_, i) => `c${round}-${i}`))));
+    for (let frame = 1; frame < 20; frame++) port.deliver(routed(frame, hello(...Array.from({ length: LIMITS.clients }, (_, i) => `f${i}`))));
     port.deliver(routed(0, hello("app#1")));
     const clients = [...panel.state.clients.values()];
     expect(clients.filter((client) => client.frameId === 7)).toHaveLength(LIMITS.clients);
+    expect(clients.filter((client) => client.frameId !== 0)).toHaveLength(3 * LIMITS.clients);
     expect(clients.filter((client) => client.frameId === 0).map((client) => client.clientId)).toEqual(["app#1"]);
-    for (let frame = 1; frame < 20; frame++) port.deliver(routed(frame, hello(...Array.from({ length: LIMITS.clients }, (_, i) => `f${i}`))));
-    expect(panel.state.clients.size).toBe(4 * LIMITS.clients);
+  });
+
+  it("connects only to the frame that announced, once for a burst of announces", async () => {
+    vi.useFakeTimers();
+    try {
+      const { port } = panelWithTopClient();
+      const before = port.posted.length;
+      for (let i = 0; i < 300; i++) port.deliver(routed(7, { type: "announce", protocol: 1 }));
+      await vi.advanceTimersByTimeAsync(500);
+      expect(port.posted.slice(before)).toEqual([expect.objectContaining({ frameId: 7, message: { type: "connect", protocol: 1 } })]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("names the frame's origin, as the browser reported the sender, beside a subframe's client", () => {
+    const { panel, port } = panelWithTopClient();
+    port.deliver({ ...routed(5, hello("inner#1")), origin: "https://ads.example" });
+    expect([...panel.state.clients.values()].map((client) => client.origin)).toEqual(["", "https://ads.example"]);
   });
 
   it("shows no SDK version once the last client has gone (a navigation to a page without the SDK)", () => {

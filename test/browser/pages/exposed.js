@@ -17,4 +17,7 @@ if (second) {
   window.second = createSyncClient({ name: second, endpoint: `${location.origin}/api/${second}`, triggers: { intervalMs: 0 } });
   exposeToDevtools(window.second);
 }
+// ?frame=<url>&frames=<n>: n frames of that page (a hostile third party's, in the tests).
+const frame = params.get("frame");
+for (let i = 0; frame && i < Number(params.get("frames") ?? 1); i++) document.body.append(Object.assign(document.createElement("iframe"), { src: frame }));
 document.body.dataset.ready = "true";
