@@ -5,7 +5,7 @@ import { clientLabels } from "./client-labels";
 import { PanelConnection, type ClientView, type ConnectionState } from "./connection";
 import { downloadSnapshot, readSnapshotFile } from "./snapshot-file";
 import "./panel.css";
-import { clock, text, total, type ViewProps } from "./views/common";
+import { clock, text, total, visible, type ViewProps } from "./views/common";
 import { ConflictsView } from "./views/conflicts";
 import { DeadLettersView } from "./views/dead-letters";
 import { Overview } from "./views/overview";
@@ -113,7 +113,7 @@ function Panel({ connection }: { connection: PanelConnection }) {
       {imported ? (
         <>
           <p class="imported" data-testid="imported">
-            Imported snapshot, read only: {imported.client.name}, exported {imported.exportedAt} by SDK {imported.sdkVersion}{" "}
+            Imported snapshot, read only: {visible(imported.client.name)}, exported {visible(imported.exportedAt)} by SDK {visible(imported.sdkVersion)}{" "}
             <button data-testid="close-import" onClick={() => setImported(null)}>Back to the live page</button>
           </p>
           <ClientSection
@@ -200,7 +200,7 @@ function ClientSection({ client, view, setView, run, clearTimeline, readOnly = f
   return (
     <section class="client" data-testid="client" data-name={client.name}>
       <div class="toolbar">
-        <div role="tablist" aria-label={`${client.name} views`} onKeyDown={onKey}>
+        <div role="tablist" aria-label={`${visible(client.name)} views`} onKeyDown={onKey}>
           {VIEWS.map((v) => (
             <button key={v.id} role="tab" aria-selected={v.id === view} tabIndex={v.id === view ? 0 : -1} data-testid={`tab-${v.id}`} onClick={() => setView(v.id)}>
               {v.label}

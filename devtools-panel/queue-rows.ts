@@ -1,3 +1,4 @@
+import { plain } from "./views/common";
 /**
  * What the Queue view shows: each pending operation's status, and the filtered, sorted rows. Pure, so
  * it is tested without a browser; the view memoises it per queue change.
@@ -38,7 +39,7 @@ export interface QueueRow {
 
 /** `blocked`: the reason that holds every operation (see `GLOBAL_BLOCKS`), if one does. */
 export function operationStatus(op: Operation, now: number, heldItems: ReadonlySet<string>, blocked?: string): OperationStatus {
-  if (heldItems.has(String(op["itemId"]))) return "held";
+  if (heldItems.has(plain(op["itemId"]))) return "held";
   if (blocked) return "blocked";
   const failed = Array.isArray(op["errors"]) && op["errors"].length > 0;
   if (Number(op["nextAttemptAt"]) > now) return "backoff";
@@ -51,13 +52,13 @@ export function toRow(op: Operation, now: number, heldItems: ReadonlySet<string>
   return {
     op,
     seq: Number(op["seq"]),
-    itemId: String(op["itemId"] ?? ""),
-    type: String(op["type"] ?? ""),
+    itemId: plain(op["itemId"] ?? ""),
+    type: plain(op["type"] ?? ""),
     status: operationStatus(op, now, heldItems, blocked),
     attempts: Number(op["attempts"] ?? 0),
     nextAttemptAt: Number(op["nextAttemptAt"] ?? 0),
     createdAt: Number(op["createdAt"] ?? 0),
-    lastError: last ? String(last["message"] ?? last["code"] ?? "") : "",
+    lastError: last ? plain(last["message"] ?? last["code"] ?? "") : "",
   };
 }
 
@@ -77,7 +78,7 @@ export function queueRows(ops: Iterable<Operation>, filter: QueueFilter, now: nu
     const row = toRow(op, now, heldItems, blocked);
     if (filter.type !== "all" && row.type !== filter.type) continue;
     if (filter.status !== "all" && row.status !== filter.status) continue;
-    if (needle && !`${row.itemId}\n${String(op["opId"] ?? "")}\n${row.type}\n${row.status}\n${row.lastError}`.toLowerCase().includes(needle)) continue;
+    if (needle && !`${row.itemId}\n${plain(op["opId"] ?? "")}\n${row.type}\n${row.status}\n${row.lastError}`.toLowerCase().includes(needle)) continue;
     rows.push(row);
   }
   return rows.sort(COMPARE[filter.sort]);

@@ -5,6 +5,7 @@
  */
 import { asList, asObject, emptyClient, type ClientView } from "./connection";
 import { nestsWithin } from "../sdk/json-depth";
+import { plain } from "./views/common";
 
 const MAX_FILE_BYTES = 20 * 1024 * 1024;
 /** Deeper files are refused: the views walk values recursively (items themselves nest at most 64 levels). */
@@ -21,6 +22,20 @@ export function downloadSnapshot(snapshot: unknown, clientName: string): void {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
+/** The longest string of an imported file the panel renders: a 15 MB field would freeze it. */
+const MAX_STRING = 10_000;
+
+/** Cuts every string in `value` (a parsed file: plain JSON) to MAX_STRING characters, in place. */
+function capStrings(value: unknown): void {
+  if (typeof value !== "object" || value === null) return;
+  const entries = value as Record<string, unknown>;
+  for (const key of Object.keys(entries)) {
+    const field = entries[key];
+    if (typeof field === "string" && field.length > MAX_STRING) entries[key] = `${field.slice(0, MAX_STRING)}… (${field.length.toLocaleString("en-US")} characters; cut by the panel)`;
+    else capStrings(field);
+  }
+}
+
 /** Reads an exported snapshot into a read-only client view; throws a message a person can act on. */
 export async function readSnapshotFile(file: File): Promise<{ client: ClientView; exportedAt: string; sdkVersion: string }> {
   if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is ${file.size} bytes; snapshots over ${MAX_FILE_BYTES} are not read`);
@@ -33,12 +48,14 @@ export async function readSnapshotFile(file: File): Promise<{ client: ClientView
   const snapshot = asObject(data);
   if (!snapshot || snapshot["format"] !== "synclens-snapshot") throw new Error(`${file.name} is not a SyncLens snapshot`);
   if (!nestsWithin(data, MAX_DEPTH)) throw new Error(`${file.name} nests deeper than ${MAX_DEPTH} levels; it is not read`);
-  if (snapshot["version"] !== 1) throw new Error(`${file.name} is snapshot version ${String(snapshot["version"])}; this panel reads version 1`);
+  if (snapshot["version"] !== 1) throw new Error(`${file.name} is snapshot version ${plain(snapshot["version"]).slice(0, 40)}; this panel reads version 1`);
+  capStrings(snapshot);
   const client = asObject(snapshot["client"]) ?? {};
   const name = typeof client["name"] === "string" ? client["name"].slice(0, 100) : "imported";
+  const header = (value: unknown, fallback: string) => (typeof value === "string" ? value.slice(0, 100) : fallback);
   return {
-    exportedAt: typeof snapshot["exportedAt"] === "string" ? snapshot["exportedAt"] : "unknown time",
-    sdkVersion: typeof snapshot["sdkVersion"] === "string" ? snapshot["sdkVersion"] : "unknown",
+    exportedAt: header(snapshot["exportedAt"], "unknown time"),
+    sdkVersion: header(snapshot["sdkVersion"], "unknown"),
     client: {
       ...emptyClient(`imported:${name}`, 0, name),
       status: asObject(snapshot["status"]),

@@ -25,7 +25,27 @@ export function total(client: Pick<ClientView, "status" | "deadLetters" | "confl
 /** A value from the page, as text: everything the page sends is untrusted and never markup. */
 export function text(value: unknown): string {
   if (value === undefined || value === null) return "–";
-  return visible(typeof value === "string" ? value : JSON.stringify(value));
+  return visible(plain(value));
+}
+
+/**
+ * Any value as a string, without ever throwing: the one way page values become text. `String()` throws
+ * for an object whose `toString` is not a function; `JSON.stringify` for a cycle or a bigint.
+ */
+export function plain(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value !== "object" || value === null) {
+    try {
+      return String(value);
+    } catch {
+      return "[unprintable]";
+    }
+  }
+  try {
+    return JSON.stringify(value) ?? "–";
+  } catch {
+    return "[unprintable]";
+  }
 }
 
 /** Direction controls (U+202E and kin): they would reorder the panel's own text around them. */

@@ -1,6 +1,6 @@
 import { useId, useState } from "preact/hooks";
 import { ABSENT, diffConflict, mergeFields, parseMergedJson, type ConflictDiff, type FieldDiff, type Side } from "../conflict-diff";
-import { text, total, type ViewProps } from "./common";
+import { text, total, visible, type ViewProps } from "./common";
 import "./conflicts.css";
 
 const SIDES: readonly Side[] = ["base", "local", "server"];
@@ -55,7 +55,7 @@ function ConflictCard({ conflict, act }: { conflict: Record<string, unknown>; ac
   return (
     <li class="conflict" data-testid="conflict" data-id={diff.id}>
       <div class="conflict-head">
-        <h3 class="conflict-id">{diff.id || "(no id)"}</h3>
+        <h3 class="conflict-id">{visible(diff.id) || "(no id)"}</h3>
         <span class="muted">
           detected {typeof detectedAt === "number" && Number.isFinite(detectedAt) ? new Date(detectedAt).toLocaleString() : "–"} · server version {text(conflict["serverVersion"])}
         </span>
@@ -65,7 +65,7 @@ function ConflictCard({ conflict, act }: { conflict: Record<string, unknown>; ac
           {deletion}
         </p>
       )}
-      <div class="conflict-scroll" role="region" aria-label={`Fields of ${diff.id}`} tabIndex={0}>
+      <div class="conflict-scroll" role="region" aria-label={`Fields of ${visible(diff.id)}`} tabIndex={0}>
         <table class="conflict-table">
           <thead>
             <tr>
@@ -106,7 +106,7 @@ function ConflictCard({ conflict, act }: { conflict: Record<string, unknown>; ac
       {editing && (
         <div class="conflict-json" id={`${uid}-json`}>
           <label for={`${uid}-text`}>
-            Merged JSON for {diff.id} <span class="muted">(null deletes the item)</span>
+            Merged JSON for {visible(diff.id)} <span class="muted">(null deletes the item)</span>
           </label>
           <textarea
             id={`${uid}-text`}
@@ -135,8 +135,8 @@ function FieldRow({ row, diff, name, choice, onChoose }: { row: FieldDiff; diff:
   const fixed = row.field === "id";
   return (
     <tr data-testid="conflict-field" data-field={row.field} data-state={row.state}>
-      <th scope="row" class="conflict-field" title={row.field}>
-        {row.field}
+      <th scope="row" class="conflict-field" title={visible(row.field)}>
+        {visible(row.field)}
         {row.state !== "same" && <span class="conflict-state">{STATE_LABEL[row.state]}</span>}
       </th>
       {SIDES.map((side) => {
@@ -146,7 +146,7 @@ function FieldRow({ row, diff, name, choice, onChoose }: { row: FieldDiff; diff:
         return (
           <td key={side} class={cellClass(row, side, !fixed && choice === side)}>
             <label class="conflict-cell" title={truncated ? `${text(value)}\n\n${truncated} was truncated for the panel: choose another side or edit it in the app` : shown}>
-              {!fixed && <input type="radio" name={name} value={side} checked={choice === side} disabled={truncated !== undefined} aria-label={`${row.field}: use ${side}`} onChange={() => onChoose(side)} />}
+              {!fixed && <input type="radio" name={name} value={side} checked={choice === side} disabled={truncated !== undefined} aria-label={`${visible(row.field)}: use ${side}`} onChange={() => onChoose(side)} />}
               <span class={value === ABSENT ? "value muted" : "value"}>{shown}</span>
             </label>
           </td>

@@ -1,4 +1,4 @@
-import { clock, text, total, useToggleSet, type ViewProps } from "./common";
+import { clock, plain, text, total, useToggleSet, type ViewProps } from "./common";
 import { ErrorHistory } from "./error-history";
 import { JsonTree } from "./json-tree";
 
@@ -27,7 +27,7 @@ export function DeadLettersView({ client, act, request, readOnly }: ViewProps) {
       {client.deadLetters.length === 0 && <p class="empty">No dead letters: nothing was refused by the server or ran out of retries.</p>}
       <ul class="letters" data-testid="dead-letters">
         {client.deadLetters.map((letter) => {
-          const opId = String(letter["opId"] ?? ""); // as the page sent it: commands name it
+          const opId = plain(letter["opId"] ?? ""); // as the page sent it: commands name it
           const reply = letter["reply"] as Record<string, unknown> | undefined;
           const errors = Array.isArray(letter["errors"]) ? (letter["errors"] as Record<string, unknown>[]) : [];
           const expanded = open.has(opId);

@@ -7,7 +7,8 @@
 import { createContext } from "preact";
 import { useContext, useState } from "preact/hooks";
 import type { Command } from "../../sdk/bridge/protocol";
-import { visible } from "./common";
+import { unescapeKey } from "../../sdk/bridge/trim";
+import { text, visible } from "./common";
 
 type Path = readonly (string | number)[];
 
@@ -53,7 +54,7 @@ export function JsonTree({ value, request, open = 1, label }: JsonTreeProps) {
 
 function Node({ value, name, depth, openDepth }: { value: unknown; name?: string | number | undefined; depth: number; openDepth: number }) {
   const tree = useContext(Tree)!;
-  const key = name === undefined ? null : <span class="json-key">{typeof name === "number" ? name : visible(name)}: </span>;
+  const key = name === undefined ? null : <span class="json-key">{typeof name === "number" ? name : visible(unescapeKey(name))}: </span>;
   if (isMarker(value)) {
     const path = Array.isArray(value["path"]) ? (value["path"] as Path) : null;
     const full = path ? tree.loaded.get(JSON.stringify(path)) : undefined;
@@ -119,7 +120,7 @@ function Primitive({ value }: { value: unknown }) {
   if (typeof value === "string") return <span class="json-string">"{visible(value)}"</span>;
   if (typeof value === "number") return <span class="json-number">{String(value)}</span>;
   if (typeof value === "boolean" || value === null) return <span class="json-literal">{String(value)}</span>;
-  return <span class="muted">{String(value)}</span>;
+  return <span class="muted">{text(value)}</span>;
 }
 
 /** One line for what a marker stands for. */
@@ -127,21 +128,21 @@ function MarkerText({ marker }: { marker: Record<string, unknown> }) {
   const size = (count: unknown, unit: string) => `${typeof count === "number" ? count.toLocaleString("en-US") : "?"} ${unit}`;
   switch (marker["$synclens"]) {
     case "more":
-      if (marker["kind"] === "string") return <span class="json-string">"{String(marker["preview"])}…" <span class="muted">({size(marker["length"], "characters")})</span></span>;
+      if (marker["kind"] === "string") return <span class="json-string">"{text(marker["preview"])}…" <span class="muted">({size(marker["length"], "characters")})</span></span>;
       if (marker["kind"] === "list") return <span class="muted">[{size(marker["length"], "items")}, first {Array.isArray(marker["items"]) ? marker["items"].length : 0} shown]</span>;
       return <span class="muted">{`{${size(marker["size"], "entries")}, not sent}`}</span>;
     case "map":
-      return <span class="muted">Map({String(marker["size"])}) {JSON.stringify(marker["entries"])}</span>;
+      return <span class="muted">Map({text(marker["size"])}) {text(marker["entries"])}</span>;
     case "set":
-      return <span class="muted">Set({String(marker["size"])}) {JSON.stringify(marker["values"])}</span>;
+      return <span class="muted">Set({text(marker["size"])}) {text(marker["values"])}</span>;
     case "date":
-      return <span class="json-literal">Date {String(marker["iso"] ?? "Invalid Date")}</span>;
+      return <span class="json-literal">Date {marker["iso"] == null ? "Invalid Date" : text(marker["iso"])}</span>;
     case "circular":
       return <span class="muted">[circular: {JSON.stringify(marker["path"])}]</span>;
     case "error":
-      return <span class="bad">{String(marker["name"])}: {String(marker["message"])}</span>;
+      return <span class="bad">{text(marker["name"])}: {text(marker["message"])}</span>;
     default:
-      return <span class="muted">{String(marker["text"] ?? marker["$synclens"])}</span>;
+      return <span class="muted">{text(marker["text"] ?? marker["$synclens"])}</span>;
   }
 }
 

@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/ho
 import { blockedLine, GLOBAL_BLOCKS, type BlockedLine } from "../blocked-text";
 import { OPERATION_STATUSES, queueRows, type QueueFilter, type QueueRow, type QueueSort } from "../queue-rows";
 import { useVirtualizer } from "../use-virtualizer";
-import { clock, duration, text, useNow, visible, type ViewProps } from "./common";
+import { clock, duration, plain, text, useNow, visible, type ViewProps } from "./common";
 import { ErrorHistory } from "./error-history";
 import { JsonTree } from "./json-tree";
 
@@ -18,7 +18,7 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
   const detail = useRef<HTMLElement>(null);
   useEffect(() => detail.current?.scrollTo(0, 0), [selectedSeq]);
   const held = useMemo(
-    () => new Set([...client.deadLetters.map((letter) => String(letter["itemId"])), ...client.conflicts.map((conflict) => String(conflict["id"]))]),
+    () => new Set([...client.deadLetters.map((letter) => plain(letter["itemId"])), ...client.conflicts.map((conflict) => plain(conflict["id"]))]),
     [client.deadLetters, client.conflicts],
   );
   // Statuses and the "next" order move with time; the rest only when the queue changes.
@@ -133,8 +133,8 @@ export function QueueView({ client, request, readOnly }: ViewProps) {
                     <span class="num">{row.attempts}</span>
                     <span title={row.status === "blocked" ? block?.line : undefined}>{row.status === "held" ? "held" : row.status === "blocked" ? globalBlock?.replace("forced-", "") : next > 0 ? `in ${duration(next)}` : "now"}</span>
                     <span class="wide">{duration(now - row.createdAt)}</span>
-                    <span class="wide bad" title={row.lastError}>
-                      {row.lastError}
+                    <span class="wide bad" title={visible(row.lastError)}>
+                      {visible(row.lastError)}
                     </span>
                   </div>
                 );

@@ -4,7 +4,8 @@
  *   to ask for with an `expand` command);
  * - values JSON cannot carry become tagged stand-ins: Map, Set, Date, circular references, functions,
  *   symbols, bigint, undefined, NaN and infinities, errors.
- * The result is plain JSON. Markers are objects whose `$synclens` key names what they stand for.
+ * The result is plain JSON. Markers are objects whose `$synclens` key names what they stand for; page
+ * data never poses as one: a key of its own that starts with `$synclens` (after any `$`) gets one more `$`.
  */
 /** Bounds on a trimmed value: nesting levels, characters per string, entries per list, map, set or object. */
 export interface TrimLimits {
@@ -84,13 +85,22 @@ function walk(value: unknown, limits: TrimLimits, path: Path, depth: number, anc
     const keys = Object.keys(object);
     // Defined, not assigned: a field named "__proto__" stays a field instead of becoming the prototype.
     for (const key of keys.slice(0, limits.list)) {
-      Object.defineProperty(out, key, { value: walk((object as Record<string, unknown>)[key], limits, [...path, key], depth + 1, ancestors), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, escapeKey(key), { value: walk((object as Record<string, unknown>)[key], limits, [...path, key], depth + 1, ancestors), enumerable: true, writable: true, configurable: true });
     }
     if (keys.length > limits.list) out["$synclens:more"] = { $synclens: "more", kind: "object", size: keys.length, path };
     return out;
   } finally {
     ancestors.delete(object);
   }
+}
+
+/** `$synclens` is the bridge's marker key: the page's own keys of that shape get one more `$` (`unescapeKey` undoes it). */
+export function escapeKey(key: string): string {
+  return /^\$*\$synclens/.test(key) ? `$${key}` : key;
+}
+
+export function unescapeKey(key: string): string {
+  return /^\$+\$synclens/.test(key) ? key.slice(1) : key;
 }
 
 function other(kind: "undefined" | "function" | "symbol" | "bigint" | "number", text: string): Marker {

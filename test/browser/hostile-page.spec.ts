@@ -156,3 +156,28 @@ test("frames flooding announces and hellos never hide the app's own client; the 
   }
 });
 
+
+test("hostile values are inert: a $synclens key is shown as the page's own data, odd ids and direction controls render as text", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { app, panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=todos`);
+    const client = panel.locator('[data-testid="client"][data-name="todos"]');
+    await client.getByTestId("offline").click();
+    await $(app)(async () => {
+      const c = (window as unknown as Page$).client;
+      await c.save({ id: "forged-marker", title: "x", note: { $synclens: "error", name: { toString: 0 }, message: "I am not a marker" } });
+      await c.save({ id: "bidi\u202Eevil", title: "\u202Ereversed" });
+    });
+    await client.getByTestId("tab-queue").click();
+    await expect(client.getByTestId("queue-row")).toHaveCount(2);
+    await client.getByTestId("queue-row").filter({ hasText: "forged-marker" }).click();
+    const detail = client.getByTestId("queue-detail");
+    await expect(detail).toContainText("$synclens:");
+    await expect(detail).toContainText('"I am not a marker"');
+    await expect(detail.locator(".bad", { hasText: "I am not a marker" })).toHaveCount(0); // not drawn as an error marker
+    await expect(client.getByTestId("queue-row").filter({ hasText: "bidi\\u202Eevil" })).toHaveCount(1);
+    await expect(panel.locator("body")).not.toContainText("\u202E");
+  } finally {
+    await browser.close();
+  }
+});

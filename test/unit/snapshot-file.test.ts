@@ -26,4 +26,14 @@ describe("reading a snapshot file (untrusted input)", () => {
     expect(client.events.at(-1)).toMatchObject({ i: 199_999 });
     expect(client.deadLetters).toHaveLength(1000);
   });
+
+  it("caps every string before it renders: a 15 MB exportedAt or item field cannot freeze the panel", async () => {
+    const huge = "x".repeat(15_000_000);
+    const header = await readSnapshotFile(file({ ...base, exportedAt: huge }));
+    expect(header.exportedAt).toHaveLength(100);
+    const read = await readSnapshotFile(file({ ...base, queue: [{ seq: 1, itemId: "a", value: { note: huge } }] }));
+    const note = (read.client.queue.get(1)!["value"] as { note: string }).note;
+    expect(note.length).toBeLessThan(10_100);
+    expect(note).toMatch(/15,000,000 characters; cut by the panel\)$/);
+  });
 });

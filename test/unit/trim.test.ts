@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolvePath, trim } from "../../sdk/bridge/trim";
+import { resolvePath, trim, unescapeKey } from "../../sdk/bridge/trim";
 
 describe("trim (values for the bridge)", () => {
   it("keeps Map, Set, Date, errors and odd numbers as tagged stand-ins, and the result is plain JSON", () => {
@@ -47,6 +47,17 @@ describe("trim (values for the bridge)", () => {
     expect(resolvePath(value, ["map", 0, 1, "v"])).toEqual({ found: true, value: 1 });
     expect(resolvePath(value, ["nope"])).toEqual({ found: false });
     expect(resolvePath(value, ["__proto__"])).toEqual({ found: false });
+  });
+
+  it("page data never poses as a marker: its own $synclens keys get one more $, which the panel takes off for display, and expand paths keep the real key", () => {
+    const forged = { note: { $synclens: "error", name: { toString: 0 } }, "$$synclens": 1, other: { "$synclens:more": { $synclens: "more", kind: "object", size: 9, path: ["x"] } } };
+    const out = trim(forged, { depth: 6, string: 300, list: 50 }, ["queue", 1, "value"]) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(out)).toEqual(["note", "$$$synclens", "other"]);
+    expect(out["note"]).toEqual({ $$synclens: "error", name: { toString: 0 } });
+    expect(Object.keys(out["other"]!)).toEqual(["$$synclens:more"]);
+    expect(["$$synclens", "$$$synclens", "$$synclens:more", "note"].map(unescapeKey)).toEqual(["$synclens", "$$synclens", "$synclens:more", "note"]);
+    const deep = trim({ $synclens: { a: { b: { c: 1 } } } }, { depth: 2, string: 300, list: 50 }) as Record<string, Record<string, unknown>>;
+    expect(deep["$$synclens"]!["a"]).toMatchObject({ $synclens: "more", path: ["$synclens", "a"] });
   });
 
   it("keeps a field named __proto__ as a field (it used to become the copy's prototype, and vanish)", () => {
