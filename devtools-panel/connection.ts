@@ -47,6 +47,8 @@ export interface PanelState {
   pageProtocol: number | null;
   /** By `key`. */
   clients: Map<string, ClientView>;
+  /** Messages the page's frames posted over the SDK's rate, which the relay dropped. */
+  dropped: number;
 }
 
 const MAX_EVENTS = 500;
@@ -62,10 +64,12 @@ const COMMAND_TIMEOUT_MS = 30_000;
 const QUEUE_PAGE = 1000;
 
 export class PanelConnection {
-  state: PanelState = { connection: "connecting", sdkVersion: null, pageProtocol: null, clients: new Map() };
+  state: PanelState = { connection: "connecting", sdkVersion: null, pageProtocol: null, clients: new Map(), dropped: 0 };
   readonly #tabId: number;
   readonly #listeners = new Set<() => void>();
   /** Commands awaiting a reply, with the frame they went to: only that frame's reply settles one. */
+  /** Set while views are to be told of a change: cancels the fallback timer. */
+  #notifying: (() => void) | undefined;
   /** Frames whose announce waits to settle before the panel connects to them. */
   readonly #announced = new Map<number, ReturnType<typeof setTimeout>>();
   readonly #pending = new Map<number, { frameId: number; resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }>();
@@ -129,7 +133,11 @@ export class PanelConnection {
 
   #receive(data: unknown): void {
     if (typeof data !== "object" || data === null || (data as { tag?: unknown }).tag !== MESSAGE_TAG) return;
-    const routed = data as { frameId?: unknown; origin?: unknown; present?: unknown; gone?: unknown; message?: unknown };
+    const routed = data as { frameId?: unknown; origin?: unknown; present?: unknown; gone?: unknown; dropped?: unknown; message?: unknown };
+    if (typeof routed.dropped === "number" && Number.isSafeInteger(routed.dropped) && routed.dropped > 0) {
+      this.state.dropped += routed.dropped;
+      return this.#emit();
+    }
     if (typeof routed.present === "boolean") {
       if (!routed.present && this.state.clients.size === 0) this.#set({ connection: "no-client", sdkVersion: null });
       return;
@@ -262,8 +270,23 @@ export class PanelConnection {
     this.#emit();
   }
 
+  /**
+   * Tells the views, at most once per animation frame (or 100 ms, for a panel the browser does not paint):
+   * a page flooding deltas costs one render a frame, not one per message.
+   */
   #emit(): void {
     this.state = { ...this.state };
+    if (this.#notifying) return;
+    if (typeof requestAnimationFrame !== "function") return this.#notify();
+    const timer = setTimeout(() => this.#notify(), 100);
+    this.#notifying = () => clearTimeout(timer);
+    requestAnimationFrame(() => this.#notify());
+  }
+
+  #notify(): void {
+    if (!this.#notifying && typeof requestAnimationFrame === "function") return; // already told, this frame
+    this.#notifying?.();
+    this.#notifying = undefined;
     for (const listener of this.#listeners) listener();
   }
 }

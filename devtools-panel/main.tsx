@@ -82,6 +82,11 @@ function Panel({ connection }: { connection: PanelConnection }) {
             SDK {text(client.sdkVersion)}
           </span>
         )}
+        {state.dropped > 0 && (
+          <span class="warn" data-testid="dropped" title="The page posted more than its SDK ever would; the extension dropped the excess">
+            {state.dropped.toLocaleString("en-US")} messages over the rate dropped
+          </span>
+        )}
         {clients.length > 1 && (
           <label>
             client{" "}

@@ -9,7 +9,7 @@
  * client it names.
  */
 import browser, { type Runtime } from "webextension-polyfill";
-import { envelope, HANDOFF_EVENT, HOOK_READY_EVENT, parseEnvelope, PROTOCOL_VERSION, RECONNECT, type BridgeMessage } from "../sdk/bridge/protocol";
+import { envelope, HANDOFF_EVENT, HOOK_READY_EVENT, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, RECONNECT, type BridgeMessage } from "../sdk/bridge/protocol";
 
 let port: Runtime.Port | undefined;
 let relaying = false;
@@ -58,11 +58,34 @@ function toWorker(message: BridgeMessage): void {
   }
 }
 
-/** A bridge's channel: what it sends is validated, and its clients are remembered for routing commands. */
+/** The SDK posts at most `updatesPerSecond` (≤ 60) deltas a second per client: a bridge gets that, and a second's worth more for a burst. */
+const MESSAGES_PER_CLIENT_PER_SECOND = 60;
+/** Messages over the rate, not yet reported to the panel (at most once a second). */
+let overRate = 0;
+let reportTimer: ReturnType<typeof setTimeout> | undefined;
+
+function reportOverRate(): void {
+  overRate++;
+  reportTimer ??= setTimeout(() => {
+    reportTimer = undefined;
+    if (port) port.postMessage({ tag: MESSAGE_TAG, dropped: overRate });
+    overRate = 0;
+  }, 1000);
+}
+
+/** A bridge's channel: what it sends is validated and held to the SDK's rate, and its clients are remembered for routing commands. */
 function adopt(bridge: MessagePort): void {
   const clients = new Set<string>();
   bridges.set(bridge, clients);
+  let tokens = 2 * MESSAGES_PER_CLIENT_PER_SECOND;
+  let refilledAt = Date.now();
   bridge.onmessage = ({ data }: MessageEvent) => {
+    const rate = MESSAGES_PER_CLIENT_PER_SECOND * (clients.size + 1);
+    const now = Date.now();
+    tokens = Math.min(2 * rate, tokens + ((now - refilledAt) / 1000) * rate);
+    refilledAt = now;
+    if (tokens < 1) return reportOverRate();
+    tokens--;
     const parsed = parseEnvelope(data, "page");
     if (!parsed.ok) return;
     const { message } = parsed;

@@ -61,6 +61,11 @@ export class Router {
     this.#toPanels(tabId, { tag: MESSAGE_TAG, frameId, ...(origin ? { origin } : {}), message: parsed.message });
   }
 
+  /** The relay of a frame dropped `count` messages over the SDK's rate: its panels say so. */
+  droppedInPage(tabId: number, frameId: number, count: number): void {
+    if (Number.isSafeInteger(count) && count > 0) this.#toPanels(tabId, { tag: MESSAGE_TAG, frameId, dropped: count });
+  }
+
   fromPanel(tabId: number, data: unknown): void {
     const parsed = parseEnvelope(data, "panel");
     if (!parsed.ok) return this.#drop(parsed.reason);

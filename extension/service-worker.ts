@@ -19,7 +19,11 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
     if (tabId === undefined) return port.disconnect();
     const origin = senderOrigin(port.sender);
     router.addPage(tabId, frameId, endpoint);
-    port.onMessage.addListener((data: unknown) => router.fromPage(tabId, frameId, data, origin));
+    port.onMessage.addListener((data: unknown) => {
+      const dropped = (data as { dropped?: unknown } | null)?.dropped;
+      if (typeof dropped === "number") router.droppedInPage(tabId, frameId, dropped);
+      else router.fromPage(tabId, frameId, data, origin);
+    });
     port.onDisconnect.addListener(() => router.removePage(tabId, frameId, endpoint));
     return;
   }

@@ -181,3 +181,26 @@ test("hostile values are inert: a $synclens key is shown as the page's own data,
     await browser.close();
   }
 });
+
+test("a page flooding its channel is held to the SDK's rate: the panel says how much was dropped, and its own and another tab's panels stay live", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { panel: otherPanel, app: otherApp } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=other`);
+    const query = new URLSearchParams({ name: "todos", frame: `${demo.url}/test-pages/flood.html?ms=5000&burst=200`, frames: "1" });
+    const { app, panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?${query}`);
+    await expect.poll(() => panel.getByTestId("dropped").count(), { timeout: 10_000 }).toBe(1);
+    // During the flood, both panels follow their own app.
+    await $(app)(() => (window as unknown as Page$).client.save({ id: "during", title: "flood" }));
+    await $(otherApp)(() => (window as unknown as Page$).client.save({ id: "elsewhere", title: "calm" }));
+    const client = panel.locator('[data-testid="client"][data-name="todos"]');
+    await panel.locator('[data-testid="client-select"]').selectOption({ label: "todos" });
+    await client.getByTestId("tab-timeline").click();
+    await expect(client.getByTestId("timeline")).toContainText("save during", { timeout: 10_000 });
+    const other = otherPanel.locator('[data-testid="client"][data-name="other"]');
+    await other.getByTestId("tab-timeline").click();
+    await expect(other.getByTestId("timeline")).toContainText("save elsewhere", { timeout: 10_000 });
+    console.log(`a flooding frame (200 deltas per 20 ms): ${await panel.getByTestId("dropped").textContent()}`);
+  } finally {
+    await browser.close();
+  }
+});
