@@ -1,4 +1,7 @@
 import { chromium, type Page } from "@playwright/test";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSyncServer } from "../../demo/server/app";
 import { CHROME_ARGS, CHROME_PATH } from "../support/chromium";
@@ -200,6 +203,30 @@ test("a page flooding its channel is held to the SDK's rate: the panel says how 
     await other.getByTestId("tab-timeline").click();
     await expect(other.getByTestId("timeline")).toContainText("save elsewhere", { timeout: 10_000 });
     console.log(`a flooding frame (200 deltas per 20 ms): ${await panel.getByTestId("dropped").textContent()}`);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a malicious snapshot file renders inert and fast: a 15 MB exportedAt, marker look-alikes, values that cannot be printed, direction controls", async ({ demo }) => {
+  const browser = await launchWithExtension();
+  try {
+    const { panel } = await openAppWithPanel(browser, `${demo.url}/test-pages/exposed.html?name=todos`);
+    const file = join(tmpdir(), `malicious-${Date.now()}.json`);
+    const op = { seq: 1, opId: "o\u202E1", itemId: "x\u202Ey", type: "create", createdAt: 0, updatedAt: 0, attempts: 0, failures: 0, nextAttemptAt: 0, errors: [{ message: { toString: 0 } }], value: { id: "x", note: { $synclens: "error", name: { toString: 0 } } } };
+    writeFileSync(file, JSON.stringify({ format: "synclens-snapshot", version: 1, exportedAt: "9".repeat(15_000_000), sdkVersion: "\u202E1.0", client: { name: "evil\u202Ename" }, status: { pending: 1 }, queue: [op], events: [{ type: "status", summary: { valueOf: 0 } }] }));
+    const started = Date.now();
+    await panel.getByTestId("import").setInputFiles(file);
+    await expect(panel.getByTestId("imported")).toContainText("Imported snapshot, read only: evil\\u202Ename");
+    const imported = panel.locator('[data-testid="client"]');
+    await imported.getByTestId("tab-queue").click();
+    await imported.getByTestId("queue-row").first().click();
+    await expect(imported.getByTestId("queue-detail")).toContainText("x\\u202Ey");
+    await imported.getByTestId("tab-timeline").click();
+    await expect(imported.getByTestId("timeline")).toContainText('{"valueOf":0}');
+    console.log(`a malicious import rendered in ${Date.now() - started} ms; header ${(await panel.getByTestId("imported").textContent())?.length} characters`);
+    expect((await panel.getByTestId("imported").textContent())!.length).toBeLessThan(400);
+    await expect(panel.locator("body")).not.toContainText("\u202E");
   } finally {
     await browser.close();
   }
