@@ -7,7 +7,7 @@
  * 5. the DevTools panel's Queue view with 10,000 operations vs a naive DOM list (panel.ts; alone: BENCH_ONLY=panel).
  * Prints a report to stdout (progress goes to stderr) and writes test/bench/results.json.
  * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`; `BENCH_ONLY=save` runs section 1 alone,
- * `BENCH_ONLY=bridge` section 4 alone.
+ * `BENCH_ONLY=bridge` section 4 alone; `BENCH_ONLY=flood` the extension's heaps under a 30 s flood (flood.ts).
  */
 import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
@@ -15,6 +15,7 @@ import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { callBench, openBenchPage, type BenchBrowser } from "./browser";
+import { floodBenchmark } from "./flood";
 import { formatPanelSection, panelBenchmark, runPanelOnly } from "./panel";
 import { formatBridgeReport, formatReport, formatSaveReport } from "./report";
 import { startBenchServer } from "./server";
@@ -180,6 +181,7 @@ async function main(): Promise<void> {
   if (process.env["BENCH_ONLY"] === "panel") return runPanelOnly(ROOT, resolve(HERE, "results.json"), progress);
   if (process.env["BENCH_ONLY"] === "save") return alone(saveOnly);
   if (process.env["BENCH_ONLY"] === "bridge") return alone(bridgeOnly);
+  if (process.env["BENCH_ONLY"] === "flood") return void process.stdout.write(await floodBenchmark(ROOT, progress));
   const started = Date.now();
   const runId = started.toString(36);
 
