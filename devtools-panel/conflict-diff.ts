@@ -1,3 +1,4 @@
+import { unescapeKey } from "../sdk/bridge/trim";
 /**
  * The Conflicts view's logic without the view: a three-way diff of a conflict's top-level fields, a
  * field-by-field merge, and the check on merged JSON before it is sent. Conflicts come from the page:
@@ -88,6 +89,12 @@ export function diffConflict(conflict: ConflictData): ConflictDiff {
   return { id, rows, deleted, blocked: SIDES.map((side) => sideProblem(side, conflict[side])).find((problem) => problem !== null) ?? null };
 }
 
+function unescapeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unescapeKeys);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [unescapeKey(key), unescapeKeys(entry)]));
+}
+
 /**
  * The merged item from a choice of side per field. A field without a choice takes its `defaultChoice`:
  * the side that changed it when only one did, local when both changed it differently (and when nothing
@@ -100,7 +107,8 @@ export function mergeFields(conflict: ConflictData, choices: Readonly<Record<str
   for (const row of diff.rows) {
     if (row.field === "id") continue;
     const choice = Object.hasOwn(choices, row.field) && SIDES.includes(choices[row.field]!) ? choices[row.field]! : row.defaultChoice;
-    if (row[choice] !== ABSENT) entries.push([row.field, row[choice]]);
+    // The bridge gave the page's own "$synclens…" keys one more "$" (trim.ts): the item gets them back as they were.
+    if (row[choice] !== ABSENT) entries.push([unescapeKey(row.field), unescapeKeys(row[choice])]);
   }
   // fromEntries defines own properties, so a field named "__proto__" stays a field.
   return Object.fromEntries(entries);

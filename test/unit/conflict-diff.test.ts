@@ -67,6 +67,11 @@ describe("diffConflict", () => {
 });
 
 describe("mergeFields", () => {
+  it("gives the page's own $synclens keys back as they were (the bridge added a $ to them)", () => {
+    const c = { id: "a", base: null, local: { id: "a", $$synclens: { $$synclens: 1, b: 2 } }, server: null };
+    expect(mergeFields(c)).toEqual({ id: "a", $synclens: { $synclens: 1, b: 2 } });
+  });
+
   it("by default takes the side that changed a field, and local where both did", () => {
     const c = conflict(base, { ...base, title: "L", body: "L" }, { ...base, title: "S", n: 2, tags: ["s"] });
     expect(mergeFields(c)).toEqual({ id: "a", title: "L", body: "L", n: 2, tags: ["s"] });
