@@ -1,12 +1,36 @@
 // After `npm run build`: the package resolves by its own name, as an app would import it, with types.
 import "fake-indexeddb/auto";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createSyncClient, SDK_VERSION } from "synclens";
 import { createSyncClient as createCoreClient } from "synclens/core";
 import { exposeToDevtools } from "synclens/devtools";
 
 const pkg = JSON.parse(await import("node:fs").then((fs) => fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")));
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const devVersion = (name) => pkg.devDependencies[name].replace(/^\^/, "");
+
+/** What an app does with the installed package: every entry, in Node (IndexedDB from fake-indexeddb). */
+const CONSUMER = `
+import "fake-indexeddb/auto";
+import { createSyncClient, SDK_VERSION } from "synclens";
+import { createSyncClient as createCore } from "synclens/core";
+import { exposeToDevtools } from "synclens/devtools";
+const options = (name) => ({ name, endpoint: "http://127.0.0.1:9/api/todos", pingUrl: false, triggers: { onWrite: false, intervalMs: 0 } });
+const full = createSyncClient(options("full"));
+await full.save({ id: "a", title: "x" });
+const core = createCore(options("core"));
+await core.save({ id: "b" });
+const hide = exposeToDevtools(full); // Node: no window, no extension: nothing at all
+const ok = SDK_VERSION && (await full.queue()).length === 1 && (await core.queue()).length === 1 && typeof hide === "function" && full.status.blocked === null;
+await full.close();
+await core.close();
+console.log(ok ? "ok" : "wrong");
+`;
 const failures = [];
 if (typeof createSyncClient !== "function") failures.push("createSyncClient is not exported");
 if (typeof createCoreClient !== "function") failures.push('"synclens/core" does not export createSyncClient');
@@ -32,8 +56,37 @@ for (const resolution of ["nodenext", "bundler"]) {
     failures.push(`the types do not check under moduleResolution ${resolution}:\n${error.stdout}`);
   }
 }
+
+// The tarball as npm would publish it: publint, arethetypeswrong, and an app that installs it.
+const scratch = mkdtempSync(join(tmpdir(), "synclens-package-"));
+const run = (command, args, cwd = root) => execFileSync(command, args, { cwd, encoding: "utf8", stdio: "pipe" });
+try {
+  const tarball = join(scratch, run("npm", ["pack", "--silent", "--pack-destination", scratch]).trim().split("\n").at(-1));
+  const lint = run(process.execPath, [bin("publint"), "run", tarball, "--strict"]);
+  if (!lint.includes("All good")) failures.push(`publint:\n${lint}`);
+  // .attw.json: profile "esm-only". The package is ESM only ("type": "module", no CommonJS build), so
+  // node10 resolution (no "exports") and require() from CommonJS are not ours to pass; ESM and bundlers are.
+  try {
+    run(process.execPath, [bin("attw"), tarball, "--format", "table-flipped", "--no-color"]);
+  } catch (error) {
+    failures.push(`arethetypeswrong:\n${error.stdout}`);
+  }
+  // An app installs the tarball and uses every entry, as a user would.
+  const app = join(scratch, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, `fake-indexeddb@${devVersion("fake-indexeddb")}`], app);
+  writeFileSync(join(app, "use.mjs"), CONSUMER);
+  const used = run(process.execPath, ["use.mjs"], app).trim();
+  if (used !== "ok") failures.push(`the installed package did not work in an app: ${used}`);
+} catch (error) {
+  failures.push(`packing and installing the package failed: ${error.stderr || error.message}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
 if (failures.length) {
   console.error(`package check failed:\n- ${failures.join("\n- ")}`);
   process.exit(1);
 }
-console.log(`package check: "synclens" ${SDK_VERSION}, "synclens/core" and "synclens/devtools" resolve to ESM with types that check under nodenext and bundler resolution; 1 passed, 0 failed`);
+console.log(`package check: "synclens" ${SDK_VERSION}, "synclens/core" and "synclens/devtools" resolve to ESM with types that check under nodenext and bundler resolution; the packed tarball passes publint (strict) and arethetypeswrong (esm-only), and an app that installs it uses every entry; 1 passed, 0 failed`);
