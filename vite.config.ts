@@ -3,7 +3,9 @@ import preact from "@preact/preset-vite";
 import { readFileSync } from "node:fs";
 import { defineConfig } from "vite";
 
-const manifest = JSON.parse(readFileSync(new URL("./manifest.json", import.meta.url), "utf8")) as ManifestV3Export;
+const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
+// The extension's version is the package's: manifest.json carries none of its own.
+const manifest = { ...JSON.parse(readFileSync(new URL("./manifest.json", import.meta.url), "utf8")), version: pkg.version } as ManifestV3Export;
 
 /**
  * The builds from one config:

@@ -14,13 +14,13 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
-/** Chromium with the built extension loaded (only a persistent context loads extensions). */
-export async function launchWithExtension(extraArgs: string[] = []): Promise<ExtensionBrowser> {
+/** Chromium with the built extension (`extension`: an unpacked copy of it elsewhere) loaded; only a persistent context loads extensions. */
+export async function launchWithExtension(extraArgs: string[] = [], extension = dist): Promise<ExtensionBrowser> {
   const profile = mkdtempSync(join(tmpdir(), "synclens-ext-"));
   const context = await chromium.launchPersistentContext(profile, {
     headless: true,
     executablePath: CHROME_PATH,
-    args: [`--disable-extensions-except=${dist}`, `--load-extension=${dist}`, ...CHROME_ARGS, ...extraArgs],
+    args: [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`, ...CHROME_ARGS, ...extraArgs],
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
   return {
