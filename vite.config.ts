@@ -1,11 +1,35 @@
 import { crx, type ManifestV3Export } from "@crxjs/vite-plugin";
 import preact from "@preact/preset-vite";
-import { readFileSync } from "node:fs";
-import { defineConfig } from "vite";
+import { readFileSync, writeFileSync } from "node:fs";
+import { defineConfig, type Plugin } from "vite";
 
 const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 // The extension's version is the package's: manifest.json carries none of its own.
-const manifest = { ...JSON.parse(readFileSync(new URL("./manifest.json", import.meta.url), "utf8")), version: pkg.version } as ManifestV3Export;
+const { content_scripts: contentScripts, ...declared } = { ...JSON.parse(readFileSync(new URL("./manifest.json", import.meta.url), "utf8")), version: pkg.version } as {
+  content_scripts: { js: string[] }[];
+};
+const manifest = declared as ManifestV3Export;
+
+/**
+ * The content scripts run at document_start and must be one classic script each (the hook before any
+ * page script; the relay before the SDK's first message): `--mode content-<name>` builds each as an IIFE
+ * of our own (crxjs's IIFE path passes rolldown an option it ignores, and warns on every build). The
+ * last one declares them all in dist/manifest.json, as manifest.json lists them.
+ */
+const CONTENT_SCRIPTS: Record<string, string> = { "content-hook": "extension/hook.iife.ts", "content-relay": "extension/content.iife.ts" };
+const builtName = (source: string) => source.replace(/\.iife\.ts$/, ".js");
+
+function declareContentScripts(): Plugin {
+  return {
+    name: "synclens-declare-content-scripts",
+    closeBundle() {
+      const file = new URL("./dist/manifest.json", import.meta.url);
+      const built = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+      built["content_scripts"] = contentScripts.map((script) => ({ ...script, js: script.js.map(builtName) }));
+      writeFileSync(file, `${JSON.stringify(built, null, 2)}\n`);
+    },
+  };
+}
 
 /**
  * The builds from one config:
@@ -17,7 +41,17 @@ const manifest = { ...JSON.parse(readFileSync(new URL("./manifest.json", import.
  *   `dist/sdk/synclens.bundle.js` and `dist/sdk/synclens-core.bundle.js`.
  */
 export default defineConfig(({ mode }) =>
-  mode === "sdk-bundle" || mode === "sdk-core-bundle"
+  CONTENT_SCRIPTS[mode]
+    ? {
+        plugins: mode === "content-relay" ? [declareContentScripts()] : [],
+        build: {
+          outDir: "dist",
+          emptyOutDir: false,
+          minify: false,
+          lib: { entry: CONTENT_SCRIPTS[mode]!, formats: ["iife"], name: mode.replace("-", "_"), fileName: () => builtName(CONTENT_SCRIPTS[mode]!) },
+        },
+      }
+    : mode === "sdk-bundle" || mode === "sdk-core-bundle"
     ? {
         build: {
           outDir: "dist/sdk",
