@@ -166,6 +166,15 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     return this.#features.redact(value);
   }
 
+  /** An error reply's body, as kept in the timeline: JSON through `redact`, as snapshots show bodies. */
+  #redactText(body: string): string {
+    try {
+      return JSON.stringify(this.redact(JSON.parse(body))).slice(0, 2000);
+    } catch {
+      return body; // not JSON (a proxy's HTML page): no fields to redact
+    }
+  }
+
   async conflicts(): Promise<Conflict<T>[]> {
     this.assertOpen();
     await this.ready;
@@ -238,7 +247,7 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
     this.#firstAttempts = new Set();
     const sentAt = Date.now();
     const exchanges: Exchange[] = [];
-    this.transport.onExchange = (exchange) => void (exchanges.length < 10 && exchanges.push(exchange));
+    this.transport.onExchange = (exchange) => void (exchanges.length < 10 && exchanges.push(exchange.body === undefined ? exchange : { ...exchange, body: this.#redactText(exchange.body) }));
     let outcomes: SendOutcome[];
     try {
       outcomes = await super.send(wires, signal, headers);
