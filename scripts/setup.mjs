@@ -1,7 +1,8 @@
-// Makes a fresh clone runnable: installs npm dependencies when they are missing or stale and, with
-// --browser, Debian's chromium when no browser is found. Never downloads a browser build of its own.
+// Makes a fresh clone runnable: installs npm dependencies when they are missing or stale; with
+// --browser, Debian's chromium when no browser is found; with --postgres, Debian's postgresql when it is
+// missing (the tests start a private cluster of their own). Never downloads a browser build of its own.
 import { execSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 
 const run = (command) => execSync(command, { stdio: "inherit" });
 
@@ -16,12 +17,22 @@ if (dependenciesStale()) {
   run("npm ci --no-audit --no-fund");
 }
 
+const sudo = process.getuid?.() === 0 ? "" : "sudo ";
+const aptInstall = (name) => run(`${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${name}`);
+
+if (process.argv.includes("--postgres")) {
+  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : [];
+  if (!versions.some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/initdb`))) {
+    console.log("setup: installing Debian's postgresql (the tests run a private cluster of it)");
+    aptInstall("postgresql");
+  }
+}
+
 if (process.argv.includes("--browser")) {
   const chrome = process.env.CHROME_PATH ?? "/usr/bin/chromium";
   if (!existsSync(chrome)) {
     if (process.env.CHROME_PATH) throw new Error(`CHROME_PATH=${chrome} does not exist`);
     console.log("setup: installing Debian's chromium");
-    const sudo = process.getuid?.() === 0 ? "" : "sudo ";
-    run(`${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium`);
+    aptInstall("chromium");
   }
 }
