@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../support/client";
+import { freePort } from "../support/ports";
 
 /** `npm run demo` as a user starts it (the build skipped: these tests are about starting and stopping). */
 const running: ChildProcess[] = [];
@@ -21,13 +22,6 @@ function start(command: string, args: string[], env: Record<string, string>): { 
   return { child, output: () => output, exited: new Promise((resolve) => child.on("exit", resolve)) };
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const answers = (port: number) =>
   new Promise<boolean>((resolve) => {
