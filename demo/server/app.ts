@@ -1,22 +1,37 @@
-/** The SyncLens reference server: routing, auth, CORS, fault injection and lifecycle. */
+/**
+ * The SyncLens reference server: the library's handler (server/) on Node's http through @hono/node-server,
+ * with what only the demo has around it: a bearer token, fault injection, an admin API, static files.
+ */
+import { getRequestListener, type HttpBindings } from "@hono/node-server";
 import { timingSafeEqual } from "node:crypto";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Server } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { handleCollection } from "./api";
+import { applyWrites } from "../../server/apply";
+import { readJson } from "../../server/body";
+import { corsHeaders } from "../../server/cors";
+import { HttpError, badRequest, errorResponse, jsonResponse, methodNotAllowed, notFound } from "../../server/errors";
+import type { WriteEvent } from "../../server/handler";
+import { createSyncHandler } from "../../server/handler";
+import { postgresStore } from "../../server/postgres";
+import type { SyncRecord } from "../../server/protocol";
+import { MAX_BODY_BYTES, errorBody } from "../../server/protocol";
+import type { WriteReply, WriteRequest } from "../../server/rules";
+import { sqliteStore } from "../../server/sqlite";
+import type { StoreStats, SyncStore } from "../../server/store";
+import { writeCounts } from "./counts";
 import type { FaultConfig, FaultKind } from "./faults";
 import { createFaultInjector, parseFaultConfig } from "./faults";
-import type { Reply } from "./http";
-import { HttpError, badRequest, errorReply, jsonReply, methodNotAllowed, notFound, readJson, sendReply } from "./http";
-import { errorBody } from "./protocol";
 import { serveStatic, staticMounts } from "./static";
-import type { Store } from "./store";
-import { openStore } from "./store";
 
 export type SyncServerOptions = {
-  /** A SQLite file path or ":memory:". */
+  /** A SQLite file path or ":memory:". Ignored when `databaseUrl` or `store` is given. */
   db: string;
+  /** A PostgreSQL connection string: the data lives there instead. */
+  databaseUrl?: string;
+  /** A store of the caller's (closed with the server). */
+  store?: SyncStore;
   /** When set, /api and /_admin need `Authorization: Bearer <token>`. */
   token?: string;
   faults?: FaultConfig;
@@ -27,11 +42,24 @@ export type SyncServerOptions = {
   log?: (line: string) => void;
 };
 
+/** The server's data, for tests and tools on the same process (the one scope the reference server has). */
+export type ServerData = {
+  get(collection: string, id: string): Promise<SyncRecord | null>;
+  list(collection: string): Promise<SyncRecord[]>;
+  /** A write from outside the clients (another app's), through the same rules and feed. */
+  applyWrite(write: WriteRequest & { collection: string }): Promise<WriteReply>;
+  stats(): Promise<StoreStats & { idempotency: { replays: number } }>;
+  appliedCount(collection: string, opId: string): number;
+  replayedCount(collection: string, opId: string): number;
+  /** Calls `listener` with each write once it committed; returns the unsubscribe. */
+  onWrite(listener: (event: WriteEvent) => void): () => void;
+};
+
 export type SyncServer = {
   server: Server;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
   close(): Promise<void>;
-  store: Store;
+  store: ServerData;
   faults: {
     get(): FaultConfig | null;
     set(config: FaultConfig | null): void;
@@ -39,142 +67,142 @@ export type SyncServer = {
   };
 };
 
-const CORS_HEADERS = {
-  "Access-Control-Allow-Origin": "*",
-  // Date: the SDK measures its clock offset from it; a page cannot read it unless it is exposed.
-  "Access-Control-Expose-Headers": "ETag, Retry-After, Idempotent-Replayed, Date",
-};
-const PREFLIGHT_HEADERS = {
-  "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
-  "Access-Control-Max-Age": "600",
-  // The allowed headers echo the preflight's: a cache must not serve one preflight's answer to another.
-  Vary: "Access-Control-Request-Headers",
-};
-const PROTOCOL_REQUEST_HEADERS = ["Content-Type", "Content-Encoding", "Authorization", "Idempotency-Key", "If-Match", "If-None-Match"];
-/** An HTTP field name (RFC 9110 token). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/** A route's way of saying: close the connection instead of replying. */
-const DROP = Symbol("drop");
-type Outcome = Reply | typeof DROP;
+/** The reply of a dropped connection: never sent, the socket is gone. */
+const DROPPED = 0;
 
 export function createSyncServer(options: SyncServerOptions): SyncServer {
-  const store = openStore(options.db);
+  const store = options.store ?? (options.databaseUrl ? postgresStore({ connectionString: options.databaseUrl }) : sqliteStore(options.db));
   const faults = createFaultInjector(options.faults ?? null);
   const mounts = staticMounts(options.staticMounts ?? {});
+  const counts = writeCounts();
+  const listeners = new Set<(event: WriteEvent) => void>();
+  const told = (event: WriteEvent) => {
+    counts.record(event);
+    for (const listener of listeners) listener(event);
+  };
   const closing = new AbortController();
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+  const cors = {};
+  const handler = createSyncHandler({
+    store,
+    basePath: "/api",
+    onWrite: told,
+    onError: (error, request) => options.log?.(`error ${request.method} ${new URL(request.url).pathname}: ${String(error)}`),
+    ...(options.token !== undefined && { authenticate: (request: Request) => (hasToken(request, options.token!) ? { scope: "" } : null) }),
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const method = req.method ?? "GET";
-    const trace: { fault?: FaultKind } = {};
-    let outcome: Outcome;
-    try {
-      outcome = await respond(req, method, trace);
-    } catch (error) {
-      if (!(error instanceof HttpError)) options.log?.(`error ${method} ${req.url}: ${String(error)}`);
-      outcome = errorReply(error);
-    }
-    if (outcome === DROP) req.socket.destroy();
-    else sendReply(res, { ...outcome, headers: { ...CORS_HEADERS, ...outcome.headers } }, method === "HEAD");
-    const status = outcome === DROP ? "dropped" : String(outcome.status);
-    const fault = trace.fault ? ` [fault ${trace.fault}]` : "";
-    options.log?.(`${method} ${req.url} ${status}${fault} ${Math.round(performance.now() - started)}ms`);
-  }
+  const server = createServer(
+    getRequestListener(async (request, env) => {
+      const bindings = env as HttpBindings;
+      const started = performance.now();
+      const trace: { fault?: FaultKind; status?: number } = {};
+      let response: Response;
+      try {
+        response = await route(request, bindings, trace);
+      } catch (error) {
+        if (!(error instanceof HttpError)) options.log?.(`error ${request.method} ${bindings.incoming.url}: ${String(error)}`);
+        response = error instanceof HttpError ? errorResponse(error) : jsonResponse(500, errorBody("internal", "the server failed to handle the request"));
+      }
+      for (const [name, value] of Object.entries(corsHeaders(cors, request))) if (!response.headers.has(name)) response.headers.set(name, value);
+      const status = trace.status === DROPPED ? "dropped" : String(response.status);
+      const fault = trace.fault ? ` [fault ${trace.fault}]` : "";
+      options.log?.(`${request.method} ${bindings.incoming.url} ${status}${fault} ${Math.round(performance.now() - started)}ms`);
+      return response;
+    }),
+  );
 
-  async function respond(req: IncomingMessage, method: string, trace: { fault?: FaultKind }): Promise<Outcome> {
-    if (method === "OPTIONS") {
-      const allowed = allowedRequestHeaders(req.headers["access-control-request-headers"]);
-      return { status: 204, headers: { ...PREFLIGHT_HEADERS, "Access-Control-Allow-Headers": allowed } };
-    }
-    const target = req.url ?? "/";
-    let url: URL;
-    try {
-      url = new URL(target.startsWith("/") ? `http://localhost${target}` : target); // absolute-form: from proxies
-    } catch {
-      throw badRequest("the request target is not a valid path");
-    }
-    // Routed on the path as sent: URL removes dot segments, %2E and %2E%2E included, so the ids "." and ".."
-    // would name the collection or a level above it instead of getting their 400.
-    const segments = rawPath(target).split("/").slice(1);
-    const [top, , item, ...rest] = segments;
-    const isPing = (top === "_ping" && segments.length === 1) || (top === "api" && item === "_ping" && rest.length === 0);
-    if (isPing) {
-      if (method !== "GET" && method !== "HEAD") throw methodNotAllowed("GET");
-      return { status: 204 };
+  async function route(request: Request, env: HttpBindings, trace: { fault?: FaultKind; status?: number }): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    const [top, , item, ...rest] = pathname.split("/").slice(1);
+    if (top === "_ping" && item === undefined && pathname === "/_ping") {
+      if (request.method !== "GET" && request.method !== "HEAD") throw methodNotAllowed("GET");
+      return new Response(null, { status: 204 });
     }
     if (top === "_admin" && options.admin) {
-      requireToken(req);
-      return admin(req, method, segments.slice(1));
+      if (options.token !== undefined && !hasToken(request, options.token)) throw unauthorized();
+      return admin(request, pathname.split("/").slice(2));
     }
     if (top === "api") {
-      requireToken(req);
-      return withFault(req, trace, () => handleCollection(store, req, method, segments.slice(1), url.searchParams));
+      const spared = request.method === "OPTIONS" || (item === "_ping" && rest.length === 0);
+      return spared ? handler(request) : withFault(request, env, trace);
     }
-    return (await serveStatic(mounts, url.pathname, method)) ?? errorReply(notFound());
+    const found = await serveStatic(mounts, pathname, request.method);
+    if (!found) throw notFound();
+    return found;
   }
 
   /** Runs an /api request through the fault chosen for it, if any. */
-  async function withFault(req: IncomingMessage, trace: { fault?: FaultKind }, handleApi: () => Promise<Reply>): Promise<Outcome> {
+  async function withFault(request: Request, env: HttpBindings, trace: { fault?: FaultKind; status?: number }): Promise<Response> {
     const fault = faults.decide();
     if (fault.kind !== "none") trace.fault = fault.kind;
+    const drop = () => {
+      trace.status = DROPPED;
+      env.incoming.socket.destroy();
+      return new Response(null, { status: 500 });
+    };
     switch (fault.kind) {
       case "none":
-        return handleApi();
+        return handler(request);
       case "status": {
         const code = fault.status === 429 ? "rate_limited" : "internal";
         const body = errorBody(code, `injected fault: ${fault.status}`, { injected: true });
-        return jsonReply(fault.status, body, fault.retryAfterSec === undefined ? {} : { "Retry-After": String(fault.retryAfterSec) });
+        return jsonResponse(fault.status, body, fault.retryAfterSec === undefined ? {} : { "Retry-After": String(fault.retryAfterSec) });
       }
       case "delay":
         await sleep(fault.delayMs, undefined, { signal: closing.signal });
         // A client that gave up during the delay has closed the connection: apply nothing, whatever the
         // method (a request without a body, as DELETE, would otherwise be applied for no one).
-        if (req.destroyed) throw badRequest("the request was cut short");
-        return handleApi();
+        if (env.incoming.destroyed || request.signal.aborted) throw badRequest("the request was cut short");
+        return handler(request);
       case "drop-before":
-        return DROP;
+        return drop();
       case "drop-after":
-        await handleApi().catch(() => undefined);
-        return DROP;
+        await handler(request).catch(() => undefined);
+        return drop();
     }
   }
 
-  function requireToken(req: IncomingMessage): void {
-    if (options.token === undefined) return;
-    // The scheme name is case-insensitive (RFC 9110 11.1): "bearer x" is the same credentials as "Bearer x".
-    const [, scheme, credentials] = /^([^ ]+) +(.*)$/.exec(req.headers.authorization ?? "") ?? [];
-    const expected = Buffer.from(options.token);
-    const given = Buffer.from(credentials ?? "");
-    if (scheme?.toLowerCase() !== "bearer" || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new HttpError(401, "unauthorized", "a valid bearer token is required", { "WWW-Authenticate": "Bearer" });
-    }
-  }
-
-  async function admin(req: IncomingMessage, method: string, path: string[]): Promise<Reply> {
+  async function admin(request: Request, path: string[]): Promise<Response> {
     const faultsState = () => ({ faults: faults.get(), injected: faults.injected() });
     if (path.length !== 1) throw notFound();
     if (path[0] === "faults") {
-      if (method === "GET") return jsonReply(200, faultsState());
-      if (method !== "PUT") throw methodNotAllowed("GET, PUT");
-      const parsed = parseFaultConfig(await readJson(req));
-      if ("error" in parsed) throw new HttpError(400, "bad_request", parsed.error);
+      if (request.method === "GET") return jsonResponse(200, faultsState());
+      if (request.method !== "PUT") throw methodNotAllowed("GET, PUT");
+      const parsed = parseFaultConfig(await readJson(request, MAX_BODY_BYTES));
+      if ("error" in parsed) throw badRequest(parsed.error);
       faults.set(parsed.config);
-      return jsonReply(200, faultsState());
+      return jsonResponse(200, faultsState());
     }
     if (path[0] === "stats") {
-      if (method !== "GET") throw methodNotAllowed("GET");
-      return jsonReply(200, { ...store.stats(), faultsInjected: faults.injected() });
+      if (request.method !== "GET") throw methodNotAllowed("GET");
+      return jsonResponse(200, { ...(await data.stats()), faultsInjected: faults.injected() });
     }
     throw notFound();
   }
 
+  const data: ServerData = {
+    get: (collection, id) => store.get("", collection, id),
+    list: (collection) => store.list("", collection),
+    async applyWrite({ collection, ...write }) {
+      const [applied] = await applyWrites(store, "", collection, [write]);
+      const { reply, changed } = applied!;
+      told({ scope: "", collection, write, status: reply.status, replayed: reply.replayed, changed, record: "version" in reply.body ? (reply.body as SyncRecord) : null });
+      return reply;
+    },
+    async stats() {
+      const stats = await store.stats();
+      return { ...stats, idempotency: { ...stats.idempotency, replays: counts.replays() } };
+    },
+    appliedCount: counts.applied,
+    replayedCount: counts.replayed,
+    onWrite(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+
   return {
     server,
-    store,
+    store: data,
     faults: { get: faults.get, set: faults.set, injected: faults.injected },
     listen(port, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
@@ -194,29 +222,17 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         server.closeAllConnections();
         await closed;
       }
-      store.close();
+      await store.close();
     },
   };
 }
 
-/**
- * The protocol's request headers and those the preflight asks for: an app's own (the SDK's `headers`
- * option, as X-Tenant) would fail the preflight otherwise. A request list that is not a list of header
- * names is not echoed.
- */
-function allowedRequestHeaders(requested: string | undefined): string {
-  const names = (requested ?? "").split(",").map((name) => name.replace(/^[ \t]+|[ \t]+$/g, "")).filter((name) => name !== "");
-  const allowed = new Map(PROTOCOL_REQUEST_HEADERS.map((name) => [name.toLowerCase(), name]));
-  if (names.every((name) => HEADER_NAME.test(name))) {
-    for (const name of names) if (!allowed.has(name.toLowerCase())) allowed.set(name.toLowerCase(), name);
-  }
-  return [...allowed.values()].join(", ");
-}
+const unauthorized = () => new HttpError(401, "unauthorized", "a valid bearer token is required", { "WWW-Authenticate": "Bearer" });
 
-/** The path of a request target, up to its query, as sent: dot segments kept; absolute-form loses scheme and host. */
-function rawPath(target: string): string {
-  const path = target.startsWith("/") ? target : target.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, "");
-  const end = path.search(/[?#]/);
-  const raw = end === -1 ? path : path.slice(0, end);
-  return raw.startsWith("/") ? raw : `/${raw}`;
+/** `Authorization: Bearer <token>`; the scheme name is case-insensitive (RFC 9110 11.1), the token compared in constant time. */
+function hasToken(request: Request, token: string): boolean {
+  const [, scheme, credentials] = /^([^ ]+) +(.*)$/.exec(request.headers.get("authorization") ?? "") ?? [];
+  const expected = Buffer.from(token);
+  const given = Buffer.from(credentials ?? "");
+  return scheme?.toLowerCase() === "bearer" && given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -1,8 +1,7 @@
 /** Serves files from directories mounted at URL prefixes, never outside them. */
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
-import type { Reply } from "./http";
-import { methodNotAllowed, notFound } from "./http";
+import { methodNotAllowed, notFound } from "../../server/errors";
 
 export type StaticMount = { prefix: string; root: string };
 
@@ -27,7 +26,7 @@ export function staticMounts(config: Record<string, string>): StaticMount[] {
 }
 
 /** Null when no mount covers the path. */
-export async function serveStatic(mounts: StaticMount[], pathname: string, method: string): Promise<Reply | null> {
+export async function serveStatic(mounts: StaticMount[], pathname: string, method: string): Promise<Response | null> {
   const mount = mounts.find((candidate) => pathname.startsWith(candidate.prefix));
   if (!mount) return null;
   if (method !== "GET" && method !== "HEAD") throw methodNotAllowed("GET, HEAD");
@@ -43,7 +42,7 @@ export async function serveStatic(mounts: StaticMount[], pathname: string, metho
 
   let info = await stat(file).catch(() => null);
   if (info?.isDirectory()) {
-    if (!pathname.endsWith("/")) return { status: 301, headers: { Location: `${pathname}/` } };
+    if (!pathname.endsWith("/")) return new Response(null, { status: 301, headers: { Location: `${pathname}/` } });
     file = join(file, "index.html");
     info = await stat(file).catch(() => null);
   }
@@ -52,5 +51,6 @@ export async function serveStatic(mounts: StaticMount[], pathname: string, metho
     "Content-Type": CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
     "Cache-Control": "no-store",
   };
-  return { status: 200, headers, file: await readFile(file) };
+  const content = await readFile(file);
+  return new Response(method === "HEAD" ? null : content, { status: 200, headers: { ...headers, "Content-Length": String(content.length) } });
 }

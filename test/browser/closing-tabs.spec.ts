@@ -17,14 +17,14 @@ test("a tab closed right after another tab saved over its unsent writes: the ser
   });
   await closed;
   // B's pagehide flush reached the server before any drain of A's.
-  await expect.poll(() => demo.requests.filter((line) => line.startsWith("POST /api/todos/_batch 200")).length).toBe(1);
+  await expect.poll(async () => demo.requests.filter((line) => line.startsWith("POST /api/todos/_batch 200")).length).toBe(1);
 
   await a.evaluate(() => window.app.releaseDrainLock());
-  await expect.poll(() => a.evaluate(() => window.app.sync().then(() => window.app.status().pending)), { timeout: 15_000 }).toBe(0);
+  await expect.poll(async () => a.evaluate(() => window.app.sync().then(() => window.app.status().pending)), { timeout: 15_000 }).toBe(0);
   const state = await a.evaluate(() => window.app.state());
   expect(state.deadLetters).toEqual([]);
   expect(state.conflicts).toEqual([]);
   const ids = ["x0", "x1", "x2", "x3", "x4"];
   expect(state.items.sort((p, q) => p.id.localeCompare(q.id)).map((item) => item.title)).toEqual(ids.map(() => "v2 from a"));
-  expect(ids.map((id) => demo.store.get("todos", id)?.value?.["title"])).toEqual(ids.map(() => "v2 from a"));
+  expect((await Promise.all(ids.map((id) => demo.store.get("todos", id)))).map((record) => record?.value?.["title"])).toEqual(ids.map(() => "v2 from a"));
 });

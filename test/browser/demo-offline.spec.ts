@@ -28,7 +28,7 @@ test("writes made offline survive a reload and all reach the server once back on
   await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
   await expect(page.getByTestId("todos").locator("li")).toHaveCount(3);
   await expect(page.getByTestId("pending")).toHaveText("3");
-  expect(demo.store.list("todos")).toHaveLength(0);
+  expect(await demo.store.list("todos")).toHaveLength(0);
 
   // Back online: the browser's `online` event, a successful ping, and the queue drains.
   await page.unrouteAll();
@@ -37,7 +37,7 @@ test("writes made offline survive a reload and all reach the server once back on
   await expect(page.getByTestId("pending")).toHaveText("0", { timeout: 20_000 });
   await expect(page.getByTestId("state")).toHaveText("idle");
 
-  const records = demo.store.list("todos");
+  const records = (await demo.store.list("todos"));
   expect(records.map((r) => (r.value as { title: string }).title).sort()).toEqual(["Buy milk", "Ship it", "Write docs"]);
   expect(records.find((r) => (r.value as { title: string }).title === "Buy milk")?.value).toMatchObject({ done: true });
   expect(records.every((r) => r.version === 1)).toBe(true);
@@ -64,7 +64,7 @@ test("the demo's offline switch stops all traffic until it is turned off", async
   expect(apiRequests).toEqual([]);
   await page.getByTestId("offline").uncheck();
   await expect(page.getByTestId("pending")).toHaveText("0", { timeout: 10_000 });
-  expect(demo.store.list("todos").map((r) => (r.value as { title: string }).title)).toEqual(["Quiet write"]);
+  expect((await demo.store.list("todos")).map((r) => (r.value as { title: string }).title)).toEqual(["Quiet write"]);
 });
 
 test("the demo provokes what the panel shows: server faults, a poison write, an edit from another device", async ({ page, demo }) => {
@@ -72,9 +72,9 @@ test("the demo provokes what the panel shows: server faults, a poison write, an 
   await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
 
   await page.getByTestId("faults").selectOption("errors");
-  await expect.poll(() => demo.faults.get()).toMatchObject({ rate: 0.2, kinds: ["status"], status: 503 });
+  await expect.poll(async () => demo.faults.get()).toMatchObject({ rate: 0.2, kinds: ["status"], status: 503 });
   await page.getByTestId("faults").selectOption("off");
-  await expect.poll(() => demo.faults.get()).toBeNull();
+  await expect.poll(async () => demo.faults.get()).toBeNull();
 
   await page.getByTestId("poison").click();
   await expect(page.getByTestId("dead")).toHaveText("1", { timeout: 15_000 });
@@ -82,9 +82,9 @@ test("the demo provokes what the panel shows: server faults, a poison write, an 
 
   await page.getByTestId("new-title").fill("Shared");
   await page.getByTestId("new-title").press("Enter");
-  await expect.poll(() => demo.store.list("todos").some((r) => (r.value as { title: string }).title === "Shared")).toBe(true);
+  await expect.poll(async () => (await demo.store.list("todos")).some((r) => (r.value as { title: string }).title === "Shared")).toBe(true);
   await page.getByTestId("todos").locator("li", { hasText: "Shared" }).getByRole("button", { name: "Edit elsewhere" }).click();
-  await expect.poll(() => demo.store.list("todos").find((r) => (r.value as { title: string }).title.startsWith("Shared"))?.version).toBe(2);
+  await expect.poll(async () => (await demo.store.list("todos")).find((r) => (r.value as { title: string }).title.startsWith("Shared"))?.version).toBe(2);
   await page.getByTestId("sync-now").click();
   await expect(page.getByTestId("todos")).toContainText("Shared (edited elsewhere)");
 });
@@ -92,8 +92,8 @@ test("the demo provokes what the panel shows: server faults, a poison write, an 
 test("a todo written by another client of the API without the demo's fields still shows, and breaks nothing", async ({ page, demo }) => {
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
-  demo.store.applyWrite({ collection: "todos", opId: "bare-1", id: "bare", method: "PUT", body: { id: "bare" } });
-  demo.store.applyWrite({ collection: "todos", opId: "full-1", id: "full", method: "PUT", body: { id: "full", title: "Has every field", done: false, createdAt: new Date().toISOString() } });
+  await demo.store.applyWrite({ collection: "todos", opId: "bare-1", id: "bare", method: "PUT", body: { id: "bare" } });
+  await demo.store.applyWrite({ collection: "todos", opId: "full-1", id: "full", method: "PUT", body: { id: "full", title: "Has every field", done: false, createdAt: new Date().toISOString() } });
   await page.goto(demo.url);
   await expect(page.getByTestId("todos").locator("li")).toHaveCount(2);
   await expect(page.getByTestId("todos")).toContainText("Has every field");

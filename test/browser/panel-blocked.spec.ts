@@ -75,8 +75,8 @@ test("a 401: Overview says the credentials were refused, and the fix", async () 
 test("a manual conflict: Overview says it waits on a conflict", async ({ demo }) => {
   await withPanel(demo.url, { conflict: "manual" }, async (app, client) => {
     await app.evaluate(() => window.client.save({ id: "x", title: "mine" }).then(() => window.client.sync()));
-    const { version } = demo.store.get("todos", "x")!;
-    demo.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: version, body: { id: "x", title: "theirs" } });
+    const { version } = (await demo.store.get("todos", "x"))!;
+    await demo.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: version, body: { id: "x", title: "theirs" } });
     await app.evaluate(() => window.client.save({ id: "x", title: "mine again" }).then(() => window.client.sync()));
     await expect(client.getByTestId("blocked")).toContainText("Not syncing: waiting on 1 conflict");
     expect(await blockedReason(app)).toBe("conflicts");
@@ -117,7 +117,7 @@ test("another tab draining: Overview says busy, which tab, since when", async ({
     const otherUrl = `${demo.url}/test-pages/exposed.html?name=todos&tab=other`;
     await other.goto(otherUrl);
     await other.evaluate(() => void window.client.save({ id: "b", title: "2" }));
-    await expect.poll(() => other.evaluate(() => window.client.status.state)).toBe("syncing");
+    await expect.poll(async () => other.evaluate(() => window.client.status.state)).toBe("syncing");
     await app.evaluate(() => window.client.save({ id: "a", title: "1" }));
     await expect(client.getByTestId("blocked")).toContainText(/Not syncing: another tab or worker is draining this database \(since \d\d:\d\d:\d\d\.\d{3}\)/);
     await expect(client.getByTestId("blocked")).toContainText(`${otherUrl}, draining since`);

@@ -1,5 +1,4 @@
 import type { Page } from "@playwright/test";
-import type { SyncRecord } from "../../demo/server/protocol";
 import { mulberry32 } from "../../demo/server/faults";
 import { appReady, closeTab, openAppTab } from "./app-tab";
 import { expect, test } from "./fixtures";
@@ -23,14 +22,9 @@ for (const seed of SEEDS) {
     const open = () => openAppTab(context, demo.url, name);
     // Each change the server applies to a record, counted as it happens.
     const applied = new Map<string, number>();
-    const applyWrite = demo.store.applyWrite.bind(demo.store);
-    demo.store.applyWrite = (write) => {
-      const before = demo.store.get(write.collection, write.id)?.version ?? 0;
-      const reply = applyWrite(write);
-      const after = (reply.body as Partial<SyncRecord>).version;
-      if (reply.status < 300 && !reply.replayed && after !== before) applied.set(write.id, (applied.get(write.id) ?? 0) + 1);
-      return reply;
-    };
+    demo.store.onWrite(({ write, changed }) => {
+      if (changed) applied.set(write.id, (applied.get(write.id) ?? 0) + 1);
+    });
 
     const tabs = [await open(), await open(), await open()];
     /** The last acknowledged write of each item: its title, or null once deleted. */
@@ -81,7 +75,7 @@ for (const seed of SEEDS) {
     }
     const live = [...expected].filter(([, title]) => title !== null).sort(([p], [q]) => p.localeCompare(q));
     for (const id of IDS) {
-      const record = demo.store.get("todos", id);
+      const record = (await demo.store.get("todos", id));
       const want = expected.get(id);
       expect(record && !record.deleted ? record.value?.["title"] : null, `${where}: ${id} on the server`).toBe(want ?? null);
       expect(record?.version ?? 0, `${where}: ${id}'s version is the number of changes the server applied`).toBe(applied.get(id) ?? 0);
@@ -93,6 +87,6 @@ for (const seed of SEEDS) {
       const items = state.items.map((item) => [item.id, item.title]).sort(([p], [q]) => p!.localeCompare(q!));
       expect(items, `${where}: tab ${i} items`).toEqual(live);
     }
-    console.log(`soak ${where}: ${demo.store.stats().idempotency.keys} keys applied, ${demo.store.stats().idempotency.replays} replays, faults ${JSON.stringify(demo.faults.injected())}`);
+    console.log(`soak ${where}: ${(await demo.store.stats()).idempotency.keys} keys applied, ${(await demo.store.stats()).idempotency.replays} replays, faults ${JSON.stringify(demo.faults.injected())}`);
   });
 }

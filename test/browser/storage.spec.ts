@@ -13,5 +13,5 @@ test('storage: "localstorage" keeps a copy of every item in localStorage, one ke
     return Object.keys(localStorage).filter((key) => key.startsWith("synclens:")).map((key) => [key, localStorage.getItem(key)]);
   }, { endpoint: `${demo.url}/api/todos`, bundle: "/sdk/synclens.bundle.js" });
   expect(keys).toEqual([["synclens:ls:b", JSON.stringify({ id: "b", title: "two" })]]);
-  expect(demo.store.list("todos").map((record) => record.id)).toEqual(["b"]);
+  expect((await demo.store.list("todos")).map((record) => record.id)).toEqual(["b"]);
 });

@@ -40,12 +40,12 @@ test("three tabs writing at once, one closed mid-drain: every write arrives, non
   const survivors = tabs.filter((page) => page !== drainer);
   demo.faults.set(null);
 
-  await expect.poll(() => demo.store.list("todos").length, { timeout: 30_000 }).toBe(120);
-  for (const page of survivors) await expect.poll(() => page.evaluate(() => window.tab.status().pending), { timeout: 10_000 }).toBe(0);
+  await expect.poll(async () => (await demo.store.list("todos")).length, { timeout: 30_000 }).toBe(120);
+  for (const page of survivors) await expect.poll(async () => page.evaluate(() => window.tab.status().pending), { timeout: 10_000 }).toBe(0);
 
-  const stats = demo.store.stats();
+  const stats = (await demo.store.stats());
   expect(stats.idempotency.keys).toBe(120); // one applied operation per write: no duplicate, no loss
-  const versions = demo.store.list("todos").map((record) => record.version);
+  const versions = (await demo.store.list("todos")).map((record) => record.version);
   expect(versions.every((version) => version === 1)).toBe(true);
   // Each survivor heard of every write the other made (the closed tab's last 50 ms of messages may be lost).
   const prefixOf = (page: Page) => `tab${tabs.indexOf(page)}`;

@@ -13,5 +13,5 @@ test("the SDK runs unchanged in a dedicated worker, with real IndexedDB", async 
     `${demo.url}/api/todos`,
   );
   expect(reply).toMatchObject({ ok: true, result: { pushed: 1, remaining: 0 }, status: { state: "idle", pending: 0, online: true } });
-  expect(demo.store.list("todos").map((record) => record.value)).toEqual([{ id: "w1", title: "written in a worker" }]);
+  expect((await demo.store.list("todos")).map((record) => record.value)).toEqual([{ id: "w1", title: "written in a worker" }]);
 });

@@ -17,8 +17,8 @@ describe("the core client (synclens/core)", () => {
     await todos.delete("b");
     expect((await todos.queue()).map((op) => [op.itemId, op.type])).toEqual([["a", "create"]]);
     expect(await todos.sync()).toMatchObject({ pushed: 1, pulled: 0, remaining: 0 });
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 1, value: { id: "a", title: "oat milk" } });
-    expect(harness.server.store.get("todos", "b")).toBeNull();
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 1, value: { id: "a", title: "oat milk" } });
+    expect(await harness.server.store.get("todos", "b")).toBeNull();
   });
 
   it("never pulls: the server's other records stay there", async () => {
@@ -41,28 +41,28 @@ describe("the core client (synclens/core)", () => {
     expect(await second.sync()).toMatchObject({ pushed: 0, deadLettered: 1, conflicts: 0 });
     expect(letters).toEqual([expect.objectContaining({ itemId: "a", reason: "conflict", reply: expect.objectContaining({ status: 409 }) })]);
     expect(second.status).toMatchObject({ state: "error", deadLetters: 1, conflicts: 0, pending: 0 });
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "first" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "first" } });
     await second.discardDeadLetter(letters[0]!.opId);
     expect(await second.deadLetters()).toEqual([]);
     // The discarded edit is undone: the item is the server's copy the 409 named, and later edits build on it.
     expect(await second.get("a")).toEqual({ id: "a", title: "first" });
     await second.save({ id: "a", title: "second, after seeing first" });
     expect(await second.sync()).toMatchObject({ pushed: 1, deadLettered: 0 });
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "second, after seeing first" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "second, after seeing first" } });
   });
 
   it("after a 409 dead letter, a fixed edit queued behind it gets through once the letter is discarded or retried", async () => {
     const mine = coreClient();
     await mine.save({ id: "x", title: "1" });
     await mine.sync();
-    harness.server.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: 1, body: { id: "x", title: "remote" } });
+    await harness.server.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: 1, body: { id: "x", title: "remote" } });
     await mine.save({ id: "x", title: "mine" });
     expect(await mine.sync()).toMatchObject({ deadLettered: 1 });
     await mine.save({ id: "x", title: "mine, fixed" }); // waits behind the letter
     const [letter] = await mine.deadLetters();
     await mine.discardDeadLetter(letter!.opId);
     expect(await mine.sync()).toMatchObject({ pushed: 1, deadLettered: 0 });
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 3, value: { title: "mine, fixed" } });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ version: 3, value: { title: "mine, fixed" } });
   });
 
   it("reads its counters again when its page becomes visible, after another tab drained its writes", async () => {

@@ -82,7 +82,7 @@ describe("discarding dead letters", () => {
     refuse.add("x");
     await todos.save({ id: "x", title: "mine" });
     await todos.sync();
-    harness.server.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: 1, body: { id: "x", title: "remote" } });
+    await harness.server.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: 1, body: { id: "x", title: "remote" } });
     await todos.sync(); // the pull parks a conflict: x is held by the letter
     expect(todos.status.conflicts).toBe(1);
     const [letter] = await todos.deadLetters();

@@ -43,7 +43,7 @@ describe("drains racing writes and faults", () => {
     todos.release();
     expect(await first).toMatchObject({ pushed: 1 });
     await late;
-    expect(harness.server.store.get("todos", "b")).toMatchObject({ version: 1 });
+    expect(await harness.server.store.get("todos", "b")).toMatchObject({ version: 1 });
     expect(await todos.queue()).toEqual([]);
   });
 
@@ -60,7 +60,7 @@ describe("drains racing writes and faults", () => {
     await todos.save({ id: "a", title: "milk" });
     expect(await todos.sync()).toMatchObject({ pushed: 0 });
     expect(errors.map((error) => error.message)).toEqual([expect.stringContaining("token refresh failed")]);
-    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the retry after the failed drain");
+    await waitFor(async () => (await harness.server.store.get("todos", "a")) !== null, 5000, "the retry after the failed drain");
     await waitFor(() => todos.status.pending === 0, 2000, "the queue to empty");
   });
 
@@ -75,8 +75,8 @@ describe("drains racing writes and faults", () => {
     expect(b.status.pending).toBe(0);
     await b.save({ id: "y", title: "made in b" });
     expect(b.status.pending).toBe(1);
-    await waitFor(() => harness.server.store.get("todos", "y") !== null, 5000, "b's write to sync on its own");
-    expect(harness.server.store.get("todos", "x")).toBeNull();
+    await waitFor(async () => (await harness.server.store.get("todos", "y")) !== null, 5000, "b's write to sync on its own");
+    expect(await harness.server.store.get("todos", "x")).toBeNull();
   });
 
   it("oldest pending age follows the queue when the oldest operation vanishes by coalescing", async () => {
@@ -111,10 +111,10 @@ describe("drains racing writes and faults", () => {
     expect([held, behind].map((op) => [op?.itemId, op?.type, op?.value?.title])).toEqual([["x", "create", "held by a"], ["x", "update", "written in b"]]);
     expect(behind!.opId).not.toBe(held!.opId);
     handlers!.pagehide(); // a fires what it holds: its own copy, still exactly what its key stands for
-    await waitFor(() => harness.server.store.get("todos", "x") !== null, 2000, "a's flush to arrive");
+    await waitFor(async () => (await harness.server.store.get("todos", "x")) !== null, 2000, "a's flush to arrive");
     expect(fired).toEqual([expect.stringMatching(/_batch$/)]);
     await b.sync();
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { title: "written in b" } });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { title: "written in b" } });
     expect(await b.deadLetters()).toEqual([]);
   });
 

@@ -63,7 +63,7 @@ describe("lifecycle, status and triggers", () => {
     expect(todos.status).toMatchObject({ authPaused: false, paused: true, lastError: null });
     expect(await todos.sync()).toMatchObject({ skipped: "paused", pushed: 0 });
     todos.resume();
-    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the push after resume()");
+    await waitFor(async () => (await harness.server.store.get("todos", "a")) !== null, 5000, "the push after resume()");
   });
 
   it("core, two tabs: a count left stale by the other tab's drain neither refuses writes nor claims a depth", async () => {
@@ -105,7 +105,7 @@ describe("lifecycle, status and triggers", () => {
     server.mode = "up";
     browser.fire("online");
     await waitFor(() => todos.status.online, 3000, "online again without waiting for the hung ping");
-    await waitFor(() => harness.server.store.get("todos", "a") !== null, 3000, "the write");
+    await waitFor(async () => (await harness.server.store.get("todos", "a")) !== null, 3000, "the write");
   });
 
   it("each fresh probe ends the ping of the one it replaces: many `online` events leave one ping open", async () => {
@@ -157,7 +157,7 @@ describe("lifecycle, status and triggers", () => {
     await todos.sync();
     expect(todos.status.online).toBe(false);
     down = false;
-    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the write after the outage");
+    await waitFor(async () => (await harness.server.store.get("todos", "a")) !== null, 5000, "the write after the outage");
   });
 
   it("full client: a probe that finds the server back after an outage pulls too, with nothing to push", async () => {
@@ -169,7 +169,7 @@ describe("lifecycle, status and triggers", () => {
     down = true;
     await todos.sync(); // nothing to push; the pull meets the outage
     expect(todos.status).toMatchObject({ online: false, pending: 0 });
-    harness.server.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: 1, body: { id: "x", title: "remote" } });
+    await harness.server.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: 1, body: { id: "x", title: "remote" } });
     down = false;
     await waitFor(async () => (await todos.get("x"))?.title === "remote", 5000, "the pull after the outage");
     await waitFor(() => todos.status.state === "idle", 2000, "the pull's error to clear");
@@ -221,13 +221,13 @@ describe("lifecycle, status and triggers", () => {
     });
     await todos.save({ id: "x", title: "1" });
     await todos.sync();
-    harness.server.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: 1, body: { id: "x", title: "remote" } });
+    await harness.server.store.applyWrite({ collection: "todos", opId: "elsewhere", id: "x", method: "PUT", ifMatch: 1, body: { id: "x", title: "remote" } });
     await todos.save({ id: "x", title: "mine" });
     await todos.sync();
     expect(todos.status.conflicts).toBe(1);
     await todos.save({ id: "y", title: "independent" });
     await todos.sync();
-    expect(harness.server.store.get("todos", "y")).not.toBeNull();
+    expect(await harness.server.store.get("todos", "y")).not.toBeNull();
   });
 
   it("a conflict strategy function that throws or decides nothing leaves the conflict parked and reports a resolver error", async () => {
@@ -238,7 +238,7 @@ describe("lifecycle, status and triggers", () => {
       const id = `c${round}`;
       await todos.save({ id, title: "1" });
       await todos.sync();
-      harness.server.store.applyWrite({ collection: "todos", opId: `elsewhere-${id}`, id, method: "PUT", ifMatch: 1, body: { id, title: "remote" } });
+      await harness.server.store.applyWrite({ collection: "todos", opId: `elsewhere-${id}`, id, method: "PUT", ifMatch: 1, body: { id, title: "remote" } });
       await todos.save({ id, title: "mine" });
       await todos.sync();
       expect(todos.status).toMatchObject({ state: "conflict", conflicts: 1 });

@@ -58,6 +58,6 @@ describe("outages", () => {
       await vi.advanceTimersByTimeAsync(1000);
     }
     expect(todos.status.pending).toBe(0);
-    for (let i = 0; i < 10; i++) expect(harness.server.store.get("todos", `t${i}`)).toMatchObject({ version: 1, value: { title: `${i}` } });
+    for (let i = 0; i < 10; i++) expect(await harness.server.store.get("todos", `t${i}`)).toMatchObject({ version: 1, value: { title: `${i}` } });
   });
 });

@@ -16,7 +16,7 @@ describe("writes and the outbox", () => {
     expect(todos.status.pending).toBe(1);
     const result = await todos.sync();
     expect(result).toMatchObject({ pushed: 1, remaining: 0, deadLettered: 0 });
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 1, value: { id: "a", title: "milk" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 1, value: { id: "a", title: "milk" } });
     expect(synced).toEqual([expect.objectContaining({ itemId: "a", type: "create", version: 1 })]);
     expect(todos.status).toMatchObject({ state: "idle", pending: 0, lastError: null });
     expect(todos.status.lastSyncAt).not.toBeNull();
@@ -76,9 +76,9 @@ describe("writes and the outbox", () => {
     await todos.delete("gone");
     expect((await todos.queue()).map((op) => [op.itemId, op.type])).toEqual([["a", "create"]]);
     await todos.sync();
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 1, value: { title: "3" } });
-    expect(harness.server.store.get("todos", "gone")).toBeNull();
-    expect(harness.server.store.stats().records).toBeDefined();
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 1, value: { title: "3" } });
+    expect(await harness.server.store.get("todos", "gone")).toBeNull();
+    expect((await harness.server.store.stats()).records).toBeDefined();
   });
 
   it("update then delete on a synced item becomes one delete", async () => {
@@ -89,7 +89,7 @@ describe("writes and the outbox", () => {
     await todos.delete("a");
     expect((await todos.queue()).map((op) => op.type)).toEqual(["delete"]);
     await todos.sync();
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ deleted: true, version: 2 });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ deleted: true, version: 2 });
     expect(await todos.get("a")).toBeUndefined();
   });
 
@@ -103,7 +103,7 @@ describe("writes and the outbox", () => {
     expect(second.status.pending).toBe(2);
     expect(second.metrics().oldestPendingAgeMs).not.toBeNull();
     await second.sync();
-    expect(harness.server.store.list("todos").map((r) => r.id)).toEqual(["a", "b"]);
+    expect((await harness.server.store.list("todos")).map((r) => r.id)).toEqual(["a", "b"]);
   });
 
   it("closing mid-request keeps the operation queued, marked as sent, and the next client applies it once", async () => {
@@ -124,7 +124,7 @@ describe("writes and the outbox", () => {
     second.resume();
     await waitFor(async () => (await second.sync()).remaining === 0, 5000, "the queue to drain");
     await waitFor(() => harness.server.store.appliedCount("todos", op!.opId) === 1, 2000, "the delayed request to land");
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "2" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "2" } });
   });
 
   it("a closed client refuses calls with a typed error", async () => {
@@ -153,7 +153,7 @@ describe("exactly once, in order", () => {
     await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the retry");
     expect(harness.server.store.appliedCount("todos", op!.opId)).toBe(1);
     expect(harness.server.store.replayedCount("todos", op!.opId)).toBe(1);
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 1 });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 1 });
   });
 
   it("a later operation never overtakes an earlier one for the same item; other items go on", async () => {
@@ -173,7 +173,7 @@ describe("exactly once, in order", () => {
     ]);
     todos.resume();
     await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the queue to drain");
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "v2" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "v2" } });
     expect(await todos.deadLetters()).toEqual([]);
   });
 
@@ -200,14 +200,14 @@ describe("exactly once, in order", () => {
     harness.server.faults.set(null);
     await draining;
     await waitFor(async () => (await todos.sync()).remaining === 0, 5000, "the queue to drain");
-    expect(harness.server.store.get("todos", "b")).toMatchObject({ value: { title: "during" } });
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "after" } });
+    expect(await harness.server.store.get("todos", "b")).toMatchObject({ value: { title: "during" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "after" } });
   });
 
   it("syncs on its own after a write when online", async () => {
     const todos = client();
     await todos.save({ id: "auto", title: "x" });
-    await waitFor(() => harness.server.store.get("todos", "auto") !== null, 5000, "the automatic sync");
+    await waitFor(async () => (await harness.server.store.get("todos", "auto")) !== null, 5000, "the automatic sync");
     await waitFor(() => todos.status.pending === 0, 2000, "the queue to empty");
   });
 });
@@ -222,7 +222,7 @@ describe("network and budgets", () => {
     expect(await todos.sync()).toMatchObject({ skipped: "offline", pushed: 0 });
     expect(todos.metrics().requests).toBe(0);
     todos.setOffline(false);
-    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the drain after going online");
+    await waitFor(async () => (await harness.server.store.get("todos", "a")) !== null, 5000, "the drain after going online");
   });
 
   it("an unreachable server keeps every write, reports offline with a typed error, and recovers", async () => {
@@ -240,7 +240,7 @@ describe("network and budgets", () => {
     const revived = createSyncServer({ db: ":memory:" });
     await revived.listen(port, "127.0.0.1");
     harness.adoptServer(revived);
-    await waitFor(() => revived.store.get("todos", "a") !== null, 8000, "recovery after the server came back");
+    await waitFor(async () => (await revived.store.get("todos", "a")) !== null, 8000, "recovery after the server came back");
     await waitFor(() => todos.status.online, 2000, "online again");
   });
 

@@ -18,7 +18,7 @@ describe("the client's own writes coming back", () => {
     for (let round = 0; round < 10 && (todos.status.pending > 0 || round === 0); round++) await todos.sync();
     expect(await todos.conflicts()).toEqual([]);
     expect(await todos.get("x")).toEqual({ id: "x", title: "after the delete" });
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ deleted: false, value: { id: "x", title: "after the delete" } });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ deleted: false, value: { id: "x", title: "after the delete" } });
   });
 });
 
@@ -42,7 +42,7 @@ describe("a key spent on an earlier body of the operation (422 idempotency_key_r
     expect(result).toMatchObject({ deadLettered: 0, remaining: 0 });
     expect(await todos.deadLetters()).toEqual([]);
     expect(await todos.conflicts()).toEqual([]);
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { id: "x", title: "v2" } });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { id: "x", title: "v2" } });
     expect(await todos.get("x")).toEqual({ id: "x", title: "v2" });
     expect(todos.timeline().some((event) => event.type === "retry" && /idempotency key was spent/.test(event.summary))).toBe(true);
   });
@@ -55,7 +55,7 @@ describe("a key spent on an earlier body of the operation (422 idempotency_key_r
     const [op] = await todos.queue();
     expect(await fireStale(harness.endpoint, op!.opId, { id: "x", title: "v1 edited" }, { "If-Match": '"1"' })).toBe(200);
     expect(await todos.sync()).toMatchObject({ deadLettered: 0, remaining: 0 });
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 3, deleted: true });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ version: 3, deleted: true });
   });
 
   it("never overwrites a write someone else made after the spent key: that is a conflict for the strategy", async () => {
@@ -67,7 +67,7 @@ describe("a key spent on an earlier body of the operation (422 idempotency_key_r
     expect(await fireStale(harness.endpoint, op!.opId, { id: "x", title: "my earlier edit" }, { "If-Match": '"1"' })).toBe(200);
     expect(await fireStale(harness.endpoint, "another-device", { id: "x", title: "theirs" }, { "If-Match": '"2"' })).toBe(200);
     await todos.sync();
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 3, value: { title: "theirs" } });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ version: 3, value: { title: "theirs" } });
     expect(await todos.conflicts()).toEqual([expect.objectContaining({ id: "x", local: { id: "x", title: "mine" }, server: { id: "x", title: "theirs" }, serverVersion: 3 })]);
     expect(await todos.deadLetters()).toEqual([]);
   });

@@ -22,7 +22,7 @@ describe("an i45 DataContext as the app's item store", () => {
     expect(await context.retrieve()).toEqual([{ id: "a", title: "1b" }]);
     expect((await context.getMetadata())?.itemCount).toBe(1);
     await todos.sync();
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "1b" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "1b" } });
     expect(context.clearCalls).toBe(0);
   });
 
@@ -60,7 +60,7 @@ describe("an i45 DataContext as the app's item store", () => {
     await restarted.ready;
     expect(await i45(area).retrieve()).toEqual([{ id: "a", title: "kept" }]);
     await restarted.sync();
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "kept" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "kept" } });
   });
 
   it("a failed copy is retried on the next write", async () => {
@@ -108,7 +108,7 @@ describe("an i45 DataContext under load, faults and many tabs", () => {
     context.hang = true;
     await todos.save({ id: "b", title: "2" }); // waits for i45 at most timeoutMs
     await todos.save({ id: "c", title: "3" });
-    await waitFor(() => harness.server.store.get("todos", "c") !== null, 3000, "the pushes, i45 hanging");
+    await waitFor(async () => (await harness.server.store.get("todos", "c")) !== null, 3000, "the pushes, i45 hanging");
     expect(errors.filter((error) => error.message.includes("did not answer"))).toHaveLength(1);
     expect(await todos.get("c")).toEqual({ id: "c", title: "3" }); // the client's own copy is whole
     await todos.close(); // would never resolve if it waited on i45

@@ -27,7 +27,7 @@ describe("many tabs over one database", () => {
     harness.server.faults.set(null);
     expect(await first).toMatchObject({ pushed: 10, remaining: 0 });
     expect(await a.queue()).toEqual([]);
-    expect(harness.server.store.stats().idempotency).toEqual({ keys: 10, replays: 0 });
+    expect((await harness.server.store.stats()).idempotency).toEqual({ keys: 10, replays: 0 });
   });
 
   it("a lease left by a holder that died expires, and the queue moves on", async () => {
@@ -38,7 +38,7 @@ describe("many tabs over one database", () => {
     ghost.close();
     expect(await a.sync()).toMatchObject({ skipped: "busy" });
     await waitFor(async () => (await a.sync()).remaining === 0, 5000, "the lease to expire");
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 1 });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ version: 1 });
   });
 
   it("a tab whose lease ran out mid-drain (suspended) and was taken by another stops before its next batch", async () => {
@@ -52,7 +52,7 @@ describe("many tabs over one database", () => {
     await other.db.put("meta", { key: "drainLease", owner: "other-tab", expiresAt: Date.now() + LEASE_MS });
     harness.server.faults.set(null);
     expect(await drain).toMatchObject({ pushed: 1, skipped: "busy", remaining: 2 });
-    expect(harness.server.store.stats().idempotency.keys).toBe(1);
+    expect((await harness.server.store.stats()).idempotency.keys).toBe(1);
     await other.db.delete("meta", "drainLease");
     other.close();
     await waitFor(async () => (await a.sync()).remaining === 0, 5000, "the rest once the lease is free");
@@ -81,7 +81,7 @@ describe("many tabs over one database", () => {
     const [a, b] = twoTabs();
     await a.save({ id: "from-a", title: "1" });
     await b.sync();
-    expect(harness.server.store.get("todos", "from-a")).toMatchObject({ version: 1 });
+    expect(await harness.server.store.get("todos", "from-a")).toMatchObject({ version: 1 });
     await waitFor(() => a.status.pending === 0, 2000, "the writing tab's counter");
   });
 });

@@ -55,8 +55,8 @@ describe("pagehide flush", () => {
     await todos.save({ id: "b", title: "2" });
     const queued = await todos.queue();
     browser.fire("pagehide");
-    await waitFor(() => harness.server.store.get("todos", "b") !== null, 5000, "the keepalive batch");
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "1" } });
+    await waitFor(async () => (await harness.server.store.get("todos", "b")) !== null, 5000, "the keepalive batch");
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "1" } });
 
     // The page lived on (bfcache): a new edit must not rewrite what was fired.
     await waitFor(async () => (await todos.queue()).every((op) => op.attempts === 1), 2000, "the attempt marks");
@@ -68,7 +68,7 @@ describe("pagehide flush", () => {
     ]);
     await todos.sync();
     for (const op of queued) expect(harness.server.store.appliedCount("todos", op.opId)).toBe(1);
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "1b" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "1b" } });
   });
 
   it("a page that dies before marking what it fired: the next page never reuses a fired key for a new body", async () => {
@@ -82,7 +82,7 @@ describe("pagehide flush", () => {
     });
     browser.fire("pagehide");
     torn.mockRestore();
-    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the keepalive batch");
+    await waitFor(async () => (await harness.server.store.get("todos", "a")) !== null, 5000, "the keepalive batch");
     expect((await first.queue())[0]!.attempts).toBe(0); // the mark never landed
     await first.close();
 
@@ -97,7 +97,7 @@ describe("pagehide flush", () => {
     await next.sync();
     expect(await next.deadLetters()).toEqual([]);
     expect(harness.server.store.appliedCount("todos", fired!.opId)).toBe(1);
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "1b" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 2, value: { title: "1b" } });
     expect(browser.storage.size).toBe(0); // the journal is cleared once the marks are stored
   });
 
@@ -109,14 +109,14 @@ describe("pagehide flush", () => {
     await todos.save({ id: "a", title: "1", done: true });
     const [fired] = await todos.queue();
     browser.fire("pagehide");
-    await waitFor(() => harness.server.store.get("todos", "a")?.version === 2, 5000, "the keepalive batch");
+    await waitFor(async () => (await harness.server.store.get("todos", "a"))?.version === 2, 5000, "the keepalive batch");
     await waitFor(async () => (await todos.queue())[0]?.attempts === 1, 2000, "the attempt mark");
     expect(await todos.sync()).toMatchObject({ pushed: 1, deadLettered: 0 }); // the same key again: replayed
     expect(harness.server.store.appliedCount("todos", fired!.opId)).toBe(1);
     await todos.save({ id: "a", title: "2", done: true });
     await todos.sync();
     expect(await todos.deadLetters()).toEqual([]);
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ version: 3, value: { title: "2", done: true } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ version: 3, value: { title: "2", done: true } });
   });
 
   it("core, two tabs: a write behind another tab's dead letter is not flushed at pagehide", async () => {
@@ -141,9 +141,9 @@ describe("pagehide flush", () => {
     await tabB.save({ id: "y", title: "y1" });
     const requests = tabB.metrics().requests;
     browser.fire("pagehide");
-    await waitFor(() => harness.server.store.get("todos", "y") !== null, 5000, "the keepalive batch");
+    await waitFor(async () => (await harness.server.store.get("todos", "y")) !== null, 5000, "the keepalive batch");
     expect(tabB.metrics().requests).toBe(requests); // the keepalive request is not counted
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 1, value: { title: "v1" } });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ version: 1, value: { title: "v1" } });
   });
 
   it("a pagehide fired inside a write's transaction (before the client knows of the write) does not let it rewrite the fired head", async () => {
@@ -156,7 +156,7 @@ describe("pagehide flush", () => {
     await todos.save({ id: "x", title: "3" }); // rewrites the head
     await todos.sync();
     expect(await todos.deadLetters()).toEqual([]);
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ value: { title: "3" } });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ value: { title: "3" } });
   });
 
   it("a pagehide once a write of the item has begun fires nothing for that item", async () => {
@@ -174,7 +174,7 @@ describe("pagehide flush", () => {
     await todos.save({ id: "x", title: "3" }); // the pagehide comes once this write is under way
     expect(keepalives).toBe(0);
     await todos.sync();
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ value: { title: "3" } });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ value: { title: "3" } });
   });
 
   it("clients of one page share the page's keepalive budget: together they fire at most 60 KiB in flight", async () => {
@@ -240,10 +240,10 @@ describe("connectivity", () => {
     expect(todos.status).toMatchObject({ online: false, state: "offline" });
     await todos.save({ id: "a", title: "1" });
     expect(await todos.sync()).toMatchObject({ skipped: "offline" });
-    expect(harness.server.store.get("todos", "a")).toBeNull();
+    expect(await harness.server.store.get("todos", "a")).toBeNull();
     browser.onLine = true;
     browser.fire("online");
-    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the drain after online");
+    await waitFor(async () => (await harness.server.store.get("todos", "a")) !== null, 5000, "the drain after online");
     expect(todos.status.online).toBe(true);
   });
 
@@ -280,13 +280,13 @@ describe("connectivity", () => {
     const todos = client({ environment: browser.environment, triggers: { onWrite: false } });
     await todos.save({ id: "a", title: "1" });
     browser.fire("visible");
-    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the drain on visibility");
+    await waitFor(async () => (await harness.server.store.get("todos", "a")) !== null, 5000, "the drain on visibility");
   });
 
   it("syncs on an interval", async () => {
     const todos = client({ triggers: { onWrite: false, intervalMs: 20 } });
     await todos.save({ id: "a", title: "1" });
-    await waitFor(() => harness.server.store.get("todos", "a") !== null, 5000, "the interval drain");
+    await waitFor(async () => (await harness.server.store.get("todos", "a")) !== null, 5000, "the interval drain");
   });
 });
 

@@ -204,7 +204,7 @@ describe("two devices edit the same items offline, then sync", () => {
     const result = await synced(second); // second meets first's versions: 409s
     await synced(second);
     await synced(first); // first pulls the outcome
-    const server = Object.fromEntries(harness.server.store.list("todos").map((r) => [r.id, r.value]));
+    const server = Object.fromEntries((await harness.server.store.list("todos")).map((r) => [r.id, r.value]));
     return { first, second, conflicts, result, server };
   }
 
@@ -267,7 +267,7 @@ describe("two devices edit the same items offline, then sync", () => {
     await expect(reloaded.resolveConflict("a", { value: { id: "zzz", title: "" } })).rejects.toMatchObject({ code: "invalid_id" });
     await waitFor(async () => (await reloaded.sync()).remaining === 0, 5000, "the queue to move on");
     expect(reloaded.status).toMatchObject({ state: "idle", conflicts: 0 });
-    expect(Object.fromEntries(harness.server.store.list("todos").map((r) => [r.id, r.value]))).toEqual({
+    expect(Object.fromEntries((await harness.server.store.list("todos")).map((r) => [r.id, r.value]))).toEqual({
       a: { id: "a", title: "A", done: true, n: 1 },
       b: { id: "b", title: "hand-merged", done: true, n: 2 },
     });
@@ -292,7 +292,7 @@ describe("two devices edit the same items offline, then sync", () => {
     expect(await mine.sync()).toMatchObject({ conflicts: 1 });
     expect(await mine.get("x")).toEqual({ id: "x", title: "my edit" });
     expect((await mine.conflicts()).map((c) => [c.local?.title, c.server?.title])).toEqual([["my edit", "their edit"]]);
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { title: "their edit" } });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { title: "their edit" } });
   });
 
   it("a delete on one device against an edit on the other follows the strategy too", async () => {
@@ -303,7 +303,7 @@ describe("two devices edit the same items offline, then sync", () => {
     await second.save({ id: "a", title: "edited", done: false, n: 1 });
     await synced(first);
     await synced(second);
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ deleted: true });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ deleted: true });
     expect(await second.get("a")).toBeUndefined();
   });
 
@@ -316,7 +316,7 @@ describe("two devices edit the same items offline, then sync", () => {
     await synced(first);
     await second.sync({ conflict: "client-wins" });
     await synced(second);
-    expect(harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "second" } });
+    expect(await harness.server.store.get("todos", "a")).toMatchObject({ value: { title: "second" } });
   });
 });
 
@@ -344,7 +344,7 @@ describe("resolutions stay true to the latest local edit and server copy", () =>
     await mine.resolveConflict("x", "local");
     await mine.sync();
     expect(await mine.get("x")).toEqual({ id: "x", title: "mine 2" });
-    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine 2" });
+    expect((await harness.server.store.get("todos", "x"))?.value).toEqual({ id: "x", title: "mine 2" });
   });
 
   it("an async strategy that decided while the user kept editing decides again from the newer edit", async () => {
@@ -365,7 +365,7 @@ describe("resolutions stay true to the latest local edit and server copy", () =>
     await running;
     await mine.sync();
     expect(seen).toEqual(["mine 1", "mine 2"]);
-    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine 2" });
+    expect((await harness.server.store.get("todos", "x"))?.value).toEqual({ id: "x", title: "mine 2" });
   });
 
   it("resolving a conflict on a dead-lettered item replaces the dead letter: the item's queue moves on", async () => {
@@ -384,7 +384,7 @@ describe("resolutions stay true to the latest local edit and server copy", () =>
     expect(await mine.sync()).toMatchObject({ remaining: 0 });
     expect(await mine.deadLetters()).toEqual([]);
     expect(mine.status.deadLetters).toBe(0);
-    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine" });
+    expect((await harness.server.store.get("todos", "x"))?.value).toEqual({ id: "x", title: "mine" });
   });
 
   it("latest-wins judges the local side by its newest edit, even one queued behind the refused write", async () => {
@@ -408,12 +408,12 @@ describe("resolutions stay true to the latest local edit and server copy", () =>
     await waitFor(() => held, 2000, "the batch to be held");
     await other.save({ id: "x", title: "theirs" });
     await other.sync();
-    await waitFor(() => Date.now() > Date.parse(harness.server.store.get("todos", "x")!.updatedAt) + 50, 2000, "time to pass"); // a later local edit
+    await waitFor(async () => Date.now() > Date.parse((await harness.server.store.get("todos", "x"))!.updatedAt) + 50, 2000, "time to pass"); // a later local edit
     await mine.save({ id: "x", title: "mine, newest of all" });
     release!();
     await running;
     await mine.sync();
-    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine, newest of all" });
+    expect((await harness.server.store.get("todos", "x"))?.value).toEqual({ id: "x", title: "mine, newest of all" });
   });
 
   it("latest-wins on a conflict that waited judges the local side by the edit made while it was parked", async () => {
@@ -426,11 +426,11 @@ describe("resolutions stay true to the latest local edit and server copy", () =>
     await other.save({ id: "x", title: "theirs" });
     await other.sync();
     expect(await mine.sync()).toMatchObject({ conflicts: 1 });
-    await waitFor(() => Date.now() > Date.parse(harness.server.store.get("todos", "x")!.updatedAt) + 100, 2000, "time to pass");
+    await waitFor(async () => Date.now() > Date.parse((await harness.server.store.get("todos", "x"))!.updatedAt) + 100, 2000, "time to pass");
     await mine.save({ id: "x", title: "mine, newest of all" });
     await mine.sync({ conflict: "latest-wins" });
     await mine.sync();
-    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "mine, newest of all" });
+    expect((await harness.server.store.get("todos", "x"))?.value).toEqual({ id: "x", title: "mine, newest of all" });
   });
 
   it("latest-wins: the clock offset is not taken from a replayed reply (stamped when first applied)", async () => {
@@ -456,10 +456,10 @@ describe("resolutions stay true to the latest local edit and server copy", () =>
     await other.sync(); // other has m1 before it edits
     await other.save({ id: "x", title: "theirs" });
     await other.sync();
-    await waitFor(() => Date.now() > Date.parse(harness.server.store.get("todos", "x")!.updatedAt) + 300, 2000, "time to pass");
+    await waitFor(async () => Date.now() > Date.parse((await harness.server.store.get("todos", "x"))!.updatedAt) + 300, 2000, "time to pass");
     await mine.save({ id: "x", title: "m2, later" });
     await mine.sync();
-    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "m2, later" });
+    expect((await harness.server.store.get("todos", "x"))?.value).toEqual({ id: "x", title: "m2, later" });
   });
 
   it("a value made from an older server copy than the one pulled since is refused (conflict_changed), not applied unseen", async () => {
@@ -475,7 +475,7 @@ describe("resolutions stay true to the latest local edit and server copy", () =>
     const [now] = await mine.conflicts();
     await mine.resolveConflict("x", { value: { ...now!.server!, title: "merged by hand" }, serverVersion: now!.serverVersion });
     await mine.sync();
-    expect(harness.server.store.get("todos", "x")?.value).toEqual({ id: "x", title: "merged by hand", done: true });
+    expect((await harness.server.store.get("todos", "x"))?.value).toEqual({ id: "x", title: "merged by hand", done: true });
   });
 });
 
@@ -492,7 +492,7 @@ describe("delta push and compression", () => {
     await synced(a);
     const patchBytes = a.metrics().bytesBeforeCompression - afterCreate.bytesBeforeCompression;
     expect(patchBytes).toBeLessThan(400); // the patch is { n: 2 }, not the 4.8 KB item
-    expect(harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { title: long, n: 2 } });
+    expect(await harness.server.store.get("todos", "x")).toMatchObject({ version: 2, value: { title: long, n: 2 } });
   });
 });
 

@@ -52,7 +52,7 @@ async function soak(faults: FaultConfig, seed: number, clientOptions: Parameters
   }, 60_000, "the outbox to drain");
 
   const local = (await todos.list()).sort((a, b) => a.id.localeCompare(b.id));
-  const remote = server.store.list("todos").map((record) => record.value as unknown as Todo);
+  const remote = (await server.store.list("todos")).map((record) => record.value as unknown as Todo);
   expect(remote).toEqual(local);
 
   const keys = new Set(acked.map((event) => event.opId));
@@ -64,7 +64,7 @@ async function soak(faults: FaultConfig, seed: number, clientOptions: Parameters
   const supersededLetters = [...deadLettered].filter((opId) => !keys.has(opId));
   for (const opId of supersededLetters) expect(server.store.appliedCount("todos", opId)).toBeLessThanOrEqual(1);
   const appliedLetters = supersededLetters.filter((opId) => server.store.appliedCount("todos", opId) === 1);
-  expect(server.store.stats().idempotency.keys).toBe(acked.length + appliedLetters.length);
+  expect((await server.store.stats()).idempotency.keys).toBe(acked.length + appliedLetters.length);
 
   const injected = server.faults.injected();
   return { injected, acked: acked.length, metrics: todos.metrics(), local: local.length };

@@ -74,7 +74,7 @@ describe("POST {endpoint}/_batch", () => {
       { opId: "s4", id: "_changes", method: "PUT", body: { id: "_changes" } },
     ]);
     expect(answer.body.results?.map((r) => r.status)).toEqual([400, 400, 201, 201]);
-    expect(server.app.store.list("todos").map((r) => r.id).sort()).toEqual(["_changes", "ok"]);
+    expect((await server.app.store.list("todos")).map((r) => r.id).sort()).toEqual(["_changes", "ok"]);
     expect((await call(`${server.api}/%5Fchanges`)).body).toMatchObject({ id: "_changes", value: { id: "_changes" } });
   });
 

@@ -71,7 +71,7 @@ describe("fault injection on a live server", () => {
     expect(answer.headers.get("retry-after")).toBe("1");
     expect(answer.body).toMatchObject({ error: "internal", message: expect.any(String) });
     expect(server.app.store.appliedCount("todos", "o1")).toBe(0);
-    expect(server.app.store.get("todos", "a1")).toBeNull();
+    expect(await server.app.store.get("todos", "a1")).toBeNull();
     expect(server.app.faults.injected().status).toBe(1);
   });
 
@@ -79,7 +79,7 @@ describe("fault injection on a live server", () => {
     server = await start("drop-before");
     await expect(put()).rejects.toThrow();
     expect(server.app.store.appliedCount("todos", "o1")).toBe(0);
-    expect(server.app.store.get("todos", "a1")).toBeNull();
+    expect(await server.app.store.get("todos", "a1")).toBeNull();
     expect(server.app.faults.injected()["drop-before"]).toBe(1);
   });
 
@@ -87,7 +87,7 @@ describe("fault injection on a live server", () => {
     server = await start("drop-after");
     await expect(put()).rejects.toThrow();
     expect(server.app.store.appliedCount("todos", "o1")).toBe(1);
-    expect(server.app.store.get("todos", "a1")).toMatchObject({ version: 1, value: item });
+    expect(await server.app.store.get("todos", "a1")).toMatchObject({ version: 1, value: item });
 
     server.app.faults.set(null);
     const retry = await put();
@@ -112,7 +112,7 @@ describe("fault injection on a live server", () => {
     const init = { method: "PUT", headers: { "Idempotency-Key": "gone", "If-None-Match": "*" }, body: JSON.stringify(item) };
     await expect(fetch(`${server.api}/a1`, { ...init, signal: AbortSignal.timeout(50) })).rejects.toThrow();
     await waitFor(() => logged.some((line) => line.startsWith("PUT /api/todos/a1 ")), 3000, "the request to end on the server");
-    expect(server.app.store.get("todos", "a1")).toBeNull();
+    expect(await server.app.store.get("todos", "a1")).toBeNull();
   });
 
   it("delay: a bodyless write (DELETE) whose client gave up during the delay applies nothing either", async () => {
@@ -123,7 +123,7 @@ describe("fault injection on a live server", () => {
     const init = { method: "DELETE", headers: { "Idempotency-Key": "d1" } };
     await expect(fetch(`${server.api}/a1`, { ...init, signal: AbortSignal.timeout(50) })).rejects.toThrow();
     await waitFor(() => logged.some((line) => line.startsWith("DELETE /api/todos/a1 ")), 3000, "the request to end on the server");
-    expect(server.app.store.get("todos", "a1")).toMatchObject({ version: 1, deleted: false });
+    expect(await server.app.store.get("todos", "a1")).toMatchObject({ version: 1, deleted: false });
     expect(server.app.store.appliedCount("todos", "d1")).toBe(0);
   });
 

@@ -1,12 +1,16 @@
 import { request } from "node:http";
 import type { SyncServer, SyncServerOptions } from "../../demo/server/app";
 import { createSyncServer } from "../../demo/server/app";
+import { openTestStore } from "../support/stores";
 
 export type TestServer = { app: SyncServer; url: string; api: string };
 
-/** A real server on 127.0.0.1, a free port and a fresh in-memory database; `api` is the "todos" endpoint. */
+/**
+ * A real server on 127.0.0.1, a free port and an empty store of the run's kind (SQLite in memory, or a
+ * fresh schema of the run's PostgreSQL); `api` is the "todos" endpoint.
+ */
 export async function startServer(options: Partial<SyncServerOptions> = {}): Promise<TestServer> {
-  const app = createSyncServer({ db: ":memory:", ...options });
+  const app = createSyncServer({ db: ":memory:", store: await openTestStore(), ...options });
   const { url } = await app.listen(0);
   return { app, url, api: `${url}/api/todos` };
 }

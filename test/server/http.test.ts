@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAX_BODY_BYTES } from "../../demo/server/protocol";
+import { MAX_BODY_BYTES } from "../../server/protocol";
 import type { TestServer } from "./helpers";
 import { call, startServer, write } from "./helpers";
 
@@ -32,7 +32,7 @@ describe("request bodies", () => {
     expect(plain.body.error).toBe("payload_too_large");
     const bomb = await putRaw(gzipSync(oversize), { "Content-Encoding": "gzip" });
     expect(bomb.status).toBe(413);
-    expect(server.app.store.get("todos", "a1")).toBeNull();
+    expect(await server.app.store.get("todos", "a1")).toBeNull();
     expect((await call(server.url + "/_ping")).status).toBe(204);
   });
 });

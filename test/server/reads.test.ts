@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ChangesPage, SyncRecord } from "../../demo/server/protocol";
+import type { ChangesPage, SyncRecord } from "../../server/protocol";
 import type { TestServer } from "./helpers";
 import { call, startServer, write } from "./helpers";
 

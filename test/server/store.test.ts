@@ -2,64 +2,93 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { mergePatch, openStore } from "../../demo/server/store";
+import { applyWrites } from "../../server/apply";
+import { readChanges } from "../../server/feed";
+import { postgresStore } from "../../server/postgres";
+import { mergePatch } from "../../server/rules";
+import { sqliteStore } from "../../server/sqlite";
+import type { SyncStore } from "../../server/store";
+import { STORE_KIND, freshPostgresUrl, openTestStore } from "../support/stores";
 
 const day = 24 * 60 * 60 * 1000;
+const put = (id: string, opId: string) => ({ opId, id, method: "PUT" as const, body: { id } });
+const applyOne = async (store: SyncStore, write: ReturnType<typeof put>, now?: () => Date) =>
+  (await applyWrites(store, "", "todos", [write], now ? { now } : {}))[0]!.reply;
 
-describe("store", () => {
-  it("persists records and the change sequence in a file, and prunes keys older than 7 days on open", () => {
+/** Opens the same database again and again, as a restarted server would: a SQLite file, or one PostgreSQL schema. */
+async function reopenable(): Promise<(now: () => Date) => SyncStore> {
+  if (STORE_KIND === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "synclens-store-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const file = join(dir, "store.sqlite");
+    return (now) => sqliteStore(join(dir, "store.sqlite"), { now });
+  }
+  const connectionString = await freshPostgresUrl();
+  return (now) => postgresStore({ connectionString, now });
+}
+
+describe(`the ${STORE_KIND} store`, () => {
+  it("persists records and the change sequence, and prunes keys older than 7 days", async () => {
+    const open = await reopenable();
     const start = Date.parse("2026-01-01T00:00:00.000Z");
-    const put = (id: string, opId: string) => ({ collection: "todos", opId, id, method: "PUT" as const, body: { id } });
+    const at = (time: number) => () => new Date(time);
 
-    const first = openStore(file, () => new Date(start));
-    expect(first.applyWrite(put("a", "old")).status).toBe(201);
-    first.close();
+    const first = open(at(start));
+    expect((await applyOne(first, put("a", "old"), at(start))).status).toBe(201);
+    await first.close();
 
-    const sixDaysLater = openStore(file, () => new Date(start + 6 * day));
-    expect(sixDaysLater.stats().idempotency.keys).toBe(1);
-    expect(sixDaysLater.applyWrite(put("b", "recent")).status).toBe(201);
-    sixDaysLater.close();
+    const sixDaysLater = open(at(start + 6 * day));
+    expect((await applyOne(sixDaysLater, put("b", "recent"))).status).toBe(201);
+    expect((await sixDaysLater.stats()).idempotency.keys).toBe(2);
+    await sixDaysLater.close();
 
-    const eightDaysLater = openStore(file, () => new Date(start + 8 * day));
-    expect(eightDaysLater.stats().idempotency.keys).toBe(1);
-    expect(eightDaysLater.applyWrite(put("b", "recent")).replayed).toBe(true);
-    const page = eightDaysLater.changes("todos", null, 10);
+    const eightDaysLater = open(at(start + 8 * day));
+    expect((await applyOne(eightDaysLater, put("b", "recent"))).replayed).toBe(true);
+    expect((await eightDaysLater.stats()).idempotency.keys).toBe(1);
+    const page = await readChanges(eightDaysLater, "", "todos", null, 10);
     expect(page?.changes.map(({ id, seq }) => [id, seq])).toEqual([["a", 1], ["b", 2]]);
-    // The same database file keeps its cursors; a database made anew refuses them (its seqs start over).
-    expect(eightDaysLater.changes("todos", page!.cursor, 10)?.changes).toEqual([]);
-    const fresh = openStore(":memory:");
-    expect(fresh.changes("todos", page!.cursor, 10)).toBeNull();
-    fresh.close();
-    expect(eightDaysLater.get("todos", "a")?.updatedAt).toBe("2026-01-01T00:00:00.000Z");
-    eightDaysLater.close();
+    // The same database keeps its cursors; a database made anew refuses them (its seqs start over).
+    expect((await readChanges(eightDaysLater, "", "todos", page!.cursor, 10))?.changes).toEqual([]);
+    const fresh = await openTestStore();
+    expect(await readChanges(fresh, "", "todos", page!.cursor, 10)).toBeNull();
+    await fresh.close();
+    expect((await eightDaysLater.get("", "todos", "a"))?.updatedAt).toBe("2026-01-01T00:00:00.000Z");
+    await eightDaysLater.close();
   });
 
-  it("prunes keys older than 7 days while open too, forgetting their applied and replayed counts", () => {
+  it("prunes keys older than 7 days while open too: the same op is then applied anew", async () => {
     let time = Date.parse("2026-01-01T00:00:00.000Z");
-    const store = openStore(":memory:", () => new Date(time));
+    const now = () => new Date(time);
+    const store = await openTestStore(STORE_KIND, { now });
     onTestFinished(() => store.close());
-    const put = (id: string, opId: string) => ({ collection: "todos", opId, id, method: "PUT" as const, body: { id } });
 
-    store.applyWrite(put("a", "old"));
-    expect(store.applyWrite(put("a", "old")).replayed).toBe(true);
+    await applyOne(store, put("a", "old"), now);
+    expect((await applyOne(store, put("a", "old"), now)).replayed).toBe(true);
     time += 6 * day;
-    store.applyWrite(put("b", "recent"));
-    expect([store.appliedCount("todos", "old"), store.replayedCount("todos", "old")]).toEqual([1, 1]);
-
+    await applyOne(store, put("b", "recent"), now);
     time += 2 * day;
-    store.applyWrite(put("c", "new"));
-    expect([store.appliedCount("todos", "old"), store.replayedCount("todos", "old")]).toEqual([0, 0]);
-    expect(store.appliedCount("todos", "recent")).toBe(1);
-    expect(store.stats().idempotency).toEqual({ keys: 2, replays: 1 });
-    // The key is gone: the same op is applied anew.
-    expect(store.applyWrite(put("a", "old"))).toMatchObject({ status: 200, replayed: false });
-    expect(store.appliedCount("todos", "old")).toBe(1);
+    await applyOne(store, put("c", "new"), now);
+    expect((await store.stats()).idempotency).toEqual({ keys: 2 });
+    expect(await applyOne(store, put("a", "old"), now)).toMatchObject({ status: 200, replayed: false });
+    expect((await store.get("", "todos", "a"))?.version).toBe(2);
   });
 
-  it("implements RFC 7396 merge patch", () => {
+  it("applies a batch in one transaction: when the database fails at its commit, none of it is applied", async () => {
+    const store = await openTestStore();
+    onTestFinished(() => store.close());
+    const writes = [put("a", "o1"), put("b", "o2")];
+    const failing: SyncStore = { ...store, transact: (scope, collection, work) => store.transact(scope, collection, async (tx) => {
+      await work(tx);
+      throw new Error("the disk is full");
+    }) };
+    await expect(applyWrites(failing, "", "todos", writes)).rejects.toThrow("the disk is full");
+    expect(await store.list("", "todos")).toEqual([]);
+    expect((await store.stats()).idempotency.keys).toBe(0);
+    expect((await applyWrites(store, "", "todos", writes)).map(({ reply }) => reply.status)).toEqual([201, 201]);
+  });
+});
+
+describe("merge patch", () => {
+  it("implements RFC 7396", () => {
     expect(mergePatch({ a: "b" }, { a: "c" })).toEqual({ a: "c" });
     expect(mergePatch({ a: "b" }, { b: "c" })).toEqual({ a: "b", b: "c" });
     expect(mergePatch({ a: "b" }, { a: null })).toEqual({});

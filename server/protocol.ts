@@ -1,4 +1,4 @@
-/** Wire shapes and limits of the SyncLens sync protocol (docs/protocol.md). */
+/** Wire shapes and limits of the SyncLens sync protocol (docs/protocol.md), as the server speaks it. */
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -17,6 +17,7 @@ export type ChangesPage = { changes: ChangeRecord[]; cursor: string; hasMore: bo
 export type ErrorCode =
   | "bad_request"
   | "unauthorized"
+  | "forbidden"
   | "not_found"
   | "method_not_allowed"
   | "version_mismatch"
@@ -25,7 +26,8 @@ export type ErrorCode =
   | "idempotency_key_reused"
   | "cursor_expired"
   | "rate_limited"
-  | "internal";
+  | "internal"
+  | "unavailable";
 
 export type ErrorBody = { error: ErrorCode; message: string; [detail: string]: unknown };
 
