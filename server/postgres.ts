@@ -53,6 +53,7 @@ const COLUMNS = "id, version, updated_at, deleted, value, seq";
 /** SQLSTATEs that ask for the transaction to be run again: serialization failure, deadlock. */
 const RETRY_CODES = new Set(["40001", "40P01"]);
 const ATTEMPTS = 3;
+const UNDEFINED_TABLE = "42P01";
 
 export function postgresStore(options: PostgresStoreOptions): SyncStore {
   const now = options.now ?? (() => new Date());
@@ -61,22 +62,28 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
   // An idle client's connection error (the server restarted) would otherwise crash the process.
   if (ownPool) pool.on("error", () => undefined);
   let ready: Promise<string> | null = null;
-  /** Creates the tables once, and reads the epoch; tried again on the next request if the database was down. */
+  /**
+   * Reads the epoch, creating the tables first if they are missing; tried again on the next request if the
+   * database was down. No DDL runs on a database that has them: CREATE INDEX would wait for open writes.
+   */
   const setup = () => {
     ready ??= (async () => {
-      if (options.createTables !== false) {
-        // Two instances starting at once would race on CREATE TABLE IF NOT EXISTS: one lock for both.
-        const client = await pool.connect();
-        try {
-          await client.query("SELECT pg_advisory_lock(hashtext('synclens_schema'))");
-          await client.query(POSTGRES_SCHEMA);
-        } finally {
-          await client.query("SELECT pg_advisory_unlock(hashtext('synclens_schema'))").catch(() => undefined);
-          client.release();
-        }
+      const epoch = async () => (await pool.query<{ value: string }>("SELECT value FROM synclens_meta WHERE key = 'epoch'")).rows[0]?.value;
+      const found = await epoch().catch((error: unknown) => {
+        if ((error as { code?: string }).code === UNDEFINED_TABLE && options.createTables !== false) return undefined;
+        throw error;
+      });
+      if (found !== undefined) return found;
+      // Two instances starting at once would race on CREATE TABLE IF NOT EXISTS: one lock for both.
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock(hashtext('synclens_schema'))");
+        await client.query(POSTGRES_SCHEMA);
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(hashtext('synclens_schema'))").catch(() => undefined);
+        client.release();
       }
-      const { rows } = await pool.query<{ value: string }>("SELECT value FROM synclens_meta WHERE key = 'epoch'");
-      return rows[0]?.value ?? "0";
+      return (await epoch()) ?? "0";
     })().catch((error: unknown) => {
       ready = null;
       throw error;
