@@ -109,6 +109,11 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
   async function transactOnce<T>(scope: string, collection: string, work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     let broken = false;
+    // A connection lost while checked out is reported as an event; unheard, it would end the process.
+    const lost = () => {
+      broken = true;
+    };
+    client.on("error", lost);
     try {
       await client.query("BEGIN");
       // The feed's row lock, held to COMMIT: this feed's writers go one at a time, in seq order.
@@ -185,6 +190,7 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
       });
       throw error;
     } finally {
+      client.off("error", lost);
       // A connection that could not roll back is not given to the next request.
       client.release(broken);
     }
