@@ -29,14 +29,23 @@ const hide = exposeToDevtools(full); // Node: no window, no extension: nothing a
 const ok = SDK_VERSION && (await full.queue()).length === 1 && (await core.queue()).length === 1 && typeof hide === "function" && full.status.blocked === null;
 await full.close();
 await core.close();
-console.log(ok ? "ok" : "wrong");
+
+// The server library on its embedded store, as an app's backend would use it.
+const { createSyncHandler } = await import("synclens/server");
+const { sqliteStore } = await import("synclens/server/sqlite");
+const { postgresStore } = await import("synclens/server/postgres");
+const handler = createSyncHandler({ store: sqliteStore(":memory:"), basePath: "/api" });
+const put = await handler(new Request("http://app/api/todos/a", { method: "PUT", headers: { "Content-Type": "application/json", "Idempotency-Key": "k1", "If-None-Match": "*" }, body: JSON.stringify({ id: "a" }) }));
+const feed = await (await handler(new Request("http://app/api/todos/_changes"))).json();
+const served = put.status === 201 && feed.changes.length === 1 && typeof postgresStore === "function";
+console.log(ok && served ? "ok" : "wrong");
 `;
 const failures = [];
 if (typeof createSyncClient !== "function") failures.push("createSyncClient is not exported");
 if (typeof createCoreClient !== "function") failures.push('"synclens/core" does not export createSyncClient');
 if (typeof exposeToDevtools !== "function") failures.push('"synclens/devtools" does not export exposeToDevtools');
 if (SDK_VERSION !== pkg.version) failures.push(`SDK_VERSION ${SDK_VERSION} != ${pkg.version}`);
-for (const file of [pkg.exports["."].types, pkg.exports["."].import, pkg.exports["./devtools"].types, pkg.exports["./devtools"].import, pkg.exports["./bundle"].default, pkg.exports["./core"].types, pkg.exports["./core"].import, pkg.exports["./core/bundle"].default]) {
+for (const file of [pkg.exports["."].types, pkg.exports["."].import, pkg.exports["./devtools"].types, pkg.exports["./devtools"].import, pkg.exports["./bundle"].default, pkg.exports["./core"].types, pkg.exports["./core"].import, pkg.exports["./core/bundle"].default, ...["./server", "./server/sqlite", "./server/postgres"].flatMap((entry) => [pkg.exports[entry].types, pkg.exports[entry].import])]) {
   if (!existsSync(new URL(`../${file}`, import.meta.url))) failures.push(`${file} is missing`);
 }
 const client = createSyncClient({ name: "package-check", endpoint: "http://127.0.0.1:9/api/x", pingUrl: false, triggers: { onWrite: false, intervalMs: 0 } });
@@ -75,7 +84,9 @@ try {
   const app = join(scratch, "app");
   mkdirSync(app);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, `fake-indexeddb@${devVersion("fake-indexeddb")}`], app);
+  // The database drivers are the app's (optional peers); better-sqlite3 from this checkout, whose native build is there.
+  const drivers = [join(root, "node_modules", "better-sqlite3"), `pg@${devVersion("pg")}`];
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, `fake-indexeddb@${devVersion("fake-indexeddb")}`, ...drivers], app);
   writeFileSync(join(app, "use.mjs"), CONSUMER);
   const used = run(process.execPath, ["use.mjs"], app).trim();
   if (used !== "ok") failures.push(`the installed package did not work in an app: ${used}`);
@@ -89,4 +100,4 @@ if (failures.length) {
   console.error(`package check failed:\n- ${failures.join("\n- ")}`);
   process.exit(1);
 }
-console.log(`package check: "synclens" ${SDK_VERSION}, "synclens/core" and "synclens/devtools" resolve to ESM with types that check under nodenext and bundler resolution; the packed tarball passes publint (strict) and arethetypeswrong (esm-only), and an app that installs it uses every entry; 1 passed, 0 failed`);
+console.log(`package check: "synclens" ${SDK_VERSION}, "synclens/core", "synclens/devtools" and "synclens/server" (with /sqlite, /postgres) resolve to ESM with types that check under nodenext and bundler resolution; the packed tarball passes publint (strict) and arethetypeswrong (esm-only), and an app that installs it uses every entry; 1 passed, 0 failed`);

@@ -1,10 +1,10 @@
 /** Applies writes to a store by the protocol's rules: each opId at most once, versions by compare-and-set. */
-import type { ErrorBody, SyncRecord } from "./protocol";
-import { MAX_BODY_BYTES, errorBody } from "./protocol";
-import type { WriteReply, WriteRequest } from "./rules";
-import { decideWrite, fingerprintOf, validateWrite } from "./rules";
-import type { StoredReply, SyncStore } from "./store";
-import { WriteRacedError } from "./store";
+import type { ErrorBody, SyncRecord } from "./protocol.js";
+import { MAX_BODY_BYTES, errorBody } from "./protocol.js";
+import type { WriteReply, WriteRequest } from "./rules.js";
+import { decideWrite, fingerprintOf, validateWrite } from "./rules.js";
+import type { StoredReply, SyncStore } from "./store.js";
+import { WriteRacedError } from "./store.js";
 
 /** A write and what came of it; `changed`: the record took a new version (a replay or an error changes nothing). */
 export type AppliedWrite = { write: WriteRequest; reply: WriteReply; changed: boolean };

@@ -4,8 +4,8 @@
  * too large before or after inflation (413), corrupt gzip, bad UTF-8, bad JSON, too deep, numbers out of a
  * double's range, a body cut short (400).
  */
-import { nestsWithin } from "../sdk/json-depth";
-import { HttpError, badRequest } from "./errors";
+import { nestsWithin } from "../sdk/json-depth.js";
+import { HttpError, badRequest } from "./errors.js";
 
 /** Deeper bodies are refused: storing them (canonical JSON, fingerprints) recurses once per level. */
 export const MAX_JSON_DEPTH = 100;

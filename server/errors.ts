@@ -1,6 +1,6 @@
 /** The handler's errors, each one reply of the protocol's error shape. */
-import type { ErrorCode } from "./protocol";
-import { errorBody } from "./protocol";
+import type { ErrorCode } from "./protocol.js";
+import { errorBody } from "./protocol.js";
 
 export class HttpError extends Error {
   override readonly name = "HttpError";

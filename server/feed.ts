@@ -1,6 +1,6 @@
 /** Change feed paging over a store: cursors are `<epoch>.<seq>`, so a database made anew never misreads an old one. */
-import type { ChangesPage } from "./protocol";
-import type { SyncStore } from "./store";
+import type { ChangesPage } from "./protocol.js";
+import type { SyncStore } from "./store.js";
 
 /** The changes after `since` (a cursor of this database, or null: from the start); null for another database's cursor. */
 export async function readChanges(store: SyncStore, scope: string, collection: string, since: string | null, limit: number): Promise<ChangesPage | null> {

@@ -2,18 +2,18 @@
  * `createSyncHandler`: the sync protocol (docs/protocol.md) as one WHATWG Fetch handler,
  * `(request) => Promise<Response>`, for any runtime and framework that speaks Fetch.
  */
-import type { AppliedWrite } from "./apply";
-import type { CorsOptions } from "./cors";
-import { corsHeaders, preflightHeaders } from "./cors";
-import { HttpError, errorResponse, jsonResponse, methodNotAllowed, notFound } from "./errors";
-import type { Limits } from "./limits";
-import { limitsOf } from "./limits";
-import type { SyncRecord } from "./protocol";
-import { errorBody } from "./protocol";
-import { collectionTarget, handleCollection } from "./routes";
-import type { WriteRequest } from "./rules";
-import type { SyncStore } from "./store";
-import { StoreUnavailableError } from "./store";
+import type { AppliedWrite } from "./apply.js";
+import type { CorsOptions } from "./cors.js";
+import { corsHeaders, preflightHeaders } from "./cors.js";
+import { HttpError, errorResponse, jsonResponse, methodNotAllowed, notFound } from "./errors.js";
+import type { Limits } from "./limits.js";
+import { limitsOf } from "./limits.js";
+import type { SyncRecord } from "./protocol.js";
+import { errorBody } from "./protocol.js";
+import { collectionTarget, handleCollection } from "./routes.js";
+import type { WriteRequest } from "./rules.js";
+import type { SyncStore } from "./store.js";
+import { StoreUnavailableError } from "./store.js";
 
 /** Who a request acts for. `scope` partitions the data: records, change feeds and idempotency keys. */
 export type Principal = { scope: string };

@@ -1,5 +1,5 @@
 /** The handler's limits; each defaults to the protocol's (docs/protocol.md). */
-import { MAX_BATCH_OPS, MAX_BODY_BYTES, MAX_CHANGES_LIMIT } from "./protocol";
+import { MAX_BATCH_OPS, MAX_BODY_BYTES, MAX_CHANGES_LIMIT } from "./protocol.js";
 
 export type Limits = {
   /** Request bodies, after inflation, and the JSON of any one item (a PATCH's result included). Default 5 MiB. */

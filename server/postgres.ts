@@ -12,10 +12,10 @@
  *   retried twice first.
  */
 import pg from "pg";
-import type { ChangeRecord, JsonObject, SyncRecord } from "./protocol";
-import { IDEMPOTENCY_TTL_MS } from "./protocol";
-import type { StoreStats, StoredReply, SyncStore, WriteTransaction } from "./store";
-import { PRUNE_INTERVAL_MS, StoreUnavailableError, WriteRacedError } from "./store";
+import type { ChangeRecord, JsonObject, SyncRecord } from "./protocol.js";
+import { IDEMPOTENCY_TTL_MS } from "./protocol.js";
+import type { StoreStats, StoredReply, SyncStore, WriteTransaction } from "./store.js";
+import { PRUNE_INTERVAL_MS, StoreUnavailableError, WriteRacedError } from "./store.js";
 
 export type PostgresStoreOptions = ({ connectionString: string; pool?: never } | { pool: pg.Pool; connectionString?: never }) & {
   /** The store's clock, for key expiry. */

@@ -1,13 +1,13 @@
 /** The collection routes under `{basePath}/<collection>`: reads, writes, batch and the change feed. */
-import type { AppliedWrite } from "./apply";
-import { applyWrites } from "./apply";
-import { readJson } from "./body";
-import { HttpError, badRequest, jsonResponse, methodNotAllowed, notFound } from "./errors";
-import { readChanges } from "./feed";
-import type { Limits } from "./limits";
-import { COLLECTION_NAME, DEFAULT_CHANGES_LIMIT, isJsonObject } from "./protocol";
-import type { WriteMethod, WriteReply, WriteRequest } from "./rules";
-import type { SyncStore } from "./store";
+import type { AppliedWrite } from "./apply.js";
+import { applyWrites } from "./apply.js";
+import { readJson } from "./body.js";
+import { HttpError, badRequest, jsonResponse, methodNotAllowed, notFound } from "./errors.js";
+import { readChanges } from "./feed.js";
+import type { Limits } from "./limits.js";
+import { COLLECTION_NAME, DEFAULT_CHANGES_LIMIT, isJsonObject } from "./protocol.js";
+import type { WriteMethod, WriteReply, WriteRequest } from "./rules.js";
+import type { SyncStore } from "./store.js";
 
 /** `{"ops":[{"body": …}]}`: the levels above an op's body, which the body's own depth limit does not count. */
 const BATCH_WRAPPER_DEPTH = 3;

@@ -2,8 +2,8 @@
  * The protocol's write rules as pure functions: what is a valid write, what a write does to the record it
  * finds, and what makes two requests "the same" for an Idempotency-Key. Every store applies them alike.
  */
-import type { ErrorBody, JsonObject, SyncRecord } from "./protocol";
-import { MAX_BODY_BYTES, MAX_ID_LENGTH, MAX_OP_ID_LENGTH, errorBody, isJsonObject } from "./protocol";
+import type { ErrorBody, JsonObject, SyncRecord } from "./protocol.js";
+import { MAX_BODY_BYTES, MAX_ID_LENGTH, MAX_OP_ID_LENGTH, errorBody, isJsonObject } from "./protocol.js";
 
 export type WriteMethod = "PUT" | "PATCH" | "DELETE";
 

@@ -4,10 +4,10 @@
  * a second process on the same file waits up to 5 s for the write lock, then the same.
  */
 import Database from "better-sqlite3";
-import type { ChangeRecord, JsonObject, SyncRecord } from "./protocol";
-import { IDEMPOTENCY_TTL_MS } from "./protocol";
-import type { StoreStats, StoredReply, SyncStore, WriteTransaction } from "./store";
-import { PRUNE_INTERVAL_MS, StoreUnavailableError, WriteRacedError } from "./store";
+import type { ChangeRecord, JsonObject, SyncRecord } from "./protocol.js";
+import { IDEMPOTENCY_TTL_MS } from "./protocol.js";
+import type { StoreStats, StoredReply, SyncStore, WriteTransaction } from "./store.js";
+import { PRUNE_INTERVAL_MS, StoreUnavailableError, WriteRacedError } from "./store.js";
 
 export type SqliteStoreOptions = {
   /** The store's clock, for `updatedAt` and key expiry. */

@@ -3,7 +3,7 @@
  * partitioned by scope (a tenant or user key from `authenticate`) and collection; the protocol's rules
  * (server/apply.ts, server/rules.ts) run the same over every store.
  */
-import type { ChangeRecord, SyncRecord } from "./protocol";
+import type { ChangeRecord, SyncRecord } from "./protocol.js";
 
 /** A reply kept under an Idempotency-Key: only 2xx replies are kept. */
 export type StoredReply = { fingerprint: string; status: number; body: SyncRecord };

@@ -1,4 +1,7 @@
-/** CLI: `tsx demo/server/main.ts --port 8787 --db data/demo.sqlite [--admin] [--token T] [--fault-rate 0.2 ...]` */
+/**
+ * CLI: `tsx demo/server/main.ts --port 8787 --db data/demo.sqlite [--admin] [--token T] [--fault-rate 0.2 ...]`;
+ * `--database-url postgresql://…` (or DATABASE_URL) keeps the data in PostgreSQL instead of SQLite.
+ */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +10,7 @@ import { createSyncServer } from "./app";
 import type { FaultConfig } from "./faults";
 import { parseFaultConfig } from "./faults";
 
-const USAGE = `usage: tsx demo/server/main.ts [--port 8787] [--host 127.0.0.1] [--db FILE|:memory:] [--token T] [--admin]
+const USAGE = `usage: tsx demo/server/main.ts [--port 8787] [--host 127.0.0.1] [--db FILE|:memory:] [--database-url URL] [--token T] [--admin]
   [--static DIR] [--fault-rate 0..1 --fault-kinds status,delay,drop-before,drop-after --fault-status 503
   --fault-delay-ms 2000 --fault-retry-after 1 --fault-seed 1]`;
 
@@ -23,6 +26,7 @@ function parseCli() {
         port: { type: "string", default: "8787" },
         host: { type: "string", default: "127.0.0.1" },
         db: { type: "string", default: ":memory:" },
+        "database-url": { type: "string" },
         token: { type: "string" },
         admin: { type: "boolean", default: false },
         static: { type: "string" },
@@ -60,7 +64,9 @@ function faultConfigFrom(values: CliValues): FaultConfig | undefined {
 const values = parseCli();
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad --port ${values.port}`);
-if (values.db !== ":memory:") mkdirSync(dirname(resolve(values.db)), { recursive: true });
+const databaseUrl = values["database-url"] ?? process.env["DATABASE_URL"];
+if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) fail("--database-url (or DATABASE_URL) must be a postgresql:// URL");
+if (databaseUrl === undefined && values.db !== ":memory:") mkdirSync(dirname(resolve(values.db)), { recursive: true });
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const candidateMounts: Array<[string, string]> = [
@@ -72,6 +78,7 @@ const candidateMounts: Array<[string, string]> = [
 const faults = faultConfigFrom(values);
 const app = createSyncServer({
   db: values.db,
+  ...(databaseUrl !== undefined && { databaseUrl }),
   admin: values.admin,
   staticMounts: Object.fromEntries(candidateMounts.filter(([, dir]) => existsSync(dir))),
   log: (line) => process.stderr.write(`${line}\n`),

@@ -12,6 +12,9 @@ import {
 } from "synclens";
 import { createSyncClient as createCoreClient, type CoreSyncClient } from "synclens/core";
 import { exposeToDevtools } from "synclens/devtools";
+import { createSyncHandler, StoreUnavailableError, type Principal, type SyncHandler, type SyncStore, type WriteEvent } from "synclens/server";
+import { sqliteStore } from "synclens/server/sqlite";
+import { postgresStore } from "synclens/server/postgres";
 
 interface Todo {
   id: string;
@@ -44,3 +47,23 @@ export async function use(): Promise<void> {
   await todos.save({ id: "c" });
   void [title, state, stop, result, letters, detach];
 }
+
+type Tenant = Principal & { user: string };
+
+export async function serve(request: Request): Promise<Response> {
+  const store: SyncStore = process.env["DATABASE_URL"] ? postgresStore({ connectionString: process.env["DATABASE_URL"] }) : sqliteStore(":memory:");
+  const handler: SyncHandler = createSyncHandler<Tenant>({
+    store,
+    basePath: "/api",
+    authenticate: (req) => (req.headers.get("authorization") === "Bearer t" ? { scope: "t1", user: "ann" } : null),
+    authorize: (tenant, access) => tenant.user === "ann" || !access.write,
+    limits: { maxBatchOps: 100 },
+    onWrite: (event: WriteEvent) => void event.record?.version,
+    onError: (error) => void (error instanceof StoreUnavailableError),
+  });
+  // @ts-expect-error a principal needs its scope
+  createSyncHandler({ store, authenticate: () => ({ user: "x" }) });
+  return handler(request);
+}
+
+declare const process: { env: Record<string, string | undefined> };

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { freshPostgresUrl } from "../support/stores";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -45,6 +46,22 @@ describe("demo/server/main.ts", () => {
     child.kill("SIGTERM");
     const [code] = await exited;
     expect(code).toBe(0);
+  });
+
+  it("keeps its data in PostgreSQL with --database-url, across a restart", async () => {
+    const databaseUrl = await freshPostgresUrl();
+    const first = await startCli(["--port", "0", "--database-url", databaseUrl]);
+    const put = await fetch(`${first.url}/api/todos/a1`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": "k1", "If-None-Match": "*" },
+      body: JSON.stringify({ id: "a1", title: "kept" }),
+    });
+    expect(put.status).toBe(201);
+    first.child.kill("SIGTERM");
+    expect((await first.exited)[0]).toBe(0);
+
+    const second = await startCli(["--port", "0", "--database-url", databaseUrl]);
+    expect(await (await fetch(`${second.url}/api/todos/a1`)).json()).toMatchObject({ version: 1, value: { title: "kept" } });
   });
 
   it("refuses bad options", async () => {
