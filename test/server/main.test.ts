@@ -11,9 +11,10 @@ import { freshPostgresUrl } from "../support/stores";
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Starts the CLI and resolves with its URL once it prints the ready line. */
-async function startCli(args: string[]) {
+async function startCli(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ["--import", "tsx", "demo/server/main.ts", ...args], {
     cwd: repoRoot,
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -48,7 +49,7 @@ describe("demo/server/main.ts", () => {
     expect(code).toBe(0);
   });
 
-  it("keeps its data in PostgreSQL with --database-url, across a restart", async () => {
+  it("keeps its data in PostgreSQL with --database-url or DATABASE_URL, across a restart", async () => {
     const databaseUrl = await freshPostgresUrl();
     const first = await startCli(["--port", "0", "--database-url", databaseUrl]);
     const put = await fetch(`${first.url}/api/todos/a1`, {
@@ -60,7 +61,7 @@ describe("demo/server/main.ts", () => {
     first.child.kill("SIGTERM");
     expect((await first.exited)[0]).toBe(0);
 
-    const second = await startCli(["--port", "0", "--database-url", databaseUrl]);
+    const second = await startCli(["--port", "0"], { DATABASE_URL: databaseUrl });
     expect(await (await fetch(`${second.url}/api/todos/a1`)).json()).toMatchObject({ version: 1, value: { title: "kept" } });
   });
 
