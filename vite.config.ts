@@ -1,7 +1,7 @@
 import { crx, type ManifestV3Export } from "@crxjs/vite-plugin";
 import preact from "@preact/preset-vite";
 import { readFileSync, writeFileSync } from "node:fs";
-import { defineConfig, type Plugin } from "vite";
+import { defineConfig, type Plugin, type UserConfig } from "vite";
 
 const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 // The extension's version is the package's: manifest.json carries none of its own.
@@ -30,6 +30,18 @@ function declareContentScripts(): Plugin {
     },
   };
 }
+
+const SERVER_BUILD: UserConfig = {
+  build: {
+    outDir: "dist/server",
+    emptyOutDir: true,
+    sourcemap: true,
+    minify: false,
+    target: "node20",
+    lib: { entry: { index: "server/index.ts", sqlite: "server/sqlite.ts", postgres: "server/postgres.ts" }, formats: ["es"], fileName: (_format, name) => `${name}.js` },
+    rolldownOptions: { external: [/^node:/, "pg", "better-sqlite3"] },
+  },
+};
 
 /**
  * The builds from one config:
@@ -69,17 +81,7 @@ export default defineConfig(({ mode }) =>
         },
       }
     : mode === "server"
-    ? {
-        build: {
-          outDir: "dist/server",
-          emptyOutDir: true,
-          sourcemap: true,
-          minify: false,
-          target: "node20",
-          lib: { entry: { index: "server/index.ts", sqlite: "server/sqlite.ts", postgres: "server/postgres.ts" }, formats: ["es"], fileName: (_format, name) => `${name}.js` },
-          rolldownOptions: { external: [/^node:/, "pg", "better-sqlite3"] },
-        },
-      }
+    ? SERVER_BUILD
     : mode === "sdk"
     ? {
         build: {
