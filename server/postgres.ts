@@ -20,6 +20,11 @@ import { PRUNE_INTERVAL_MS, StoreUnavailableError, WriteRacedError } from "./sto
 export type PostgresStoreOptions = ({ connectionString: string; pool?: never } | { pool: pg.Pool; connectionString?: never }) & {
   /** The store's clock, for key expiry. */
   now?: () => Date;
+  /**
+   * How long a write waits for its feed's lock (another instance's open write to the same feed) before it
+   * gives up with 503 and Retry-After. Default 10,000 ms.
+   */
+  lockTimeoutMs?: number;
   /** Create the tables when missing (default true). Off where migrations are run separately: see `POSTGRES_SCHEMA`. */
   createTables?: boolean;
   /** @internal For tests: runs in each write transaction, after its work and before COMMIT. */
@@ -57,6 +62,8 @@ const UNDEFINED_TABLE = "42P01";
 
 export function postgresStore(options: PostgresStoreOptions): SyncStore {
   const now = options.now ?? (() => new Date());
+  const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+  if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 1) throw new RangeError(`lockTimeoutMs must be a positive whole number, not ${lockTimeoutMs}`);
   const ownPool = options.pool === undefined;
   const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString });
   // An idle client's connection error (the server restarted) would otherwise crash the process.
@@ -115,7 +122,7 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
     };
     client.on("error", lost);
     try {
-      await client.query("BEGIN");
+      await client.query(`BEGIN; SET LOCAL lock_timeout = ${lockTimeoutMs}`);
       // The feed's row lock, held to COMMIT: this feed's writers go one at a time, in seq order.
       const locked = await client.query<{ seq: string }>(
         `INSERT INTO synclens_feeds (scope, collection, seq) VALUES ($1, $2, 0)

@@ -31,9 +31,9 @@ function gate() {
   } };
 }
 
-async function instance(connectionString: string, events: WriteEvent[], held?: ReturnType<typeof gate>): Promise<Instance> {
-  const store = postgresStore({ connectionString, ...(held && { beforeCommit: held.enter }) });
-  const served = await serveHandler(createSyncHandler({ store, basePath: "/api", onWrite: (event) => events.push(event) }));
+async function instance(connectionString: string, events: WriteEvent[], held?: ReturnType<typeof gate>, lockTimeoutMs?: number): Promise<Instance> {
+  const store = postgresStore({ connectionString, ...(held && { beforeCommit: held.enter }), ...(lockTimeoutMs && { lockTimeoutMs }) });
+  const served = await serveHandler(createSyncHandler({ store, basePath: "/api", onWrite: (event) => events.push(event), onError: () => undefined }));
   cleanups.push(async () => {
     await served.close();
     await store.close();
@@ -146,5 +146,22 @@ describe("two server instances on one PostgreSQL", () => {
 
     const seen = [...early.changes, ...late.changes].map((change) => [change.id, change.seq]);
     expect(seen).toEqual([["x", 1], ["y", 2]]);
+  });
+
+  it("give up on a feed's lock held too long with 503 and Retry-After, applying nothing, and take the write when retried", async () => {
+    const url = await freshPostgresUrl();
+    const events: WriteEvent[] = [];
+    const held = gate();
+    const a = await instance(url, events, held);
+    const b = await instance(url, events, undefined, 200);
+
+    const slow = put(a.api, "x", "slow", { id: "x" });
+    await waitFor(() => held.waiting() === 1, 10_000, "A's write to reach its commit");
+    const refused = await put(b.api, "y", "fast", { id: "y" });
+    expect([refused.status, refused.headers.get("retry-after")]).toEqual([503, "1"]);
+    held.open();
+    expect((await slow).status).toBe(201);
+    expect((await put(b.api, "y", "fast", { id: "y" })).status).toBe(201);
+    expect((await pull(b.api, null)).changes.map((change) => [change.id, change.seq])).toEqual([["x", 1], ["y", 2]]);
   });
 });
