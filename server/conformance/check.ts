@@ -24,10 +24,12 @@ export class RuleSkipped extends Error {
 /** A record as the protocol's replies carry it. */
 export type WireRecord = { id: string; version: number; updatedAt: string; deleted: boolean; value: Record<string, unknown> | null };
 
+/** Fails the rule with `message` and, when given, the reply that showed it (its request line and body added). */
 export function fail(message: string, reply?: Reply): never {
   throw new RuleFailure(reply ? `${message}\n${said(reply)}` : message, reply ? [reply.exchange] : []);
 }
 
+/** Ends the rule as not applicable to this server. */
 export function skip(reason: string): never {
   throw new RuleSkipped(reason);
 }
@@ -37,6 +39,7 @@ export function isErrorBody(value: unknown): value is { error: string; message: 
   return isObject(value) && typeof value.error === "string" && typeof value.message === "string";
 }
 
+/** Fails the rule with `message` unless `condition` holds. */
 export function check(condition: boolean, message: string, reply?: Reply): asserts condition {
   if (!condition) fail(message, reply);
 }
@@ -54,6 +57,7 @@ export function said(reply: Reply): string {
   return `${requestLine(reply)} answered ${reply.status}: ${body}`;
 }
 
+/** The reply has one of the `expected` statuses; `why` says what the request was, for the message. */
 export function expectStatus(reply: Reply, expected: number | readonly number[], why: string): void {
   const allowed = typeof expected === "number" ? [expected] : expected;
   if (!allowed.includes(reply.status)) fail(`expected ${allowed.join(" or ")} (${why}), got ${reply.status}`, reply);
@@ -107,6 +111,7 @@ export function asRecord(value: unknown): WireRecord | null {
   return shaped ? (value as WireRecord) : null;
 }
 
+/** A JSON object (not an array, not null). */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -54,6 +54,7 @@ export function idSegment(id: string): string {
   return encoded.startsWith("_") ? `%5F${encoded.slice(1)}` : encoded;
 }
 
+/** `{endpoint}/{id}`, the id as a path segment. */
 export function itemUrl(context: RuleContext, id: string): string {
   return `${context.settings.endpoint}/${idSegment(id)}`;
 }
@@ -79,15 +80,19 @@ export function write(
   return context.http(method, itemUrl(context, id), request);
 }
 
+/** `PUT {endpoint}/{id}` with the item; a new key unless `key` is given. */
 export const put = (context: RuleContext, id: string, preconditions: Preconditions, body: unknown, key?: string) =>
   write(context, "PUT", id, preconditions, body, key === undefined ? {} : { key });
 
+/** `PATCH {endpoint}/{id}` with a merge patch, `If-Match` when `ifMatch` is given. */
 export const patch = (context: RuleContext, id: string, ifMatch: number | undefined, body: unknown, key?: string) =>
   write(context, "PATCH", id, ifMatch === undefined ? {} : { ifMatch }, body, key === undefined ? {} : { key });
 
+/** `DELETE {endpoint}/{id}`. */
 export const remove = (context: RuleContext, id: string, preconditions: Preconditions = {}, key?: string) =>
   write(context, "DELETE", id, preconditions, undefined, key === undefined ? {} : { key });
 
+/** `GET {endpoint}/{id}`. */
 export const get = (context: RuleContext, id: string) => context.http("GET", itemUrl(context, id));
 
 /** Creates `item` (If-None-Match: *), which must succeed with 201 at version 1. */
@@ -123,6 +128,7 @@ export async function expectStored(context: RuleContext, id: string, version: nu
   return reply;
 }
 
+/** `POST {endpoint}/_batch` with `body` (`{ ops }`, or anything else a rule sends to be refused). */
 export function batch(context: RuleContext, body: unknown): Promise<Reply> {
   return context.http("POST", `${context.settings.endpoint}/_batch`, { body });
 }
