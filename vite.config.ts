@@ -38,7 +38,17 @@ const SERVER_BUILD: UserConfig = {
     sourcemap: true,
     minify: false,
     target: "node20",
-    lib: { entry: { index: "server/index.ts", sqlite: "server/sqlite.ts", postgres: "server/postgres.ts" }, formats: ["es"], fileName: (_format, name) => `${name}.js` },
+    lib: {
+      entry: {
+        index: "server/index.ts",
+        sqlite: "server/sqlite.ts",
+        postgres: "server/postgres.ts",
+        "conformance/index": "server/conformance/index.ts",
+        "conformance/cli": "server/conformance/cli.ts",
+      },
+      formats: ["es"],
+      fileName: (_format, name) => `${name}.js`,
+    },
     rolldownOptions: { external: [/^node:/, "pg", "better-sqlite3"] },
   },
 };
@@ -48,7 +58,8 @@ const SERVER_BUILD: UserConfig = {
  * - `vite build`: the browser extension (crxjs follows manifest.json) into `dist/`.
  * - `vite build --mode sdk`: the SDK as an ESM library into `dist/sdk/` (`index.js`, `core.js`, `devtools.js`; types
  *   come from `tsc -p tsconfig.sdk.json`).
- * - `vite build --mode server`: the server library (`synclens/server`, `/server/sqlite`, `/server/postgres`) for Node into
+ * - `vite build --mode server`: the server library (`synclens/server`, `/server/sqlite`, `/server/postgres`, `/server/conformance`
+ *   and the `synclens-conformance` bin) for Node into
  *   `dist/server/` (types from `tsc -p tsconfig.server.json`); the database drivers stay the app's own imports.
  * - `vite build --mode sdk-bundle` and `--mode sdk-core-bundle`: the SDK (full, or the core alone) with idb inlined,
  *   minified, for pages and workers without a bundler (module workers do not see a page's import map):

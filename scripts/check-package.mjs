@@ -34,10 +34,11 @@ await core.close();
 const { createSyncHandler } = await import("synclens/server");
 const { sqliteStore } = await import("synclens/server/sqlite");
 const { postgresStore } = await import("synclens/server/postgres");
+const { runConformance } = await import("synclens/server/conformance");
 const handler = createSyncHandler({ store: sqliteStore(":memory:"), basePath: "/api" });
 const put = await handler(new Request("http://app/api/todos/a", { method: "PUT", headers: { "Content-Type": "application/json", "Idempotency-Key": "k1", "If-None-Match": "*" }, body: JSON.stringify({ id: "a" }) }));
 const feed = await (await handler(new Request("http://app/api/todos/_changes"))).json();
-const served = put.status === 201 && feed.changes.length === 1 && typeof postgresStore === "function";
+const served = put.status === 201 && feed.changes.length === 1 && typeof postgresStore === "function" && typeof runConformance === "function";
 console.log(ok && served ? "ok" : "wrong");
 `;
 const failures = [];
@@ -45,7 +46,7 @@ if (typeof createSyncClient !== "function") failures.push("createSyncClient is n
 if (typeof createCoreClient !== "function") failures.push('"synclens/core" does not export createSyncClient');
 if (typeof exposeToDevtools !== "function") failures.push('"synclens/devtools" does not export exposeToDevtools');
 if (SDK_VERSION !== pkg.version) failures.push(`SDK_VERSION ${SDK_VERSION} != ${pkg.version}`);
-for (const file of [pkg.exports["."].types, pkg.exports["."].import, pkg.exports["./devtools"].types, pkg.exports["./devtools"].import, pkg.exports["./bundle"].default, pkg.exports["./core"].types, pkg.exports["./core"].import, pkg.exports["./core/bundle"].default, ...["./server", "./server/sqlite", "./server/postgres"].flatMap((entry) => [pkg.exports[entry].types, pkg.exports[entry].import])]) {
+for (const file of [pkg.exports["."].types, pkg.exports["."].import, pkg.exports["./devtools"].types, pkg.exports["./devtools"].import, pkg.exports["./bundle"].default, pkg.exports["./core"].types, pkg.exports["./core"].import, pkg.exports["./core/bundle"].default, ...["./server", "./server/sqlite", "./server/postgres", "./server/conformance"].flatMap((entry) => [pkg.exports[entry].types, pkg.exports[entry].import])]) {
   if (!existsSync(new URL(`../${file}`, import.meta.url))) failures.push(`${file} is missing`);
 }
 const client = createSyncClient({ name: "package-check", endpoint: "http://127.0.0.1:9/api/x", pingUrl: false, triggers: { onWrite: false, intervalMs: 0 } });
@@ -90,6 +91,8 @@ try {
   writeFileSync(join(app, "use.mjs"), CONSUMER);
   const used = run(process.execPath, ["use.mjs"], app).trim();
   if (used !== "ok") failures.push(`the installed package did not work in an app: ${used}`);
+  const help = run(join(app, "node_modules", ".bin", "synclens-conformance"), ["--help"], app);
+  if (!help.includes("synclens-conformance")) failures.push(`the synclens-conformance bin did not answer --help:\n${help}`);
 } catch (error) {
   failures.push(`packing and installing the package failed: ${error.stderr || error.message}`);
 } finally {
@@ -100,4 +103,4 @@ if (failures.length) {
   console.error(`package check failed:\n- ${failures.join("\n- ")}`);
   process.exit(1);
 }
-console.log(`package check: "synclens" ${SDK_VERSION}, "synclens/core", "synclens/devtools" and "synclens/server" (with /sqlite, /postgres) resolve to ESM with types that check under nodenext and bundler resolution; the packed tarball passes publint (strict) and arethetypeswrong (esm-only), and an app that installs it uses every entry; 1 passed, 0 failed`);
+console.log(`package check: "synclens" ${SDK_VERSION}, "synclens/core", "synclens/devtools" and "synclens/server" (with /sqlite, /postgres, /conformance and the synclens-conformance bin) resolve to ESM with types that check under nodenext and bundler resolution; the packed tarball passes publint (strict) and arethetypeswrong (esm-only), and an app that installs it uses every entry; 1 passed, 0 failed`);

@@ -12,9 +12,9 @@ export function assertValidId(id: unknown): asserts id is string {
     throw new InvalidItemError(`An item id must be at most ${MAX_ID_LENGTH} characters`, "$.id", "invalid_id");
   }
   // "." and ".." collapse out of a URL path ({endpoint}/{id}); a lone surrogate has no UTF-8 form, so a
-  // server would store another id than the one sent.
-  if (id === "." || id === ".." || /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(id)) {
-    throw new InvalidItemError(`An item id must not be "." or ".." nor hold a lone surrogate`, "$.id", "invalid_id");
+  // server would store another id than the one sent; U+0000 fits no PostgreSQL text column.
+  if (id === "." || id === ".." || id.includes("\u0000") || /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(id)) {
+    throw new InvalidItemError(`An item id must not be "." or ".." nor hold a lone surrogate or U+0000`, "$.id", "invalid_id");
   }
 }
 

@@ -67,6 +67,8 @@ export async function handleCollection(context: RouteContext, request: Request, 
 
   const id = decodeSegment(item);
   if (isRead) {
+    // Never written (refused with 400), and no store need be asked about it.
+    if (id.includes("\u0000")) throw notFound();
     const record = await store.get(scope, collection, id);
     if (!record || record.deleted) throw notFound();
     return jsonResponse(200, record, { ETag: `"${record.version}"` });

@@ -38,6 +38,8 @@ export function validateWrite(write: WriteRequest): ErrorBody | null {
   if (write.id.length === 0 || write.id.length > MAX_ID_LENGTH) return bad(`ids are 1 to ${MAX_ID_LENGTH} characters`);
   // Stored as UTF-8, a lone surrogate would become U+FFFD: two ids would share one record.
   if (LONE_SURROGATE.test(write.id) || LONE_SURROGATE.test(write.opId)) return bad("ids and opIds must be well-formed Unicode (no lone surrogates)");
+  // No database text type takes it alike (PostgreSQL refuses it): one store would keep what another cannot.
+  if (write.id.includes("\u0000") || write.opId.includes("\u0000")) return bad("ids and opIds must not hold U+0000");
   if (write.id === "." || write.id === "..") return bad('"." and ".." are not ids: no URL can name them');
   if (write.ifMatch !== undefined && write.ifNoneMatch !== undefined) return bad("send either If-Match or If-None-Match, not both");
   if (write.ifNoneMatch !== undefined && write.method !== "PUT") return bad("If-None-Match: * only applies to PUT");

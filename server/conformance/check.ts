@@ -2,8 +2,8 @@
  * How a rule says no: a RuleFailure names the request and the reply that broke the rule, so the report can
  * show that exchange. The expectations here are the protocol's shapes (records, error bodies, ETags).
  */
-import type { Exchange, Reply } from "./http";
-import { excerpt } from "./http";
+import type { Exchange, Reply } from "./http.js";
+import { excerpt } from "./http.js";
 
 /** A rule did not hold; `exchanges` are the requests whose replies showed it. */
 export class RuleFailure extends Error {

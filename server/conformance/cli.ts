@@ -5,8 +5,8 @@
  * 1 when any failed, 2 on bad usage or when the run could not start (server unreachable, token refused).
  */
 import { parseArgs } from "node:util";
-import { createReporter } from "./report";
-import { ConformanceSetupError, runConformance } from "./run";
+import { createReporter } from "./report.js";
+import { ConformanceSetupError, runConformance } from "./run.js";
 
 const USAGE = `usage: synclens-conformance <base-url> [--token T] [--collection NAME] [--timeout-ms N]
 

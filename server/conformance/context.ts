@@ -2,9 +2,9 @@
  * What a rule works with: the run's settings, the server's optional features as probed, ids and keys of its
  * own (a run prefix and the rule's number: rules never see each other's data), and the protocol's requests.
  */
-import type { WireRecord } from "./check";
-import { check, expectRecord, expectStatus, fail, isObject } from "./check";
-import type { Exchange, Http, Reply, RequestOptions } from "./http";
+import type { WireRecord } from "./check.js";
+import { check, expectRecord, expectStatus, fail, isObject } from "./check.js";
+import type { Exchange, Http, Reply, RequestOptions } from "./http.js";
 
 export type RunSettings = {
   /** The base URL the collections are under, without a trailing "/". */

@@ -1,6 +1,6 @@
 /** The report: a PASS, FAIL or SKIP line per rule under its group, failures with their exchanges, a summary. */
-import type { Exchange } from "./http";
-import type { ConformanceResult } from "./run";
+import type { Exchange } from "./http.js";
+import type { ConformanceResult } from "./run.js";
 
 /** Prints results as they come: a group's heading before its first rule. */
 export type Reporter = { result(result: ConformanceResult): void; end(results: readonly ConformanceResult[]): void };

@@ -1,10 +1,10 @@
 /** `runConformance`: every rule of the protocol against a server, one after another, each on its own ids. */
 import { randomBytes } from "node:crypto";
-import { RuleFailure, RuleSkipped, isErrorBody } from "./check";
-import type { ErrorJournal, Feature, Features, Rule, RuleContext, RunSettings } from "./context";
-import type { Exchange, Http } from "./http";
-import { RequestFailedError, createHttp } from "./http";
-import { RULES } from "./rules/index";
+import { RuleFailure, RuleSkipped, isErrorBody } from "./check.js";
+import type { ErrorJournal, Feature, Features, Rule, RuleContext, RunSettings } from "./context.js";
+import type { Exchange, Http } from "./http.js";
+import { RequestFailedError, createHttp } from "./http.js";
+import { RULES } from "./rules/index.js";
 
 export type ConformanceOptions = {
   /** The URL the collections are under: `http://127.0.0.1:8787/api` serves `/api/<collection>`. */

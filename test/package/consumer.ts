@@ -15,6 +15,7 @@ import { exposeToDevtools } from "synclens/devtools";
 import { createSyncHandler, StoreUnavailableError, type Principal, type SyncHandler, type SyncStore, type WriteEvent } from "synclens/server";
 import { sqliteStore } from "synclens/server/sqlite";
 import { postgresStore } from "synclens/server/postgres";
+import { runConformance, type ConformanceResult } from "synclens/server/conformance";
 
 interface Todo {
   id: string;
@@ -64,6 +65,11 @@ export async function serve(request: Request): Promise<Response> {
   // @ts-expect-error a principal needs its scope
   createSyncHandler({ store, authenticate: () => ({ user: "x" }) });
   return handler(request);
+}
+
+export async function conforms(baseUrl: string): Promise<boolean> {
+  const results: ConformanceResult[] = await runConformance({ baseUrl, token: "t" });
+  return results.every((result) => result.pass);
 }
 
 declare const process: { env: Record<string, string | undefined> };

@@ -66,14 +66,18 @@ describe("POST {endpoint}/_batch", () => {
     expect(full.body.results).toHaveLength(500);
   });
 
-  it("refuses ids no URL can name (lone surrogates, '.', '..'), and reaches ids that start with '_' per item as %5F", async () => {
+  it("refuses ids no URL can name (lone surrogates, '.', '..') or no store can keep (U+0000), and reaches ids that start with '_' per item as %5F", async () => {
     const answer = await batch([
+      { opId: "n1", id: "a\u0000b", method: "PUT", body: { id: "a\u0000b" } },
+      { opId: "n\u0000", id: "nul-key", method: "PUT", body: { id: "nul-key" } },
       { opId: "s1", id: "\ud800", method: "PUT", body: { id: "\ud800" } },
       { opId: "s2", id: "..", method: "PUT", body: { id: ".." } },
       { opId: "s3", id: "ok", method: "PUT", body: { id: "ok" } },
       { opId: "s4", id: "_changes", method: "PUT", body: { id: "_changes" } },
     ]);
-    expect(answer.body.results?.map((r) => r.status)).toEqual([400, 400, 201, 201]);
+    expect(answer.body.results?.map((r) => r.status)).toEqual([400, 400, 400, 400, 201, 201]);
+    expect((await call(`${server.api}/a%00b`)).status).toBe(404);
+    expect((await write(server.api, "PUT", "a\u0000b", "n2", {}, { id: "a\u0000b" })).status).toBe(400);
     expect((await server.app.store.list("todos")).map((r) => r.id).sort()).toEqual(["_changes", "ok"]);
     expect((await call(`${server.api}/%5Fchanges`)).body).toMatchObject({ id: "_changes", value: { id: "_changes" } });
   });

@@ -28,7 +28,7 @@ describe("assertValidItem", () => {
   });
 
   it("rejects bad ids with the invalid_id code", () => {
-    for (const bad of [{}, { id: "" }, { id: 7 }, { id: "x".repeat(257) }, { id: "." }, { id: ".." }, { id: "a\uD800" }, { id: "\uDC00b" }]) {
+    for (const bad of [{}, { id: "" }, { id: 7 }, { id: "x".repeat(257) }, { id: "." }, { id: ".." }, { id: "a\uD800" }, { id: "\uDC00b" }, { id: "a\u0000b" }]) {
       expect(rejection(bad).code).toBe("invalid_id");
     }
   });

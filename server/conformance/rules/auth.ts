@@ -1,7 +1,7 @@
 /** The ping, which needs no token, and bearer-token auth, checked when the run was given a token. */
-import { check, expectError, expectStatus, skip } from "../check";
-import type { Rule, RuleContext } from "../context";
-import { expectStored, itemUrl } from "../context";
+import { check, expectError, expectStatus, skip } from "../check.js";
+import type { Rule, RuleContext } from "../context.js";
+import { expectStored, itemUrl } from "../context.js";
 
 const group = "ping and auth";
 

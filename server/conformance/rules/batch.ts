@@ -1,10 +1,10 @@
 /** `POST {endpoint}/_batch`: many writes, each as its per-item request, in order; or a fallback status. */
-import { asRecord, check, expectError, fail, isObject, jsonEqual, sameRecord, show } from "../check";
-import type { BatchResult, Rule } from "../context";
-import { batch, batchResults, create, expectStored, put } from "../context";
-import type { Reply } from "../http";
-import { nested } from "./bodies";
-import { expectSameReply } from "./idempotency";
+import { asRecord, check, expectError, fail, isObject, jsonEqual, sameRecord, show } from "../check.js";
+import type { BatchResult, Rule } from "../context.js";
+import { batch, batchResults, create, expectStored, put } from "../context.js";
+import type { Reply } from "../http.js";
+import { nested } from "./bodies.js";
+import { expectSameReply } from "./idempotency.js";
 
 const group = "batch";
 

@@ -1,8 +1,8 @@
 /** Request bodies: gzip, other encodings, and the protocol's limits on bodies, nesting, ids and keys. */
 import { brotliCompressSync, gzipSync } from "node:zlib";
-import { expectError, expectRecord, expectStatus } from "../check";
-import type { Rule } from "../context";
-import { expectStored, put, write } from "../context";
+import { expectError, expectRecord, expectStatus } from "../check.js";
+import type { Rule } from "../context.js";
+import { expectStored, put, write } from "../context.js";
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const MAX_DEPTH = 100;
@@ -107,6 +107,15 @@ export const bodyRules: Rule[] = [
       expectStatus(await put(context, longest, { create: true }, { id: longest }), 201, `an id of ${MAX_ID_LENGTH} characters`);
       expectError(await put(context, over, { create: true }, { id: over }), 400, "bad_request", `an id of ${MAX_ID_LENGTH + 1} characters`);
       await expectStored(context, over, null, "a refused write applies nothing");
+    },
+  },
+  {
+    group: "limits",
+    rule: "an id holding U+0000 is 400 (no database keeps it alike), and reading it is 404, not a server error",
+    async run(context) {
+      const id = `${context.id("nul")}\u0000x`;
+      expectError(await put(context, id, { create: true }, { id }), 400, "bad_request", "an id holding U+0000");
+      await expectStored(context, id, null, "a refused write applies nothing");
     },
   },
   {

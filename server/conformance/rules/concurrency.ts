@@ -2,9 +2,9 @@
  * Writes that race: versions move by compare-and-set and a key is applied at most once even when its
  * requests arrive together (a client retrying while its first request is still in flight).
  */
-import { check, expectConflict, expectRecord, fail, jsonEqual, show } from "../check";
-import type { Rule } from "../context";
-import { create, expectStored, put } from "../context";
+import { check, expectConflict, expectRecord, fail, jsonEqual, show } from "../check.js";
+import type { Rule } from "../context.js";
+import { create, expectStored, put } from "../context.js";
 
 const group = "concurrency";
 

@@ -1,8 +1,8 @@
 /** CORS: the SDK runs in pages of other origins, so preflights must pass and replies must be readable. */
-import { check, fail, listsToken } from "../check";
-import type { Rule, RuleContext } from "../context";
-import { create, itemUrl, write } from "../context";
-import type { Reply } from "../http";
+import { check, fail, listsToken } from "../check.js";
+import type { Rule, RuleContext } from "../context.js";
+import { create, itemUrl, write } from "../context.js";
+import type { Reply } from "../http.js";
 
 const group = "CORS";
 

@@ -1,9 +1,9 @@
 /** Error bodies: every non-2xx reply is JSON `{ "error": "<code>", "message": "<text>" }`. */
 import { brotliCompressSync } from "node:zlib";
-import { RuleFailure, check, expectError, requestLine } from "../check";
-import type { Rule } from "../context";
-import { create, get, put, write } from "../context";
-import type { Reply } from "../http";
+import { RuleFailure, check, expectError, requestLine } from "../check.js";
+import type { Rule } from "../context.js";
+import { create, get, put, write } from "../context.js";
+import type { Reply } from "../http.js";
 
 const group = "error bodies";
 

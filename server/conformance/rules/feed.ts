@@ -2,11 +2,11 @@
  * The change feed (`_changes?since=&limit=`): paging, tombstones, cursors. Every rule starts from the feed's
  * end as it finds it, and judges the changes of its own ids: the collection may be a fixed one holding others.
  */
-import type { WireRecord } from "../check";
-import { check, expectError, fail, jsonEqual, sameRecord, show } from "../check";
-import type { Change, ChangesPage, Rule, RuleContext } from "../context";
-import { changes, create, destroy, feedEnd, own, update } from "../context";
-import type { Reply } from "../http";
+import type { WireRecord } from "../check.js";
+import { check, expectError, fail, jsonEqual, sameRecord, show } from "../check.js";
+import type { Change, ChangesPage, Rule, RuleContext } from "../context.js";
+import { changes, create, destroy, feedEnd, own, update } from "../context.js";
+import type { Reply } from "../http.js";
 
 /** What a server without the feed answers; the SDK then stops asking. */
 const FALLBACK_STATUSES = [404, 405, 501];

@@ -1,8 +1,8 @@
 /** Idempotent replay: an Idempotency-Key is applied at most once; a repeat gets the stored reply. */
-import { check, expectConflict, expectError, expectRecord, expectStatus, fail, jsonEqual, show } from "../check";
-import type { Rule } from "../context";
-import { create, expectStored, put, remove } from "../context";
-import type { Reply } from "../http";
+import { check, expectConflict, expectError, expectRecord, expectStatus, fail, jsonEqual, show } from "../check.js";
+import type { Rule } from "../context.js";
+import { create, expectStored, put, remove } from "../context.js";
+import type { Reply } from "../http.js";
 
 const group = "idempotent replay";
 

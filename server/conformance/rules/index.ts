@@ -1,16 +1,16 @@
 /** Every rule of the kit, in the order they run: the error-body rule that judges the whole run comes last. */
-import type { Rule } from "../context";
-import { authRules } from "./auth";
-import { batchRules } from "./batch";
-import { bodyRules } from "./bodies";
-import { concurrencyRules } from "./concurrency";
-import { corsRules } from "./cors";
-import { errorRules } from "./errors";
-import { feedRules } from "./feed";
-import { idempotencyRules } from "./idempotency";
-import { patchRules } from "./patch";
-import { preconditionRules } from "./preconditions";
-import { recordRules } from "./records";
+import type { Rule } from "../context.js";
+import { authRules } from "./auth.js";
+import { batchRules } from "./batch.js";
+import { bodyRules } from "./bodies.js";
+import { concurrencyRules } from "./concurrency.js";
+import { corsRules } from "./cors.js";
+import { errorRules } from "./errors.js";
+import { feedRules } from "./feed.js";
+import { idempotencyRules } from "./idempotency.js";
+import { patchRules } from "./patch.js";
+import { preconditionRules } from "./preconditions.js";
+import { recordRules } from "./records.js";
 
 export const RULES: readonly Rule[] = [
   ...recordRules,

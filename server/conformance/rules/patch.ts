@@ -1,7 +1,7 @@
 /** PATCH with a JSON Merge Patch (RFC 7396), If-Match required; or a fallback status, as PATCH is optional. */
-import { expectConflict, expectError, expectEtag, expectRecord, expectStatus, fail, show } from "../check";
-import type { Rule } from "../context";
-import { create, destroy, expectStored, patch } from "../context";
+import { expectConflict, expectError, expectEtag, expectRecord, expectStatus, fail, show } from "../check.js";
+import type { Rule } from "../context.js";
+import { create, destroy, expectStored, patch } from "../context.js";
 
 const group = "merge patch";
 

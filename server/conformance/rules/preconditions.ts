@@ -1,7 +1,7 @@
 /** Preconditions: If-None-Match: * creates, If-Match updates the version the client saw, neither overwrites. */
-import { expectConflict, expectEtag, expectRecord, expectStatus } from "../check";
-import type { Rule } from "../context";
-import { create, destroy, expectStored, put, remove } from "../context";
+import { expectConflict, expectEtag, expectRecord, expectStatus } from "../check.js";
+import type { Rule } from "../context.js";
+import { create, destroy, expectStored, put, remove } from "../context.js";
 
 const group = "preconditions";
 

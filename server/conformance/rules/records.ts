@@ -1,8 +1,8 @@
 /** Records and versions: what a write answers, what reads answer, how ids travel in URLs. */
-import { check, expectError, expectEtag, expectRecord, expectStatus, isObject, jsonEqual, sameRecord, show } from "../check";
-import type { Rule } from "../context";
-import type { Reply } from "../http";
-import { create, get, itemUrl, put, remove } from "../context";
+import { check, expectError, expectEtag, expectRecord, expectStatus, isObject, jsonEqual, sameRecord, show } from "../check.js";
+import type { Rule } from "../context.js";
+import type { Reply } from "../http.js";
+import { create, get, itemUrl, put, remove } from "../context.js";
 
 const group = "records and versions";
 
