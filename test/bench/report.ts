@@ -11,7 +11,7 @@ const int = (x: number): string => Math.round(x).toLocaleString("en-US");
 const pct = (part: number, whole: number): string => `${((100 * part) / whole).toFixed(0)}%`;
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KiB`;
 
-function table(header: string[], rows: string[][]): string[] {
+export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();

@@ -5,12 +5,15 @@
  * 2. drain rate of 10k queued writes via sync() vs plain fetch of the same batches;
  * 3. size of the shipped bundle (dist/sdk/synclens.bundle.js, idb included) vs idb alone.
  * 5. the DevTools panel's Queue view with 10,000 operations vs a naive DOM list (panel.ts; alone: BENCH_ONLY=panel).
+ * 6. the server library (server/): batch writes and a 100,000-change pull through createSyncHandler over HTTP on SQLite
+ *    and PostgreSQL vs bare SQL on the same database (server-lib.ts; alone: BENCH_ONLY=server, needs no build).
  * Prints a report to stdout (progress goes to stderr) and writes test/bench/results.json.
  * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`; `BENCH_ONLY=save` runs section 1 alone,
  * `BENCH_ONLY=bridge` section 4 alone; `BENCH_ONLY=flood` the extension's heaps under a 30 s flood (flood.ts).
  */
 import { execFileSync } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +22,7 @@ import { floodBenchmark } from "./flood";
 import { formatPanelSection, panelBenchmark, runPanelOnly } from "./panel";
 import { formatBridgeReport, formatReport, formatSaveReport } from "./report";
 import { startBenchServer } from "./server";
+import { formatServerLibSection, serverLibBenchmark } from "./server-lib";
 import { measureSizes } from "./size";
 import { pairedRatios, summarize } from "./stats";
 import type { BenchResults, BreakdownResult, BridgePhase, BridgeResult, DrainResult, PageEnvironment, SaveDepthResult, SaveRun } from "./types";
@@ -177,7 +181,17 @@ async function bridgeOnly(browser: BenchBrowser, runId: string): Promise<string>
   return formatBridgeReport({ bridge: await bridgeBenchmark(browser.page, runId) });
 }
 
+/** Section 6 alone (`BENCH_ONLY=server`): printed, and written under `server` in results.json, the rest kept. */
+async function serverOnly(file: string): Promise<void> {
+  const server = await serverLibBenchmark(progress);
+  const previous: Record<string, unknown> = existsSync(file) ? (JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>) : {};
+  await writeFile(file, `${JSON.stringify({ ...previous, server }, null, 2)}\n`);
+  process.stdout.write(formatServerLibSection(server));
+  progress(`wrote the server section to ${file}`);
+}
+
 async function main(): Promise<void> {
+  if (process.env["BENCH_ONLY"] === "server") return serverOnly(resolve(HERE, "results.json"));
   if (process.env["BENCH_ONLY"] === "panel") return runPanelOnly(ROOT, resolve(HERE, "results.json"), progress);
   if (process.env["BENCH_ONLY"] === "save") return alone(saveOnly);
   if (process.env["BENCH_ONLY"] === "bridge") return alone(bridgeOnly);
@@ -211,8 +225,9 @@ async function main(): Promise<void> {
     await server.close();
   }
   const panel = await panelBenchmark(ROOT, progress);
+  const serverLib = await serverLibBenchmark(progress);
 
-  const results: BenchResults & { panel: typeof panel } = {
+  const results: BenchResults & { panel: typeof panel; server: typeof serverLib } = {
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     environment: environment(chromium, env),
@@ -223,10 +238,11 @@ async function main(): Promise<void> {
     bridge,
     size,
     panel,
+    server: serverLib,
   };
   const file = resolve(HERE, "results.json");
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${formatReport(results)}\n${formatPanelSection(panel)}`);
+  process.stdout.write(`${formatReport(results)}\n${formatPanelSection(panel)}\n${formatServerLibSection(serverLib)}`);
   progress(`wrote ${file}`);
 }
 
