@@ -87,7 +87,8 @@ try {
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   // The database drivers are the app's (optional peers); better-sqlite3 from this checkout, whose native build is there.
   const drivers = [join(root, "node_modules", "better-sqlite3"), `pg@${devVersion("pg")}`];
-  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, `fake-indexeddb@${devVersion("fake-indexeddb")}`, ...drivers], app);
+  // --ignore-scripts: npm would otherwise rebuild the linked better-sqlite3 in this checkout's node_modules.
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", tarball, `fake-indexeddb@${devVersion("fake-indexeddb")}`, ...drivers], app);
   writeFileSync(join(app, "use.mjs"), CONSUMER);
   const used = run(process.execPath, ["use.mjs"], app).trim();
   if (used !== "ok") failures.push(`the installed package did not work in an app: ${used}`);
