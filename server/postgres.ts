@@ -130,10 +130,15 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
         [scope, collection],
       );
       let seq = Number(locked.rows[0]!.seq);
+      // The lookups below probe the primary key once per wanted key (LATERAL … LIMIT 1): with `= ANY($3)`, a
+      // planner without fresh statistics scans the whole feed and filters it (9.6 ms against 0.2 ms at 50,000
+      // rows, test/bench's server section).
       const tx: WriteTransaction = {
         async storedReplies(opIds) {
           const { rows } = await client.query<{ op_id: string; fingerprint: string; status: number; body: string }>(
-            "SELECT op_id, fingerprint, status, body FROM synclens_keys WHERE scope = $1 AND collection = $2 AND op_id = ANY($3::text[])",
+            `SELECT k.* FROM unnest($3::text[]) AS wanted(op_id) CROSS JOIN LATERAL (
+               SELECT op_id, fingerprint, status, body FROM synclens_keys
+               WHERE scope = $1 AND collection = $2 AND op_id = wanted.op_id LIMIT 1) AS k`,
             [scope, collection, opIds],
           );
           return new Map(rows.map((row): [string, StoredReply] => [row.op_id, { fingerprint: row.fingerprint, status: row.status, body: JSON.parse(row.body) as SyncRecord }]));
@@ -141,7 +146,8 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
         async records(ids) {
           if (ids.length === 0) return new Map();
           const { rows } = await client.query<RecordRow>(
-            `SELECT ${COLUMNS} FROM synclens_records WHERE scope = $1 AND collection = $2 AND id = ANY($3::text[])`,
+            `SELECT r.* FROM unnest($3::text[]) AS wanted(id) CROSS JOIN LATERAL (
+               SELECT ${COLUMNS} FROM synclens_records WHERE scope = $1 AND collection = $2 AND id = wanted.id LIMIT 1) AS r`,
             [scope, collection, ids],
           );
           return new Map(rows.map((row) => [row.id, toRecord(row)]));

@@ -42,6 +42,8 @@ export function sqliteStore(filename: string, options: SqliteStoreOptions = {}):
   const db = guardSync(() => new Database(filename));
   guardSync(() => {
     if (filename !== ":memory:") db.pragma("journal_mode = WAL");
+    // WAL's NORMAL may lose the last commits on power loss: a write acknowledged to a client must survive it.
+    db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 5000");
     db.exec(SCHEMA);
   });
