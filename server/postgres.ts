@@ -27,7 +27,7 @@ export type PostgresStoreOptions = ({ connectionString: string; pool?: never } |
   lockTimeoutMs?: number;
   /** Create the tables when missing (default true). Off where migrations are run separately: see `POSTGRES_SCHEMA`. */
   createTables?: boolean;
-  /** @internal For tests: runs in each write transaction, after its work and before COMMIT. */
+  /** @internal For tests: runs in each write transaction, after its work, before the feed's end is written and COMMIT. */
   beforeCommit?: (scope: string, collection: string) => Promise<void>;
 };
 
@@ -35,12 +35,16 @@ export type PostgresStoreOptions = ({ connectionString: string; pool?: never } |
 export const POSTGRES_SCHEMA = `
   CREATE TABLE IF NOT EXISTS synclens_records (
     scope text NOT NULL, collection text NOT NULL, id text NOT NULL, version integer NOT NULL,
-    updated_at text NOT NULL, deleted boolean NOT NULL, value text, seq bigint NOT NULL,
+    updated_at text NOT NULL, deleted boolean NOT NULL, value text, feed bigint NOT NULL, seq bigint NOT NULL,
     PRIMARY KEY (scope, collection, id)
   );
-  CREATE INDEX IF NOT EXISTS synclens_records_by_seq ON synclens_records (scope, collection, seq);
+  -- The feed's order is indexed by the feed's number, not by (scope, collection): an index that shares the
+  -- primary key's leading columns is what a planner without fresh statistics picks for a lookup by id, and
+  -- then scans the whole feed per id (560 ms against 0.2 ms for 100 ids in a feed of 50,000).
+  CREATE INDEX IF NOT EXISTS synclens_records_by_feed ON synclens_records (feed, seq);
   CREATE TABLE IF NOT EXISTS synclens_feeds (
-    scope text NOT NULL, collection text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (scope, collection)
+    scope text NOT NULL, collection text NOT NULL, id bigint GENERATED ALWAYS AS IDENTITY UNIQUE, seq bigint NOT NULL,
+    PRIMARY KEY (scope, collection)
   );
   CREATE TABLE IF NOT EXISTS synclens_keys (
     scope text NOT NULL, collection text NOT NULL, op_id text NOT NULL, fingerprint text NOT NULL,
@@ -122,14 +126,17 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
     };
     client.on("error", lost);
     try {
-      await client.query(`BEGIN; SET LOCAL lock_timeout = ${lockTimeoutMs}`);
-      // The feed's row lock, held to COMMIT: this feed's writers go one at a time, in seq order.
-      const locked = await client.query<{ seq: string }>(
-        `INSERT INTO synclens_feeds (scope, collection, seq) VALUES ($1, $2, 0)
-         ON CONFLICT (scope, collection) DO UPDATE SET seq = synclens_feeds.seq RETURNING seq`,
-        [scope, collection],
-      );
-      let seq = Number(locked.rows[0]!.seq);
+      // The feed's row lock, held to COMMIT: this feed's writers go one at a time, in seq order. One round trip
+      // with BEGIN (a simple query takes no parameters: the names go as escaped literals).
+      const feed = `${client.escapeLiteral(scope)}, ${client.escapeLiteral(collection)}`;
+      const opened = (await client.query(
+        `BEGIN; SET LOCAL lock_timeout = ${lockTimeoutMs};
+         INSERT INTO synclens_feeds (scope, collection, seq) VALUES (${feed}, 0)
+         ON CONFLICT (scope, collection) DO UPDATE SET seq = synclens_feeds.seq RETURNING id, seq`,
+      )) as unknown as Array<pg.QueryResult<{ id: string; seq: string }>>;
+      const locked = opened[2]!.rows[0]!;
+      const feedId = locked.id;
+      let seq = Number(locked.seq);
       // The lookups below probe the primary key once per wanted key (LATERAL … LIMIT 1): with `= ANY($3)`, a
       // planner without fresh statistics scans the whole feed and filters it (9.6 ms against 0.2 ms at 50,000
       // rows, test/bench's server section).
@@ -156,8 +163,8 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
           const first = seq + 1;
           // One statement for the batch; a row is written only where its version is still the one before.
           const { rowCount } = await client.query(
-            `INSERT INTO synclens_records AS r (scope, collection, id, version, updated_at, deleted, value, seq)
-             SELECT $1, $2, * FROM unnest($3::text[], $4::integer[], $5::text[], $6::boolean[], $7::text[], $8::bigint[])
+            `INSERT INTO synclens_records AS r (scope, collection, feed, id, version, updated_at, deleted, value, seq)
+             SELECT $1, $2, $9, * FROM unnest($3::text[], $4::integer[], $5::text[], $6::boolean[], $7::text[], $8::bigint[])
              ON CONFLICT (scope, collection, id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
                deleted = excluded.deleted, value = excluded.value, seq = excluded.seq
              WHERE r.version = excluded.version - 1`,
@@ -170,6 +177,7 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
               records.map((record) => record.deleted),
               records.map((record) => (record.value === null ? null : JSON.stringify(record.value))),
               records.map((_, index) => first + index),
+              feedId,
             ],
           );
           if (rowCount !== records.length) return false;
@@ -193,9 +201,9 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
         },
       };
       const result = await work(tx);
-      await client.query("UPDATE synclens_feeds SET seq = $3 WHERE scope = $1 AND collection = $2", [scope, collection, seq]);
       await options.beforeCommit?.(scope, collection);
-      await client.query("COMMIT");
+      // The feed's new end and COMMIT in one round trip, so the lock is let go one trip sooner.
+      await client.query(`UPDATE synclens_feeds SET seq = ${seq} WHERE (scope, collection) = (${feed}); COMMIT`);
       return result;
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {
@@ -239,7 +247,8 @@ export function postgresStore(options: PostgresStoreOptions): SyncStore {
     changesAfter: (scope, collection, after, limit) =>
       guarded(async () => {
         const { rows } = await pool.query<RecordRow>(
-          `SELECT ${COLUMNS} FROM synclens_records WHERE scope = $1 AND collection = $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+          `SELECT ${COLUMNS} FROM synclens_records
+           WHERE feed = (SELECT id FROM synclens_feeds WHERE scope = $1 AND collection = $2) AND seq > $3 ORDER BY seq LIMIT $4`,
           [scope, collection, after, limit],
         );
         return rows.map((row): ChangeRecord => ({ ...toRecord(row), seq: Number(row.seq) }));

@@ -164,7 +164,7 @@ export interface ServerLibResult {
   };
   writes: WriteCaseResult[];
   pulls: PullCaseResult[];
-  /** fingerprintOf (SHA-256 through crypto.subtle) alone, 100 at once as applyWrites runs them: µs per write. */
+  /** fingerprintOf (SHA-256, node:crypto where present) alone, 100 at once as applyWrites runs them: µs per write. */
   fingerprintUsPerWrite: number;
   statisticsProbe: StatisticsProbe;
 }
@@ -452,12 +452,7 @@ const BARE_RECORDS_POSTGRES = `
   CREATE INDEX bench_records_by_seq ON bench_records (scope, collection, seq);
 `;
 
-/**
- * Makes a new SQLite file and turns it to WAL, before the store or the baseline opens it. SQLite gives the
- * connection that switches a new file to WAL `synchronous=FULL` and every later connection to a WAL file
- * better-sqlite3's default for WAL, NORMAL: made this way, the store and the baseline both run NORMAL, as the
- * store does whenever it reopens its file.
- */
+/** Makes a new SQLite file and turns it to WAL, before the store or the baseline opens it. */
 function newWalFile(file: string): string {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
@@ -465,10 +460,11 @@ function newWalFile(file: string): string {
   return file;
 }
 
-/** A bare connection to the store's SQLite file, opened as the store opens it (WAL, busy timeout). */
+/** A bare connection to the store's SQLite file, opened as the store opens it (WAL, synchronous=FULL, busy timeout). */
 function openSqlite(file: string): Database.Database {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   return db;
 }
@@ -872,7 +868,7 @@ export function formatServerLibSection(r: ServerLibResult): string {
     "   Where the time goes: µs per write (1 / throughput) through the handler, through applyWrites() on the same store(s) without HTTP",
     "   (\"store only\"), and bare; CPU busy while each ran, as a share of one core (node: this process, clients included / postgres: all its processes)",
     ...pad(table(["case", "handler µs", "store only µs", "bare µs", "CPU handler", "CPU store only", "CPU bare"], timeRows)),
-    `   fingerprintOf alone (SHA-256 through crypto.subtle, ${s.batchSize} at once as applyWrites runs them): ${us(r.fingerprintUsPerWrite)} µs per write` +
+    `   fingerprintOf alone (SHA-256 through node:crypto, ${s.batchSize} at once as applyWrites runs them): ${us(r.fingerprintUsPerWrite)} µs per write` +
       (sqliteCase ? ` (${Math.round((100 * r.fingerprintUsPerWrite * sqliteCase.direct.median) / 1e6)}% of SQLite's store-only time)` : ""),
     ...(overlaps.length ? [`   two instances, requests that arrived while the other instance was handling one: ${overlaps.join("; ")}`] : []),
     `   PostgreSQL store on tables never analyzed (autovacuum off on them; applyWrites, 1 loop, 1 feed): ${us(p.startMs)} ms per batch at the start,` +
