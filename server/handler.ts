@@ -102,7 +102,9 @@ export function createSyncHandler<P extends Principal = Principal>(options: Sync
     if (!options.authenticate) return { scope: "" } as P;
     const principal = await options.authenticate(request);
     if (principal === null) throw new HttpError(401, "unauthorized", "valid credentials are required", { "WWW-Authenticate": "Bearer" });
-    if (typeof principal.scope !== "string") throw new TypeError("authenticate() returned a principal without a string scope");
+    if (typeof principal.scope !== "string" || principal.scope.includes("\u0000")) {
+      throw new TypeError("authenticate() returned a principal without a string scope (free of U+0000)");
+    }
     return principal;
   }
 
