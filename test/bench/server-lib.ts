@@ -592,7 +592,10 @@ async function pullCase(c: PullCase, progress: Progress): Promise<PullCaseResult
 }
 
 const STORE_COLUMNS = "id, version, updated_at, deleted, value, seq";
-const STORE_CHANGES_SQL = `SELECT ${STORE_COLUMNS} FROM synclens_records WHERE scope = $1 AND collection = $2 AND seq > $3 ORDER BY seq LIMIT $4`;
+/** The stores' own feed queries (server/sqlite.ts, server/postgres.ts), each through its feed index. */
+const STORE_CHANGES_SQLITE = `SELECT ${STORE_COLUMNS} FROM synclens_records WHERE scope = ? AND collection = ? AND seq > ? ORDER BY seq LIMIT ?`;
+const STORE_CHANGES_POSTGRES = `SELECT ${STORE_COLUMNS} FROM synclens_records
+  WHERE feed = (SELECT id FROM synclens_feeds WHERE scope = $1 AND collection = $2) AND seq > $3 ORDER BY seq LIMIT $4`;
 const BARE_FEED_SQLITE = "CREATE TABLE bench_feed (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL, deleted INTEGER NOT NULL, value TEXT)";
 const BARE_FEED_POSTGRES = "CREATE TABLE bench_feed (seq bigint PRIMARY KEY, id text NOT NULL, version integer NOT NULL, updated_at text NOT NULL, deleted boolean NOT NULL, value text)";
 const COPY_FEED = `INSERT INTO bench_feed (seq, id, version, updated_at, deleted, value) SELECT seq, id, version, updated_at, deleted, value FROM synclens_records WHERE collection = '${FEED}' ORDER BY seq`;
@@ -735,7 +738,7 @@ export async function serverLibBenchmark(progress: Progress): Promise<ServerLibR
       bare.exec(BARE_FEED_SQLITE);
       bare.exec(COPY_FEED);
       bare.exec("ANALYZE");
-      const storeSelect = bare.prepare<[string, string, number, number], { seq: number }>(STORE_CHANGES_SQL.replace(/\$\d/g, "?"));
+      const storeSelect = bare.prepare<[string, string, number, number], { seq: number }>(STORE_CHANGES_SQLITE);
       const bareSelect = bare.prepare<[number, number], { seq: number }>(`SELECT ${STORE_COLUMNS} FROM bench_feed WHERE seq > ? ORDER BY seq LIMIT ?`);
       const page = (rows: Array<{ seq: number }>) => ({ rows: rows.length, last: rows.at(-1)?.seq });
       const storeQuery: BarePage = async (after) => page(storeSelect.all(SCOPE, FEED, Number(after), PAGE));
@@ -753,7 +756,7 @@ export async function serverLibBenchmark(progress: Progress): Promise<ServerLibR
       await pool.query(COPY_FEED);
       await pool.query("VACUUM ANALYZE");
       const page = (rows: Array<{ seq: string }>) => ({ rows: rows.length, last: rows.at(-1)?.seq });
-      const storeQuery: BarePage = async (after) => page((await pool.query<{ seq: string }>(STORE_CHANGES_SQL, [SCOPE, FEED, after, PAGE])).rows);
+      const storeQuery: BarePage = async (after) => page((await pool.query<{ seq: string }>(STORE_CHANGES_POSTGRES, [SCOPE, FEED, after, PAGE])).rows);
       const baseline: BarePage = async (after) =>
         page((await pool.query<{ seq: string }>(`SELECT ${STORE_COLUMNS} FROM bench_feed WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, PAGE])).rows);
       pulls.push(await pullCase({ key: "postgres", instance, seedMs, storeQuery, baseline }, progress));
@@ -883,7 +886,7 @@ export function formatServerLibSection(r: ServerLibResult): string {
     "",
     `   Where the time goes: ms per page of ${s.pageSize} (1 / throughput) through the handler over HTTP, through readChanges() on the same store`,
     "   without HTTP (the store's query, rows made records, the cursor), the store's own SELECT on synclens_records run bare (scope, collection,",
-    "   seq > $n, through its index on (scope, collection, seq)), and the baseline",
+    "   seq > $n, through its feed index: (scope, collection, seq) on SQLite, (feed, seq) on PostgreSQL), and the baseline",
     ...pad(table(["store", "handler ms", "readChanges ms", "store's query ms", "baseline ms"], pullTimeRows)),
     "",
   ].join("\n");
