@@ -51,6 +51,14 @@ export type HttpReply =
   | { kind: "failed"; outcome: Extract<SendOutcome, { kind: "network" | "timeout" }> };
 
 export const BATCH_UNSUPPORTED = new Set([404, 405, 501]);
+
+/**
+ * A 4xx answering a whole batch that says nothing of the client as a whole (401/403: credentials; 408/429:
+ * come back later; 404/405/501: no batch route): it refused something in the batch, so the batch is split.
+ */
+function refusedWhole(status: number): boolean {
+  return status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status) && !BATCH_UNSUPPORTED.has(status);
+}
 const PER_ITEM_CONCURRENCY = 4;
 /** Browsers refuse keepalive requests whose bodies add up to more than 64 KiB in flight, per page. */
 export const KEEPALIVE_BUDGET_BYTES = 60 * 1024;
@@ -182,8 +190,9 @@ export class HttpTransport {
     if (reply.kind !== "reply") return ops.map(() => reply.outcome);
     const { status, body: payload, retryAfterMs } = reply;
     if (BATCH_UNSUPPORTED.has(status)) return "unsupported";
-    if (status === 413 && ops.length > 1) {
-      // Too large as a whole: each half may pass; only an operation too large alone is refused for itself.
+    // Too large as a whole, or refused whole (a proxy or firewall refusing one poison payload): each half may
+    // pass. Only an operation refused when it stands alone is refused for itself, never its neighbours.
+    if ((status === 413 || refusedWhole(status)) && ops.length > 1) {
       const half = Math.ceil(ops.length / 2);
       const first = await this.#sendBatch(ops.slice(0, half), signal, headers);
       const second = first === "unsupported" ? first : await this.#sendBatch(ops.slice(half), signal, headers);

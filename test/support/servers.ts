@@ -57,3 +57,32 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.writeHead(status, { "Content-Type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 }
+
+/**
+ * A real HTTP proxy on 127.0.0.1 in front of `target`, as a firewall or API gateway would stand: `refuse`
+ * looks at each request (method, path, body) and answers a status to refuse it with, or null to forward
+ * it. Refused requests get an HTML page, as such proxies send. It records every request it saw.
+ */
+export async function startRefusingProxy(
+  target: string,
+  refuse: (request: RecordedRequest) => number | null,
+): Promise<{ url: string; requests: RecordedRequest[]; close(): Promise<void> }> {
+  return startScriptedServer((request, res) => {
+    const status = refuse(request);
+    if (status !== null) {
+      res.writeHead(status, { "Content-Type": "text/html" });
+      res.end(`<html><body><h1>${status}</h1>Request blocked by policy</body></html>`);
+      return;
+    }
+    const headers = Object.fromEntries(Object.entries(request.headers).flatMap(([name, value]) => (typeof value === "string" && name !== "host" && name !== "content-length" ? [[name, value]] : [])));
+    const body = request.method === "GET" || request.method === "HEAD" ? undefined : request.body;
+    fetch(`${target}${request.path}`, { method: request.method, headers, ...(body !== undefined && { body }) }).then(
+      async (reply) => {
+        const text = await reply.text();
+        res.writeHead(reply.status, Object.fromEntries([...reply.headers].filter(([name]) => name !== "content-length" && name !== "content-encoding" && name !== "transfer-encoding")));
+        res.end(text);
+      },
+      () => res.destroy(),
+    );
+  });
+}
