@@ -4,16 +4,16 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { testClient, type Todo } from "../support/client";
-import { startReferenceServer, startRefusingProxy, type RecordedRequest } from "../support/servers";
+import { startProxy, startReferenceServer, type ProxyDecision, type RecordedRequest } from "../support/servers";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setUp(refuse: (request: RecordedRequest) => number | null) {
+async function setUp(refuse: (request: RecordedRequest) => ProxyDecision) {
   const server = await startReferenceServer();
-  const proxy = await startRefusingProxy(server.url, refuse);
+  const proxy = await startProxy(server.url, refuse);
   cleanups.push(() => server.close(), () => proxy.close());
   const client = testClient(`${proxy.url}/api/todos`, { triggers: { onWrite: false, intervalMs: 0 } });
   cleanups.push(() => client.close());
@@ -22,7 +22,7 @@ async function setUp(refuse: (request: RecordedRequest) => number | null) {
 
 const todos = (n: number, poison: number[]): Todo[] =>
   Array.from({ length: n }, (_, i) => ({ id: `t${i}`, title: poison.includes(i) ? "<script>POISON</script>" : `todo ${i}` }));
-const blocksPoison = (status: number) => (request: RecordedRequest) => (request.body.includes("POISON") ? status : null);
+const blocksPoison = (status: number) => (request: RecordedRequest): ProxyDecision => (request.body.includes("POISON") ? { refuse: status } : "forward");
 
 describe("a whole batch refused for one operation in it", () => {
   for (const status of [400, 422]) {
@@ -59,7 +59,7 @@ describe("a whole batch refused for one operation in it", () => {
   });
 
   it("keeps 401 and 403 as the credentials' answer: the batch is not split, nothing is dead-lettered, the queue waits", async () => {
-    const { proxy, client } = await setUp((request) => (request.path.endsWith("/_batch") ? 403 : null));
+    const { proxy, client } = await setUp((request) => (request.path.endsWith("/_batch") ? { refuse: 403 } : "forward"));
     for (const todo of todos(8, [])) await client.save(todo);
     await client.sync();
     expect(proxy.requests.filter((request) => request.path.endsWith("/_batch"))).toHaveLength(1);

@@ -58,20 +58,25 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.end(JSON.stringify(body));
 }
 
+/** What a proxy does with one request: forward it, refuse it with a status, or lose it (before or after the target saw it). */
+export type ProxyDecision = "forward" | { refuse: number } | "drop-before" | "drop-after";
+
 /**
- * A real HTTP proxy on 127.0.0.1 in front of `target`, as a firewall or API gateway would stand: `refuse`
- * looks at each request (method, path, body) and answers a status to refuse it with, or null to forward
- * it. Refused requests get an HTML page, as such proxies send. It records every request it saw.
+ * A real HTTP proxy on 127.0.0.1 in front of `target`, standing where a firewall, a gateway or a bad network
+ * would: `decide` looks at each request (method, path, body) and says what happens to it. Refused requests get
+ * an HTML page, as such proxies send; a dropped one has its connection closed, before the target saw it or
+ * after it answered (a lost reply). It records every request it saw.
  */
-export async function startRefusingProxy(
+export async function startProxy(
   target: string,
-  refuse: (request: RecordedRequest) => number | null,
+  decide: (request: RecordedRequest) => ProxyDecision,
 ): Promise<{ url: string; requests: RecordedRequest[]; close(): Promise<void> }> {
   return startScriptedServer((request, res) => {
-    const status = refuse(request);
-    if (status !== null) {
-      res.writeHead(status, { "Content-Type": "text/html" });
-      res.end(`<html><body><h1>${status}</h1>Request blocked by policy</body></html>`);
+    const decision = decide(request);
+    if (decision === "drop-before") return void res.destroy();
+    if (typeof decision === "object") {
+      res.writeHead(decision.refuse, { "Content-Type": "text/html" });
+      res.end(`<html><body><h1>${decision.refuse}</h1>Request blocked by policy</body></html>`);
       return;
     }
     const headers = Object.fromEntries(Object.entries(request.headers).flatMap(([name, value]) => (typeof value === "string" && name !== "host" && name !== "content-length" ? [[name, value]] : [])));
@@ -79,6 +84,7 @@ export async function startRefusingProxy(
     fetch(`${target}${request.path}`, { method: request.method, headers, ...(body !== undefined && { body }) }).then(
       async (reply) => {
         const text = await reply.text();
+        if (decision === "drop-after") return void res.destroy();
         res.writeHead(reply.status, Object.fromEntries([...reply.headers].filter(([name]) => name !== "content-length" && name !== "content-encoding" && name !== "transfer-encoding")));
         res.end(text);
       },
