@@ -24,6 +24,8 @@ export async function startJsonServer(collections: string[] = ["todos"]): Promis
   const file = join(dir, "db.json");
   writeFileSync(file, JSON.stringify(Object.fromEntries(collections.map((name) => [name, []]))));
   const app = jsonServer.create();
+  // Express's "test" env: its error handler answers as usual (the stack as HTML) without printing it.
+  app.set("env", "test");
   app.use(jsonServer.defaults({ logger: false }));
   app.use(jsonServer.router(file));
   const server = await new Promise<Server>((resolve) => {
