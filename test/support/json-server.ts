@@ -1,7 +1,8 @@
 /**
  * json-server 0.17.4, the real npm package, as a stock REST backend nobody here wrote: started in the test
  * process on 127.0.0.1 and a free port, over a database file of its own. Its behaviour, as the REST
- * transport meets it: POST creates (500 "duplicate id" when the id exists), PUT and PATCH of a missing id
+ * transport meets it: POST creates (500 "duplicate id" when the id exists, its stack printed to stderr by
+ * json-server's router), PUT and PATCH of a missing id
  * are 404, DELETE of a missing id is 404, no versions (its ETag is a hash of the body), no If-Match, no
  * idempotency keys, no change feed.
  */
@@ -24,8 +25,6 @@ export async function startJsonServer(collections: string[] = ["todos"]): Promis
   const file = join(dir, "db.json");
   writeFileSync(file, JSON.stringify(Object.fromEntries(collections.map((name) => [name, []]))));
   const app = jsonServer.create();
-  // Express's "test" env: its error handler answers as usual (the stack as HTML) without printing it.
-  app.set("env", "test");
   app.use(jsonServer.defaults({ logger: false }));
   app.use(jsonServer.router(file));
   const server = await new Promise<Server>((resolve) => {
