@@ -44,7 +44,7 @@ export interface ConflictDiff {
   blocked: string | null;
 }
 
-/** What the panel holds of a conflict (sdk/conflicts.ts `Conflict`, as received: any field may be wrong). */
+/** What the panel holds of a conflict (sdk/sync/conflicts.ts `Conflict`, as received: any field may be wrong). */
 export interface ConflictData {
   id?: unknown;
   base?: unknown;

@@ -4,7 +4,7 @@
  * shown as text only.
  */
 import { asList, asObject, emptyClient, type ClientView } from "./connection";
-import { nestsWithin } from "../sdk/json-depth";
+import { nestsWithin } from "../sdk/shared/json-depth";
 import { plain } from "./views/common";
 
 const MAX_FILE_BYTES = 20 * 1024 * 1024;

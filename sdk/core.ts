@@ -6,10 +6,10 @@
  * policies, app item stores, the timeline and snapshots on the same database.
  * @packageDocumentation
  */
-export { createSyncClient, type CoreSyncClient } from "./client.js";
-export type { CoreSyncClientOptions, TriggerOptions } from "./options.js";
-export type { BackoffOptions } from "./backoff.js";
-export type { HeadersInput } from "./transport.js";
+export { createSyncClient, type CoreSyncClient } from "./client/client.js";
+export type { CoreSyncClientOptions, TriggerOptions } from "./client/options.js";
+export type { BackoffOptions } from "./sync/backoff.js";
+export type { HeadersInput } from "./transport/transport.js";
 export {
   SyncLensError,
   InvalidItemError,
@@ -19,7 +19,7 @@ export {
   ClientClosedError,
   SyncRequestError,
   type SyncLensErrorCode,
-} from "./errors.js";
+} from "./shared/errors.js";
 export type {
   SyncItem,
   OperationType,
@@ -36,5 +36,5 @@ export type {
   ChangeEvent,
   CoreSyncEvents,
   QueueChange,
-} from "./types.js";
-export { SDK_VERSION } from "./version.js";
+} from "./shared/types.js";
+export { SDK_VERSION } from "./shared/version.js";

@@ -5,12 +5,12 @@
  * @packageDocumentation
  */
 export * from "./core.js";
-export { createSyncClient, type SyncClient, type ReadOptions, type SyncCallOptions } from "./full-client.js";
-export type { ReadPolicy, SyncClientOptions } from "./full-options.js";
-export type { Conflict, ConflictStrategy, Resolution, TieRule } from "./conflicts.js";
-export type { SyncLogEvent, RequestDetail } from "./event-log.js";
-export type { Exchange } from "./transport.js";
-export { redactSecrets, type Redactor, type SyncSnapshot } from "./snapshot.js";
-export { webStorageItems, type ItemStorage, type StorageOption } from "./storage.js";
-export { fromI45, type I45DataContext } from "./i45.js";
-export type { SyncEvents } from "./types.js";
+export { createSyncClient, type SyncClient, type ReadOptions, type SyncCallOptions } from "./client/full-client.js";
+export type { ReadPolicy, SyncClientOptions } from "./client/full-options.js";
+export type { Conflict, ConflictStrategy, Resolution, TieRule } from "./sync/conflicts.js";
+export type { SyncLogEvent, RequestDetail } from "./observe/event-log.js";
+export type { Exchange } from "./transport/transport.js";
+export { redactSecrets, type Redactor, type SyncSnapshot } from "./observe/snapshot.js";
+export { webStorageItems, type ItemStorage, type StorageOption } from "./storage/storage.js";
+export { fromI45, type I45DataContext } from "./storage/i45.js";
+export type { SyncEvents } from "./shared/types.js";

@@ -4,7 +4,7 @@
  * too large before or after inflation (413), corrupt gzip, bad UTF-8, bad JSON, too deep, numbers out of a
  * double's range, a body cut short (400).
  */
-import { nestsWithin } from "../sdk/json-depth.js";
+import { nestsWithin } from "../sdk/shared/json-depth.js";
 import { HttpError, badRequest } from "./errors.js";
 
 /** Deeper bodies are refused: storing them (canonical JSON, fingerprints) recurses once per level. */

@@ -16,12 +16,12 @@
  * Failure modes: a malformed or unknown message is dropped and counted (`droppedMessages()`), never
  * thrown into the page; a failing command is answered with its error code and message.
  */
-import type { SyncClient } from "../full-client.js";
-import type { SyncLogEvent } from "../event-log.js";
-import type { Conflict } from "../conflicts.js";
-import type { DeadLetter, PendingOperation, SyncItem } from "../types.js";
-import { SDK_VERSION } from "../version.js";
-import { redactPayloads } from "../snapshot.js";
+import type { SyncClient } from "../client/full-client.js";
+import type { SyncLogEvent } from "../observe/event-log.js";
+import type { Conflict } from "../sync/conflicts.js";
+import type { DeadLetter, PendingOperation, SyncItem } from "../shared/types.js";
+import { SDK_VERSION } from "../shared/version.js";
+import { redactPayloads } from "../observe/snapshot.js";
 import { DEVTOOLS_HOOK, envelope, isEnvelopeFrom, LIMITS, MESSAGE_TAG, parseEnvelope, PROTOCOL_VERSION, type Command, type DeltaEntry, type DevtoolsHook, type DropReason, type PageMessage } from "./protocol.js";
 import { DEFAULT_TRIM, resolvePath, trim, type TrimLimits } from "./trim.js";
 

@@ -1,6 +1,6 @@
 import { IDBFactory } from "fake-indexeddb";
 import { describe, expect, it } from "vitest";
-import type { EnvironmentSignals } from "../../sdk/environment";
+import type { EnvironmentSignals } from "../../sdk/shared/environment";
 import type { DeadLetter } from "../../sdk/core";
 import { waitFor, type Todo } from "../support/client";
 import { useReferenceServer } from "../support/harness";

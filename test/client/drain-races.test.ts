@@ -1,10 +1,10 @@
 import { IDBFactory } from "fake-indexeddb";
 import { describe, expect, it } from "vitest";
-import { Client } from "../../sdk/client";
+import { Client } from "../../sdk/client/client";
 import type { SyncLensError } from "../../sdk/core";
-import type { DrainLock } from "../../sdk/drain-lock";
-import { browserEnvironment, type EnvironmentSignals } from "../../sdk/environment";
-import { resolveOptions } from "../../sdk/options";
+import type { DrainLock } from "../../sdk/tabs/drain-lock";
+import { browserEnvironment, type EnvironmentSignals } from "../../sdk/shared/environment";
+import { resolveOptions } from "../../sdk/client/options";
 import { waitFor, type Todo } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 import { json, startScriptedServer } from "../support/servers";

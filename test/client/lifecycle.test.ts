@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SyncLensError, SyncStatus } from "../../sdk";
-import type { EnvironmentSignals } from "../../sdk/environment";
+import type { EnvironmentSignals } from "../../sdk/shared/environment";
 import { waitFor } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 

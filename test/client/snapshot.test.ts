@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EventLog } from "../../sdk/event-log";
-import { redactSecrets } from "../../sdk/snapshot";
+import { EventLog } from "../../sdk/observe/event-log";
+import { redactSecrets } from "../../sdk/observe/snapshot";
 import { SDK_VERSION } from "../../sdk";
 import { useReferenceServer } from "../support/harness";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeEvent, SyncResult } from "../../sdk";
-import { LEASE_MS, tryLease } from "../../sdk/drain-lock";
-import { SyncStore } from "../../sdk/store";
+import { LEASE_MS, tryLease } from "../../sdk/tabs/drain-lock";
+import { SyncStore } from "../../sdk/storage/store";
 import type { Todo } from "../support/client";
 import { waitFor } from "../support/client";
 import { useReferenceServer } from "../support/harness";

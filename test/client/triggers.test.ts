@@ -1,10 +1,10 @@
 import { IDBDatabase } from "fake-indexeddb";
 import { describe, expect, it, vi } from "vitest";
-import type { EnvironmentSignals } from "../../sdk/environment";
+import type { EnvironmentSignals } from "../../sdk/shared/environment";
 import { waitFor } from "../support/client";
 import { useReferenceServer } from "../support/harness";
 import { startScriptedServer } from "../support/servers";
-import { KEEPALIVE_BUDGET_BYTES, keepaliveRoom } from "../../sdk/transport";
+import { KEEPALIVE_BUDGET_BYTES, keepaliveRoom } from "../../sdk/transport/transport";
 
 type Handlers = Parameters<EnvironmentSignals["subscribe"]>[0];
 

@@ -67,7 +67,7 @@ describe("incremental pull", () => {
     await reader.sync();
     const stale = "0.999"; // as a cursor from a database that has since been replaced
     await reader.close();
-    const { SyncStore } = await import("../../sdk/store");
+    const { SyncStore } = await import("../../sdk/storage/store");
     const db = await SyncStore.open(reader.factory, reader.createdWith.name);
     await db.db.put("meta", { key: "pullCursor", cursor: stale });
     db.close();

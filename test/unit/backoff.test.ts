@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, parseRetryAfter, RETRY_AFTER_CAP_MS, retryDelay } from "../../sdk/backoff";
+import { backoffDelay, parseRetryAfter, RETRY_AFTER_CAP_MS, retryDelay } from "../../sdk/sync/backoff";
 
 describe("backoffDelay (full jitter)", () => {
   const options = { baseMs: 1000, maxMs: 60_000 };

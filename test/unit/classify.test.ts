@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classify, type SendOutcome } from "../../sdk/classify";
+import { classify, type SendOutcome } from "../../sdk/sync/classify";
 
 const http = (status: number, retryAfterMs?: number): SendOutcome =>
   retryAfterMs === undefined ? { kind: "http", status, body: null } : { kind: "http", status, body: null, retryAfterMs };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ClockOffset } from "../../sdk/clock-offset";
+import { ClockOffset } from "../../sdk/sync/clock-offset";
 
 const transport = () => new ClockOffset();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coalesce } from "../../sdk/coalesce";
+import { coalesce } from "../../sdk/sync/coalesce";
 
 const pending = (type: "create" | "update" | "delete") => ({ type, frozen: false });
 const sent = (type: "create" | "update" | "delete") => ({ type, frozen: true });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { latestSide, mergeThreeWay, resolveBuiltIn, type Conflict } from "../../sdk/conflicts";
-import { mergePatch } from "../../sdk/delta";
+import { latestSide, mergeThreeWay, resolveBuiltIn, type Conflict } from "../../sdk/sync/conflicts";
+import { mergePatch } from "../../sdk/sync/delta";
 
 type Note = { id: string; title?: string; body?: string; tags?: string[]; meta?: Record<string, unknown>; n?: number };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FlushJournal, type KeyValueStorage } from "../../sdk/flush-journal";
-import { webStorageItems } from "../../sdk/storage";
+import { FlushJournal, type KeyValueStorage } from "../../sdk/storage/flush-journal";
+import { webStorageItems } from "../../sdk/storage/storage";
 
 function memoryStorage(): KeyValueStorage & { data: Map<string, string> } {
   const data = new Map<string, string>();

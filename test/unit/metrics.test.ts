@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MetricsRecorder, percentile } from "../../sdk/metrics";
+import { MetricsRecorder, percentile } from "../../sdk/observe/metrics";
 
 describe("metrics", () => {
   it("nearest-rank percentiles", () => {

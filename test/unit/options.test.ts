@@ -1,8 +1,8 @@
 import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
-import { InvalidOptionsError } from "../../sdk/errors";
-import { resolveFeatureOptions, type SyncClientOptions } from "../../sdk/full-options";
-import { resolveOptions, type CoreSyncClientOptions } from "../../sdk/options";
+import { InvalidOptionsError } from "../../sdk/shared/errors";
+import { resolveFeatureOptions, type SyncClientOptions } from "../../sdk/client/full-options";
+import { resolveOptions, type CoreSyncClientOptions } from "../../sdk/client/options";
 
 const base: CoreSyncClientOptions = { name: "todos", endpoint: "http://127.0.0.1:8787/api/todos/" };
 

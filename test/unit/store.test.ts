@@ -1,9 +1,9 @@
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { QueueFullError, StorageError } from "../../sdk/errors";
-import { SyncStore } from "../../sdk/store";
-import type { SyncItem } from "../../sdk/types";
+import { QueueFullError, StorageError } from "../../sdk/shared/errors";
+import { SyncStore } from "../../sdk/storage/store";
+import type { SyncItem } from "../../sdk/shared/types";
 
 let factory: IDBFactory;
 let ids = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { PendingOperation } from "../../sdk/types";
-import { UnloadHeads } from "../../sdk/unload-heads";
+import type { PendingOperation } from "../../sdk/shared/types";
+import { UnloadHeads } from "../../sdk/storage/unload-heads";
 
 function op(seq: number, itemId: string): PendingOperation {
   return { seq, opId: `op-${seq}`, itemId, type: "update", value: { id: itemId }, createdAt: seq, updatedAt: seq, attempts: 0, failures: 0, nextAttemptAt: seq, errors: [] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InvalidItemError } from "../../sdk/errors";
-import { assertValidItem } from "../../sdk/validate";
+import { InvalidItemError } from "../../sdk/shared/errors";
+import { assertValidItem } from "../../sdk/sync/validate";
 
 function rejection(item: unknown): InvalidItemError {
   try {

@@ -1,6 +1,6 @@
 import type { SendOutcome } from "./classify.js";
-import type { ServerVersion } from "./store.js";
-import type { AttemptError, SyncItem } from "./types.js";
+import type { ServerVersion } from "../storage/store.js";
+import type { AttemptError, SyncItem } from "../shared/types.js";
 
 /** What the server said about one operation, read into the shapes the outbox keeps. Pure. */
 export type FailedOutcome = Exclude<SendOutcome, { kind: "ok" }>;

@@ -1,4 +1,4 @@
-import type { KeyValueStorage } from "./flush-journal.js";
+import type { KeyValueStorage } from "../storage/flush-journal.js";
 
 /**
  * The browser signals the client listens to, each guarded so the SDK runs unchanged in a page, a worker

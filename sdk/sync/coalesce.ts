@@ -1,4 +1,4 @@
-import type { OperationType } from "./types.js";
+import type { OperationType } from "../shared/types.js";
 
 /** The newest pending operation of an item, as far as coalescing cares. */
 export interface CoalesceTarget {

@@ -1,5 +1,5 @@
 import type { ItemStorage } from "./storage.js";
-import type { SyncItem } from "./types.js";
+import type { SyncItem } from "../shared/types.js";
 
 /**
  * The part of an i45 `DataContext<T>` SyncLens uses, by shape (SyncLens does not depend on i45).

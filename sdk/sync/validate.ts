@@ -1,5 +1,5 @@
-import { InvalidItemError } from "./errors.js";
-import type { SyncItem } from "./types.js";
+import { InvalidItemError } from "../shared/errors.js";
+import type { SyncItem } from "../shared/types.js";
 
 export const MAX_ID_LENGTH = 256;
 const MAX_DEPTH = 64;

@@ -1,6 +1,6 @@
-import type { Conflict } from "./conflicts.js";
+import type { Conflict } from "../sync/conflicts.js";
 import type { SyncLensError } from "./errors.js";
-import type { SyncLogEvent } from "./event-log.js";
+import type { SyncLogEvent } from "../observe/event-log.js";
 
 /** Anything with a string `id` and JSON-serialisable fields can be synced. */
 export interface SyncItem {

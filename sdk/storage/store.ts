@@ -1,9 +1,9 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from "idb";
-import { coalesce, type WriteKind } from "./coalesce.js";
-import type { Conflict } from "./conflicts.js";
-import { newOperationId } from "./environment.js";
-import { describeError, QueueFullError, StorageError } from "./errors.js";
-import type { AttemptError, DeadLetter, OperationType, PendingOperation, SyncItem } from "./types.js";
+import { coalesce, type WriteKind } from "../sync/coalesce.js";
+import type { Conflict } from "../sync/conflicts.js";
+import { newOperationId } from "../shared/environment.js";
+import { describeError, QueueFullError, StorageError } from "../shared/errors.js";
+import type { AttemptError, DeadLetter, OperationType, PendingOperation, SyncItem } from "../shared/types.js";
 
 /**
  * The item's last synced server copy: the version its next write is based on, and the value both sides

@@ -1,5 +1,5 @@
-import { byteLength, KEEPALIVE_BUDGET_BYTES, type WireOp } from "./transport.js";
-import type { PendingOperation } from "./types.js";
+import { byteLength, KEEPALIVE_BUDGET_BYTES, type WireOp } from "../transport/transport.js";
+import type { PendingOperation } from "../shared/types.js";
 
 /** Heads kept at most: a page that writes more has most of them sent by its drains anyway. */
 const MAX_HEADS = 100;

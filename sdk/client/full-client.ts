@@ -1,27 +1,27 @@
-import { retryDelay } from "./backoff.js";
-import { classify, type SendOutcome } from "./classify.js";
-import { ClockOffset } from "./clock-offset.js";
-import { gzipAbove } from "./compression.js";
+import { retryDelay } from "../sync/backoff.js";
+import { classify, type SendOutcome } from "../sync/classify.js";
+import { ClockOffset } from "../sync/clock-offset.js";
+import { gzipAbove } from "../transport/compression.js";
 import { Client, type CoreSyncClient } from "./client.js";
-import { resolveBuiltIn, type Conflict, type ConflictStrategy, type Resolution } from "./conflicts.js";
-import { parkConflicts, resolveStoredConflict, storedConflicts, type RefusedWrite, type ResolutionBasis } from "./conflict-store.js";
-import { asPatch, refusesPatch } from "./delta.js";
-import { browserEnvironment, newOperationId, type EnvironmentSignals } from "./environment.js";
-import { SyncLensError, SyncRequestError } from "./errors.js";
-import { EventLog, type SyncLogEvent } from "./event-log.js";
+import { resolveBuiltIn, type Conflict, type ConflictStrategy, type Resolution } from "../sync/conflicts.js";
+import { parkConflicts, resolveStoredConflict, storedConflicts, type RefusedWrite, type ResolutionBasis } from "../storage/conflict-store.js";
+import { asPatch, refusesPatch } from "../sync/delta.js";
+import { browserEnvironment, newOperationId, type EnvironmentSignals } from "../shared/environment.js";
+import { SyncLensError, SyncRequestError } from "../shared/errors.js";
+import { EventLog, type SyncLogEvent } from "../observe/event-log.js";
 import { resolveFeatureOptions, type FeatureOptions, type ReadPolicy, type SyncClientOptions } from "./full-options.js";
-import { ItemMirror } from "./mirror.js";
+import { ItemMirror } from "../storage/mirror.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
-import { applyPull, fetchChanges, pullCursor } from "./pull.js";
-import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "./replies.js";
-import { describeOptions, redactPayloads, type SyncSnapshot } from "./snapshot.js";
-import { SyncStore, type ServerVersion } from "./store.js";
-import { openTabChannel, type TabChannel, type TabMessage } from "./tab-channel.js";
-import { queueChangeOf, requestDetail, tabMessageOf, timelineEntries, type CoreTrace } from "./trace.js";
-import type { Exchange, WireOp } from "./transport.js";
-import type { PendingOperation, QueueChange, SyncEvents, SyncItem, SyncResult } from "./types.js";
-import { assertValidId, assertValidResolution } from "./validate.js";
-import { SDK_VERSION } from "./version.js";
+import { applyPull, fetchChanges, pullCursor } from "../storage/pull.js";
+import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "../sync/replies.js";
+import { describeOptions, redactPayloads, type SyncSnapshot } from "../observe/snapshot.js";
+import { SyncStore, type ServerVersion } from "../storage/store.js";
+import { openTabChannel, type TabChannel, type TabMessage } from "../tabs/tab-channel.js";
+import { queueChangeOf, requestDetail, tabMessageOf, timelineEntries, type CoreTrace } from "../observe/trace.js";
+import type { Exchange, WireOp } from "../transport/transport.js";
+import type { PendingOperation, QueueChange, SyncEvents, SyncItem, SyncResult } from "../shared/types.js";
+import { assertValidId, assertValidResolution } from "../sync/validate.js";
+import { SDK_VERSION } from "../shared/version.js";
 
 /** Per-call options of `get()` and `list()`. */
 export interface ReadOptions {

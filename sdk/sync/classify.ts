@@ -1,4 +1,4 @@
-import type { ServerVersion } from "./store.js";
+import type { ServerVersion } from "../storage/store.js";
 
 /**
  * What happened to one operation's request, as the transport saw it. Pure data, so the decision table below

@@ -1,8 +1,8 @@
 import type { RequestDetail, SyncLogEvent } from "./event-log.js";
-import type { SettleAction, SettleResult, WriteEffect } from "./store.js";
-import type { TabMessage } from "./tab-channel.js";
-import type { Exchange } from "./transport.js";
-import type { Caller, PendingOperation, QueueChange, SyncState } from "./types.js";
+import type { SettleAction, SettleResult, WriteEffect } from "../storage/store.js";
+import type { TabMessage } from "../tabs/tab-channel.js";
+import type { Exchange } from "../transport/transport.js";
+import type { Caller, PendingOperation, QueueChange, SyncState } from "../shared/types.js";
 
 /**
  * What the core client did, as it happens: the full client turns these into timeline entries, `queue`

@@ -1,7 +1,7 @@
-import { describeError, StorageError, SyncLensError } from "./errors.js";
+import { describeError, StorageError, SyncLensError } from "../shared/errors.js";
 import type { ItemStorage } from "./storage.js";
 import { guard, type ItemIntent, type SyncStore } from "./store.js";
-import type { SyncItem } from "./types.js";
+import type { SyncItem } from "../shared/types.js";
 
 interface ExclusiveLocks {
   request<R>(name: string, callback: () => Promise<R>): Promise<R>;

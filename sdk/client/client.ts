@@ -1,17 +1,17 @@
-import { backoffDelay, retryDelay } from "./backoff.js";
-import { Connectivity } from "./connectivity.js";
-import { classify, type SendOutcome } from "./classify.js";
-import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "./drain-lock.js";
-import { Emitter } from "./emitter.js";
-import { FlushJournal } from "./flush-journal.js";
-import type { CoreTrace } from "./trace.js";
-import { browserEnvironment, newOperationId, unref, type EnvironmentSignals } from "./environment.js";
-import { ClientClosedError, InvalidOptionsError, QueueFullError, SyncLensError, SyncRequestError } from "./errors.js";
-import { MetricsRecorder } from "./metrics.js";
+import { backoffDelay, retryDelay } from "../sync/backoff.js";
+import { Connectivity } from "../transport/connectivity.js";
+import { classify, type SendOutcome } from "../sync/classify.js";
+import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "../tabs/drain-lock.js";
+import { Emitter } from "../observe/emitter.js";
+import { FlushJournal } from "../storage/flush-journal.js";
+import type { CoreTrace } from "../observe/trace.js";
+import { browserEnvironment, newOperationId, unref, type EnvironmentSignals } from "../shared/environment.js";
+import { ClientClosedError, InvalidOptionsError, QueueFullError, SyncLensError, SyncRequestError } from "../shared/errors.js";
+import { MetricsRecorder } from "../observe/metrics.js";
 import { HEADERS_EXPECTED, MAX_TIMER_MS, resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options.js";
-import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "./store.js";
-import { HttpTransport, isHeaderRecord, keepaliveRoom, toWireOp, type HeadersInput, type WireOp } from "./transport.js";
-import { UnloadHeads } from "./unload-heads.js";
+import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "../storage/store.js";
+import { HttpTransport, isHeaderRecord, keepaliveRoom, toWireOp, type HeadersInput, type WireOp } from "../transport/transport.js";
+import { UnloadHeads } from "../storage/unload-heads.js";
 import type {
   Caller,
   CoreSyncEvents,
@@ -25,9 +25,9 @@ import type {
   SyncState,
   SyncStatus,
   SyncBlocked,
-} from "./types.js";
-import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "./replies.js";
-import { assertValidId, assertValidItem } from "./validate.js";
+} from "../shared/types.js";
+import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "../sync/replies.js";
+import { assertValidId, assertValidItem } from "../sync/validate.js";
 
 /**
  * The core SyncLens client (`synclens/core`): a local store of `T` items whose writes drain to the
@@ -471,7 +471,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
     return SyncStore.open(this.options.indexedDB, this.options.name);
   }
 
-  /** One drain at a time per database, across tabs and workers (see drain-lock.ts). */
+  /** One drain at a time per database, across tabs and workers (see tabs/drain-lock.ts). */
   protected createDrainLock(): DrainLock {
     return webLocksDrainLock(this.options.name) ?? leaseDrainLock(this.store, newOperationId());
   }
@@ -521,7 +521,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   /** The conflicts `parkConflict` took are to be parked (the batch is settled, their operations still queued). */
   protected async conflictsFound(_now: number): Promise<void> {}
 
-  /** What the core did (see trace.ts). */
+  /** What the core did (see observe/trace.ts). */
   protected trace(_event: CoreTrace): void {}
 
   /** Whether `close()` has been called. */
@@ -558,7 +558,7 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
   }
 
   async #writeOnce(kind: "save" | "delete", id: string, value: T | undefined): Promise<WriteEffect> {
-    const fired = this.#journal.read(); // a page that went away may have fired some (see flush-journal.ts)
+    const fired = this.#journal.read(); // a page that went away may have fired some (see storage/flush-journal.ts)
     if (fired.length > 0) void this.#adoptJournal(fired).catch((error: unknown) => this.reportError(error));
     // Each uncommitted write may add an operation: near the limit, wait until they have, or have not.
     while (this.#writing.size > 0 && this.pending + this.#writing.size >= this.options.maxQueueSize) await Promise.allSettled([...this.#writing]);

@@ -1,4 +1,4 @@
-import type { Exchange } from "./transport.js";
+import type { Exchange } from "../transport/transport.js";
 
 /**
  * A push's requests, for the timeline's `reply` entries (as a browser's Network panel shows

@@ -1,4 +1,4 @@
-import type { SyncItem } from "./types.js";
+import type { SyncItem } from "../shared/types.js";
 
 /** Both sides of a conflict, with the last copy both agreed on. `null` means deleted (or never existed). */
 export interface Conflict<T extends SyncItem = SyncItem> {

@@ -1,6 +1,6 @@
-import type { Conflict } from "./conflicts.js";
+import type { Conflict } from "../sync/conflicts.js";
 import type { SyncLogEvent } from "./event-log.js";
-import type { DeadLetter, PendingOperation, SyncItem, SyncMetrics, SyncStatus } from "./types.js";
+import type { DeadLetter, PendingOperation, SyncItem, SyncMetrics, SyncStatus } from "../shared/types.js";
 
 /** Replaces whatever should not leave the machine in a snapshot. Receives item payloads and server bodies. */
 export type Redactor = (value: unknown) => unknown;

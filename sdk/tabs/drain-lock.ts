@@ -1,4 +1,4 @@
-import { guard, type SyncStore } from "./store.js";
+import { guard, type SyncStore } from "../storage/store.js";
 
 /**
  * One drain at a time per database, across tabs and workers of the origin.

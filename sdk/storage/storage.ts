@@ -1,5 +1,5 @@
-import { InvalidOptionsError } from "./errors.js";
-import type { SyncItem } from "./types.js";
+import { InvalidOptionsError } from "../shared/errors.js";
+import type { SyncItem } from "../shared/types.js";
 
 /**
  * The app's own item store, kept in step with the client (the outbox always stays in IndexedDB).

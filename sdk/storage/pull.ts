@@ -1,8 +1,8 @@
-import { equal, type Conflict } from "./conflicts.js";
-import type { SendOutcome } from "./classify.js";
+import { equal, type Conflict } from "../sync/conflicts.js";
+import type { SendOutcome } from "../sync/classify.js";
 import { guard, synced, tombstone, type SyncStore } from "./store.js";
-import { BATCH_UNSUPPORTED, httpOutcome, isRecord, malformed, type HttpTransport } from "./transport.js";
-import type { SyncItem } from "./types.js";
+import { BATCH_UNSUPPORTED, httpOutcome, isRecord, malformed, type HttpTransport } from "../transport/transport.js";
+import type { SyncItem } from "../shared/types.js";
 
 /**
  * Pulling the server's change feed (`GET {endpoint}/_changes`, see docs/protocol.md): one page at a time

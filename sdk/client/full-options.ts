@@ -1,9 +1,9 @@
-import type { ConflictStrategy, TieRule } from "./conflicts.js";
-import { InvalidOptionsError } from "./errors.js";
+import type { ConflictStrategy, TieRule } from "../sync/conflicts.js";
+import { InvalidOptionsError } from "../shared/errors.js";
 import { flag, integer, type CoreSyncClientOptions } from "./options.js";
-import { redactSecrets, type Redactor } from "./snapshot.js";
-import { resolveStorage, type ItemStorage, type StorageOption } from "./storage.js";
-import type { SyncItem } from "./types.js";
+import { redactSecrets, type Redactor } from "../observe/snapshot.js";
+import { resolveStorage, type ItemStorage, type StorageOption } from "../storage/storage.js";
+import type { SyncItem } from "../shared/types.js";
 
 /** Options of {@link createSyncClient}: the core's, and those of pulling, conflicts, reads, app storage and snapshots. */
 export interface SyncClientOptions<T extends SyncItem = SyncItem> extends CoreSyncClientOptions {

@@ -1,4 +1,4 @@
-import type { SyncMetrics } from "./types.js";
+import type { SyncMetrics } from "../shared/types.js";
 
 const LATENCY_SAMPLES = 1000;
 

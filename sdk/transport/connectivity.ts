@@ -1,5 +1,5 @@
-import { backoffDelay, type BackoffOptions } from "./backoff.js";
-import { unref } from "./environment.js";
+import { backoffDelay, type BackoffOptions } from "../sync/backoff.js";
+import { unref } from "../shared/environment.js";
 
 export interface ConnectivityDeps {
   /** `navigator.onLine` where it exists. */

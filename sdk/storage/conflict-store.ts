@@ -1,6 +1,6 @@
-import { equal, type Conflict, type Resolution } from "./conflicts.js";
+import { equal, type Conflict, type Resolution } from "../sync/conflicts.js";
 import { guard, newOperation, synced, withValue, type ServerVersion, type SyncStore } from "./store.js";
-import type { OperationType, PendingOperation, SyncItem } from "./types.js";
+import type { OperationType, PendingOperation, SyncItem } from "../shared/types.js";
 
 /**
  * Parked conflicts in the client's database: reading them, and ending one with a resolution.

@@ -1,10 +1,10 @@
-import { parseRetryAfter } from "./backoff.js";
-import { unref } from "./environment.js";
-import { SyncLensError } from "./errors.js";
-import type { SendOutcome } from "./classify.js";
-import { parseRecord } from "./replies.js";
-import type { ServerVersion } from "./store.js";
-import type { PendingOperation } from "./types.js";
+import { parseRetryAfter } from "../sync/backoff.js";
+import { unref } from "../shared/environment.js";
+import { SyncLensError } from "../shared/errors.js";
+import type { SendOutcome } from "../sync/classify.js";
+import { parseRecord } from "../sync/replies.js";
+import type { ServerVersion } from "../storage/store.js";
+import type { PendingOperation } from "../shared/types.js";
 
 /** One write as it goes on the wire (see docs/protocol.md). */
 export interface WireOp {

@@ -1,7 +1,7 @@
-import type { BackoffOptions } from "./backoff.js";
-import type { EnvironmentSignals } from "./environment.js";
-import { InvalidOptionsError } from "./errors.js";
-import { isHeaderRecord, type HeadersInput } from "./transport.js";
+import type { BackoffOptions } from "../sync/backoff.js";
+import type { EnvironmentSignals } from "../shared/environment.js";
+import { InvalidOptionsError } from "../shared/errors.js";
+import { isHeaderRecord, type HeadersInput } from "../transport/transport.js";
 
 /** Options of the core client (`synclens/core`). Only `name` and `endpoint` are required. */
 export interface CoreSyncClientOptions {

@@ -1,8 +1,8 @@
 import { equal } from "./conflicts.js";
 import type { SendOutcome } from "./classify.js";
-import type { ServerVersion } from "./store.js";
-import type { WireOp } from "./transport.js";
-import type { PendingOperation } from "./types.js";
+import type { ServerVersion } from "../storage/store.js";
+import type { WireOp } from "../transport/transport.js";
+import type { PendingOperation } from "../shared/types.js";
 
 /**
  * The JSON Merge Patch (RFC 7396) that turns `base` into `next`: changed fields only, `null` for removed
