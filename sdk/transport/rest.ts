@@ -12,8 +12,8 @@
  * `retry` (unreachable or timeout); 408, 429 and 5xx are `retry` (Retry-After obeyed); 401 and 403 are `auth`;
  * any other 4xx is `rejected`. Throws only when the client's signal aborts.
  */
-import { parseRetryAfter } from "../backoff.js";
-import type { SyncItem } from "../types.js";
+import { parseRetryAfter } from "../sync/backoff.js";
+import type { SyncItem } from "../shared/types.js";
 import type { BackendRecord, PushOperation, PushOutcome, SyncTransport, TransportContext } from "./seam.js";
 
 /** Where a backend keeps an item's version. */

@@ -6,7 +6,7 @@
  * Everything above the transport (coalescing, per-item order, backoff, dead letters, conflicts and their
  * strategies, metrics, the timeline, snapshots, the DevTools panel) works the same over any of them.
  */
-import type { SyncItem } from "../types.js";
+import type { SyncItem } from "../shared/types.js";
 
 /** A reply as the transport got it, kept with a dead letter or an error for the developer to read. */
 export interface TransportReply {
