@@ -1,0 +1,147 @@
+/**
+ * Between the transport seam's public shapes (seam.ts) and the outbox's own (`SendOutcome`, classify.ts):
+ * what a transport is given for an operation, and what its answer means to the drain. Pure.
+ *
+ * A transport's answer is untrusted: anything that is not an outcome is `malformed` (retried, counted
+ * against `maxRetries`), never a loss.
+ */
+import type { SendOutcome } from "../sync/classify.js";
+import type { ServerVersion } from "../storage/store.js";
+import type { PendingOperation, SyncItem } from "../shared/types.js";
+import type { BackendRecord, PushOperation, PushOutcome } from "./seam.js";
+
+/** What a transport is given for an operation made on the backend's copy `base` (none: a create). */
+export function toPushOperation<T extends SyncItem>(op: PendingOperation<T>, base: ServerVersion | undefined, patch?: Record<string, unknown>): PushOperation<T> {
+  const push: PushOperation<T> = { opId: op.opId, type: op.type === "delete" ? "delete" : "save", id: op.itemId };
+  if (op.type !== "delete" && op.value !== undefined) push.value = op.value;
+  if (base) push.baseVersion = base.version;
+  if (patch) push.patch = patch;
+  return push;
+}
+
+/**
+ * What a transport's answer for `op` means to the drain. A backend without versions: the write's version is
+ * one past its base, so later writes and pulls still tell new from old.
+ */
+export function sendOutcomeOf(answer: unknown, op: PushOperation, base: ServerVersion | undefined): SendOutcome {
+  const next = (base?.version ?? 0) + 1;
+  if (!isObject(answer)) return malformed("The transport answered something that is not an outcome", answer);
+  const reply = replyOf(answer["reply"]);
+  const message = typeof answer["message"] === "string" ? answer["message"] : "";
+  switch (answer["kind"]) {
+    case "applied": {
+      const record = isObject(answer["record"]) ? answer["record"] : {};
+      const version = integer(record["version"]) ?? next;
+      const deleted = op.type === "delete";
+      const value = deleted ? null : isObject(record["value"]) ? record["value"] : (op.value ?? null);
+      const body = { id: op.id, version, deleted, value, ...(typeof record["updatedAt"] === "string" && { updatedAt: record["updatedAt"] }) };
+      return { kind: "ok", status: reply?.status ?? 200, version, body };
+    }
+    case "conflict": {
+      const current = answer["current"] === null ? null : recordOf(answer["current"], op.id, next);
+      if (current === undefined) return malformed("A conflict outcome needs `current`: the backend's copy, or null", answer);
+      return { kind: "http", status: 409, body: { error: "version_mismatch", message: message || "the backend's copy moved on", current } };
+    }
+    case "retry": {
+      const afterMs = integer(answer["afterMs"]);
+      switch (answer["reason"]) {
+        case "unreachable":
+          return { kind: "network", message: message || "The backend could not be reached" };
+        case "timeout":
+          return { kind: "timeout", message: message || "The backend did not answer in time" };
+        case "malformed":
+          return malformed(message || "The backend's reply made no sense", reply?.body);
+        case "server": {
+          const status = reply && (reply.status >= 500 || reply.status === 408 || reply.status === 429) ? reply.status : 503;
+          const body = reply?.body ?? { error: "unavailable", message };
+          return afterMs === undefined ? { kind: "http", status, body } : { kind: "http", status, body, retryAfterMs: afterMs };
+        }
+        default:
+          return malformed('A retry outcome needs a reason: "unreachable", "timeout", "server" or "malformed"', answer);
+      }
+    }
+    case "rejected": {
+      const status = reply && reply.status >= 400 && reply.status < 500 && ![401, 403, 408, 409, 429].includes(reply.status) ? reply.status : 422;
+      return { kind: "http", status, body: reply?.body ?? { error: "rejected", message } };
+    }
+    case "auth":
+      return { kind: "http", status: reply?.status === 403 ? 403 : 401, body: reply?.body ?? { error: "unauthorized", message } };
+    default:
+      return malformed('An outcome needs a kind: "applied", "conflict", "retry", "rejected" or "auth"', answer);
+  }
+}
+
+/** The outcomes a transport answered for a batch, checked: one per operation, or every operation `malformed`. */
+export function sendOutcomesOf(answers: unknown, ops: readonly PushOperation[], bases: ReadonlyArray<ServerVersion | undefined>): SendOutcome[] {
+  if (!Array.isArray(answers) || answers.length !== ops.length) {
+    const message = `The transport answered ${Array.isArray(answers) ? `${answers.length} outcomes` : "no list of outcomes"} for ${ops.length} operations`;
+    return ops.map(() => malformed(message, Array.isArray(answers) ? undefined : answers));
+  }
+  return ops.map((op, index) => sendOutcomeOf(answers[index], op, bases[index]));
+}
+
+/** The public outcome of one of the HTTP transport's own (for `SyncTransport.push` over the protocol). */
+export function pushOutcomeOf<T extends SyncItem>(outcome: SendOutcome): PushOutcome<T> {
+  switch (outcome.kind) {
+    case "ok": {
+      const body = isObject(outcome.body) ? outcome.body : {};
+      const record: Omit<BackendRecord<T>, "id"> = { version: outcome.version, deleted: body["deleted"] === true };
+      if (isObject(body["value"])) record.value = body["value"] as T;
+      if (typeof body["updatedAt"] === "string") record.updatedAt = body["updatedAt"];
+      return { kind: "applied", record, reply: { status: outcome.status, body: outcome.body } };
+    }
+    case "network":
+      return { kind: "retry", reason: "unreachable", message: outcome.message };
+    case "timeout":
+      return { kind: "retry", reason: "timeout", message: outcome.message };
+    case "malformed":
+      return { kind: "retry", reason: "malformed", message: outcome.message, reply: { status: outcome.status, body: outcome.body } };
+    case "resend":
+      return { kind: "retry", reason: "server", message: outcome.message, afterMs: 0 };
+    case "reused":
+      return { kind: "rejected", message: "The idempotency key was spent on an earlier body of this operation", reply: { status: 422, body: outcome.body } };
+    case "http": {
+      const reply = { status: outcome.status, body: outcome.body };
+      const message = `HTTP ${outcome.status}`;
+      if (outcome.status === 401 || outcome.status === 403) return { kind: "auth", message, reply };
+      if (outcome.status === 409) {
+        const current = isObject(outcome.body) ? outcome.body["current"] : undefined;
+        const record = current === null ? null : recordOf(current, "", 0);
+        return record === undefined ? { kind: "rejected", message: "A 409 without the server's current record", reply } : { kind: "conflict", current: record as BackendRecord<T> | null, reply };
+      }
+      if (outcome.status === 408 || outcome.status === 429 || outcome.status >= 500) {
+        return { kind: "retry", reason: "server", message, reply, ...(outcome.retryAfterMs !== undefined && { afterMs: outcome.retryAfterMs }) };
+      }
+      return { kind: "rejected", message, reply };
+    }
+  }
+}
+
+function recordOf(value: unknown, id: string, fallbackVersion: number): (BackendRecord & { version: number }) | undefined {
+  if (!isObject(value)) return undefined;
+  const deleted = value["deleted"] === true;
+  const record: BackendRecord & { version: number } = {
+    id: typeof value["id"] === "string" ? value["id"] : id,
+    version: integer(value["version"]) ?? fallbackVersion,
+    deleted,
+    value: deleted || !isObject(value["value"]) ? null : (value["value"] as unknown as SyncItem),
+  };
+  if (typeof value["updatedAt"] === "string") record.updatedAt = value["updatedAt"];
+  return record;
+}
+
+function replyOf(value: unknown): { status: number; body: unknown } | undefined {
+  return isObject(value) && integer(value["status"]) !== undefined ? { status: value["status"] as number, body: value["body"] } : undefined;
+}
+
+function malformed(message: string, body: unknown): SendOutcome {
+  return { kind: "malformed", status: 0, message, body };
+}
+
+function integer(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
