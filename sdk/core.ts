@@ -10,6 +10,16 @@ export { createSyncClient, type CoreSyncClient } from "./client/client.js";
 export type { CoreSyncClientOptions, TriggerOptions } from "./client/options.js";
 export type { BackoffOptions } from "./sync/backoff.js";
 export type { HeadersInput } from "./transport/transport.js";
+export type {
+  SyncTransport,
+  TransportContext,
+  PushOperation,
+  PushOutcome,
+  PullPage,
+  PullResult,
+  BackendRecord,
+  TransportReply,
+} from "./transport/seam.js";
 export {
   SyncLensError,
   InvalidItemError,

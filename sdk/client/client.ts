@@ -10,6 +10,7 @@ import { ClientClosedError, InvalidOptionsError, QueueFullError, SyncLensError, 
 import { MetricsRecorder } from "../observe/metrics.js";
 import { HEADERS_EXPECTED, MAX_TIMER_MS, resolveOptions, type CoreSyncClientOptions, type ResolvedOptions } from "./options.js";
 import { SyncStore, type ReadyBatch, type ServerVersion, type SettleAction, type WriteEffect } from "../storage/store.js";
+import { pushThrough } from "../transport/outcomes.js";
 import { HttpTransport, isHeaderRecord, keepaliveRoom, toWireOp, type HeadersInput, type WireOp } from "../transport/transport.js";
 import { UnloadHeads } from "../storage/unload-heads.js";
 import type {
@@ -505,7 +506,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
 
   /** Sends a batch's requests; one outcome per request. Throws only when `signal` aborts. */
   protected send(wires: WireOp[], signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome[]> {
-    return this.transport.send(wires, signal, headers);
+    const custom = this.options.transport;
+    return custom ? pushThrough(custom, wires, signal) : this.transport.send(wires, signal, headers);
   }
 
   /** Aborts when the client closes or is forced offline. */
@@ -607,7 +609,8 @@ export class Client<T extends SyncItem, Context = never> implements CoreSyncClie
    * idempotency keys, so never applied twice) on the next load.
    */
   #flushOnPageHide(): void {
-    if (this.blockedReason() || this.unloadHeads.size === 0) return;
+    // A keepalive request is the protocol's: an app's transport has no way to go out with the page.
+    if (this.blockedReason() || this.unloadHeads.size === 0 || this.options.transport) return;
     // A head whose item has a write under way may be rewritten by it: what would be fired is already stale.
     const { wires, seqs } = this.unloadHeads.take(this.options.batchSize, (itemId) => this.#writingIds.has(itemId), keepaliveRoom());
     if (wires.length === 0) return;

@@ -13,6 +13,7 @@ import { resolveFeatureOptions, type FeatureOptions, type ReadPolicy, type SyncC
 import { ItemMirror } from "../storage/mirror.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
 import { applyPull, fetchChanges, pullCursor } from "../storage/pull.js";
+import { pullThrough } from "../transport/pull-through.js";
 import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "../sync/replies.js";
 import { describeOptions, redactPayloads, type SyncSnapshot } from "../observe/snapshot.js";
 import { SyncStore, type ServerVersion } from "../storage/store.js";
@@ -236,7 +237,8 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
   protected override wireOp(op: PendingOperation, base: ServerVersion | undefined): WireOp {
     if (op.attempts === 1) this.#firstAttempts.add(op.opId);
     const wire = super.wireOp(op, base);
-    return this.#features.deltaPush && this.#patchSupported ? asPatch(wire, op, base) : wire;
+    // An app's transport gets whole items (and may send a patch of its own making).
+    return this.#features.deltaPush && this.#patchSupported && !this.options.transport ? asPatch(wire, op, base) : wire;
   }
 
   /** Also refines the clock offset from the writes' `updatedAt`, and falls back to whole items when PATCH is refused. */
@@ -322,7 +324,10 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
       let page;
       const signal = this.requests; // read once: setOffline(false) replaces it
       try {
-        page = await fetchChanges(this.transport, this.options.endpoint, { cursor, limit: this.#features.pullPageSize, timeoutMs: this.options.timeoutMs }, signal);
+        const custom = this.options.transport;
+        page = custom
+          ? await pullThrough(custom, cursor, this.#features.pullPageSize, signal)
+          : await fetchChanges(this.transport, this.options.endpoint, { cursor, limit: this.#features.pullPageSize, timeoutMs: this.options.timeoutMs }, signal);
       } catch (error) {
         if (signal.aborted) break; // closing, or forced offline
         throw error; // the headers function failed: the drain reports it and retries after a backoff

@@ -4,9 +4,12 @@ import { flag, integer, type CoreSyncClientOptions } from "./options.js";
 import { redactSecrets, type Redactor } from "../observe/snapshot.js";
 import { resolveStorage, type ItemStorage, type StorageOption } from "../storage/storage.js";
 import type { SyncItem } from "../shared/types.js";
+import type { SyncTransport } from "../transport/seam.js";
 
 /** Options of {@link createSyncClient}: the core's, and those of pulling, conflicts, reads, app storage and snapshots. */
 export interface SyncClientOptions<T extends SyncItem = SyncItem> extends CoreSyncClientOptions {
+  /** How operations reach the backend (see {@link CoreSyncClientOptions.transport}), typed by the item. */
+  transport?: SyncTransport<T>;
   /**
    * How conflicts end: `server-wins`, `client-wins`, `latest-wins`, `merge` (three-way, field by field,
    * against the last synced copy), `manual` (parked until `resolveConflict`), or an async function.

@@ -2,6 +2,7 @@ import type { BackoffOptions } from "../sync/backoff.js";
 import type { EnvironmentSignals } from "../shared/environment.js";
 import { InvalidOptionsError } from "../shared/errors.js";
 import { isHeaderRecord, type HeadersInput } from "../transport/transport.js";
+import type { SyncTransport } from "../transport/seam.js";
 
 /** Options of the core client (`synclens/core`). Only `name` and `endpoint` are required. */
 export interface CoreSyncClientOptions {
@@ -25,6 +26,13 @@ export interface CoreSyncClientOptions {
   backoff?: Partial<BackoffOptions>;
   /** Per-request timeout. Default 15000 ms. */
   timeoutMs?: number;
+  /**
+   * How operations reach the backend, and its changes come back: the protocol over HTTP by default
+   * (docs/protocol.md), `restTransport(…)` for a conventional REST backend, or your own (docs/backends.md).
+   * With a transport of your own, `endpoint` only names the collection (in the DevTools panel, in errors),
+   * `fetch` and `headers` are the transport's business, and `pingUrl` defaults to `false`.
+   */
+  transport?: SyncTransport;
   /** The fetch to use (tests, auth wrappers). Default `globalThis.fetch`. */
   fetch?: typeof fetch;
   /** Extra request headers, or a (sync or async) function returning them, called once per batch and per change-feed page: auth tokens. */
@@ -81,6 +89,7 @@ export interface ResolvedOptions {
   maxSyncDurationMs: number;
   triggers: TriggerOptions;
   indexedDB: IDBFactory;
+  transport: SyncTransport | undefined;
 }
 
 export const MAX_BATCH_SIZE = 500;
@@ -117,7 +126,11 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
     maxMs: integer("backoff.maxMs", given.maxMs, 60_000, 1, MAX_TIMER_MS),
   };
   if (backoff.maxMs < backoff.baseMs) throw new InvalidOptionsError("backoff.maxMs", "must be at least backoff.baseMs");
-  const pingUrl = options.pingUrl ?? `${base}/_ping`;
+  const transport = options.transport;
+  if (transport !== undefined && (typeof transport !== "object" || transport === null || typeof transport.push !== "function" || (transport.pull !== undefined && typeof transport.pull !== "function"))) {
+    throw new InvalidOptionsError("transport", "expected { push(ops, context), pull?(cursor, context) }");
+  }
+  const pingUrl = options.pingUrl ?? (transport ? false : `${base}/_ping`);
   if (pingUrl !== false && (typeof pingUrl !== "string" || !isHttpUrl(pingUrl))) {
     throw new InvalidOptionsError("pingUrl", "expected an absolute http(s) URL or false");
   }
@@ -133,6 +146,7 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
     // Called as a plain function: `window.fetch` invoked as a method of another object throws "Illegal invocation".
     fetch: (input, init) => fetchImpl(input, init),
     headers: options.headers,
+    transport,
     pingUrl,
     pingTimeoutMs: integer("pingTimeoutMs", options.pingTimeoutMs, 5000, 1, MAX_TIMER_MS),
     maxQueueSize: integer("maxQueueSize", options.maxQueueSize, 100_000, 1),

@@ -8,7 +8,8 @@
 import type { SendOutcome } from "../sync/classify.js";
 import type { ServerVersion } from "../storage/store.js";
 import type { PendingOperation, SyncItem } from "../shared/types.js";
-import type { BackendRecord, PushOperation, PushOutcome } from "./seam.js";
+import type { BackendRecord, PushOperation, PushOutcome, SyncTransport } from "./seam.js";
+import type { WireOp } from "./transport.js";
 
 /** What a transport is given for an operation made on the backend's copy `base` (none: a create). */
 export function toPushOperation<T extends SyncItem>(op: PendingOperation<T>, base: ServerVersion | undefined, patch?: Record<string, unknown>): PushOperation<T> {
@@ -142,6 +143,34 @@ function integer(value: unknown): number | undefined {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** What a transport is given for a request the drain built (its base is the request's precondition). */
+export function pushOperationOf<T extends SyncItem>(wire: WireOp): PushOperation<T> {
+  const push: PushOperation<T> = { opId: wire.opId, type: wire.method === "DELETE" ? "delete" : "save", id: wire.id };
+  if (wire.method === "PUT") push.value = wire.body as T;
+  if (wire.method === "PATCH") push.patch = wire.body as Record<string, unknown>;
+  if (wire.ifMatch !== undefined) push.baseVersion = wire.ifMatch;
+  return push;
+}
+
+/**
+ * Sends a batch through an app's transport. A transport that throws fails the batch as a whole (the
+ * circuit backs off, no operation is blamed); one that answers wrongly gets every operation `malformed`.
+ * Throws only when `signal` aborts.
+ */
+export async function pushThrough<T extends SyncItem>(transport: SyncTransport<T>, wires: readonly WireOp[], signal: AbortSignal): Promise<SendOutcome[]> {
+  const ops = wires.map((wire) => pushOperationOf<T>(wire));
+  const bases = wires.map((wire) => (wire.ifMatch === undefined ? undefined : { id: wire.id, version: wire.ifMatch }));
+  let answers: unknown;
+  try {
+    answers = await transport.push(ops, { signal });
+  } catch (error) {
+    signal.throwIfAborted();
+    const message = `The transport threw: ${error instanceof Error ? error.message : String(error)}`;
+    return ops.map(() => ({ kind: "http", status: 503, body: { error: "transport_failed", message } }));
+  }
+  return sendOutcomesOf(answers, ops, bases);
 }

@@ -12,6 +12,8 @@ import {
 } from "synclens";
 import { createSyncClient as createCoreClient, type CoreSyncClient } from "synclens/core";
 import { exposeToDevtools } from "synclens/devtools";
+import { restTransport } from "synclens/rest";
+import type { SyncTransport, PushOutcome } from "synclens";
 import { createSyncHandler, StoreUnavailableError, type Principal, type SyncHandler, type SyncStore, type WriteEvent } from "synclens/server";
 import { sqliteStore } from "synclens/server/sqlite";
 import { postgresStore } from "synclens/server/postgres";
@@ -48,6 +50,15 @@ export async function use(): Promise<void> {
   await todos.save({ id: "c" });
   void [title, state, stop, result, letters, detach];
 }
+
+const rest: SyncTransport<Todo> = restTransport<Todo>({ url: "https://api.example/todos", version: { header: "ETag" }, idempotencyHeader: "Idempotency-Key" });
+const own: SyncTransport<Todo> = {
+  async push(ops) {
+    return ops.map((op): PushOutcome<Todo> => (op.type === "delete" ? { kind: "applied" } : { kind: "retry", reason: "server", message: "later", afterMs: 1000 }));
+  },
+};
+export const overRest = createSyncClient<Todo>({ name: "rest", endpoint: "https://api.example/todos", transport: rest });
+export const overOwn = createCoreClient<Todo>({ name: "own", endpoint: "https://api.example/todos", transport: own });
 
 type Tenant = Principal & { user: string };
 

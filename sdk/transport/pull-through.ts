@@ -1,0 +1,24 @@
+/** Pulls through an app's transport, checked as the protocol's pages are (the full client only). */
+import { parseChangesPage, type PullOutcome } from "../storage/pull.js";
+import type { SyncItem } from "../shared/types.js";
+import { isObject, sendOutcomeOf } from "./outcomes.js";
+import type { SyncTransport } from "./seam.js";
+
+/** One page of an app transport's `pull`, checked as the protocol's pages are. Throws only when `signal` aborts. */
+export async function pullThrough<T extends SyncItem>(transport: SyncTransport<T>, cursor: string | null, limit: number, signal: AbortSignal): Promise<PullOutcome> {
+  if (!transport.pull) return { kind: "unsupported" };
+  let answer: unknown;
+  try {
+    answer = await transport.pull(cursor, { signal, limit });
+  } catch (error) {
+    signal.throwIfAborted();
+    return { kind: "http", status: 503, body: { error: "transport_failed", message: `The transport's pull threw: ${error instanceof Error ? error.message : String(error)}` } };
+  }
+  if (isObject(answer) && answer["kind"] === "expired") return { kind: "expired" };
+  if (isObject(answer) && answer["kind"] === "page") {
+    const changes = Array.isArray(answer["changes"]) ? answer["changes"].map((change: unknown) => (isObject(change) ? { ...change, updatedAt: typeof change["updatedAt"] === "string" ? change["updatedAt"] : new Date(0).toISOString() } : change)) : answer["changes"];
+    return parseChangesPage({ ...answer, changes }) ?? { kind: "malformed", status: 0, message: "The transport's pull answered a page that is not { changes, cursor, hasMore }", body: answer };
+  }
+  const failed = sendOutcomeOf(answer, { opId: "", type: "save", id: "" }, undefined);
+  return failed.kind === "ok" ? { kind: "malformed", status: 0, message: "The transport's pull answered something that is not a page", body: answer } : failed;
+}
