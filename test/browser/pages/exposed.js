@@ -6,7 +6,22 @@ const params = new URLSearchParams(location.search);
 const name = params.get("name") ?? "exposed";
 // ?options=<JSON>: more options for the client (a scenario's timeoutMs, backoff, endpoint).
 const options = JSON.parse(params.get("options") ?? "{}");
-const client = createSyncClient({ name, endpoint: `${location.origin}/api/${name}`, conflict: params.get("conflict") ?? "merge", ...options, triggers: { intervalMs: 0, ...options.triggers } });
+// ?transport=memory: the client reaches a backend in this page through a transport of the app's own
+// (the seam's `push`), which refuses items titled "poison" with a 422; window.backend holds its records.
+const backend = new Map();
+const memoryTransport = {
+  async push(ops) {
+    return ops.map((op) => {
+      if (op.value?.title === "poison") return { kind: "rejected", message: "the backend refused it", reply: { status: 422, body: { error: "invalid_title" } } };
+      const version = (backend.get(op.id)?.version ?? 0) + 1;
+      backend.set(op.id, { version, value: op.type === "delete" ? null : op.value });
+      return { kind: "applied", record: { version } };
+    });
+  },
+};
+window.backend = backend;
+const transport = params.get("transport") === "memory" ? { transport: memoryTransport } : {};
+const client = createSyncClient({ name, endpoint: `${location.origin}/api/${name}`, conflict: params.get("conflict") ?? "merge", ...transport, ...options, triggers: { intervalMs: 0, ...options.triggers } });
 exposeToDevtools(client, { commands: params.get("commands") !== "false" });
 window.client = client;
 window.droppedMessages = droppedMessages;
