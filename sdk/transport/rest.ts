@@ -43,6 +43,8 @@ export interface RestTransportOptions {
   alreadyExists?: (reply: { status: number; text: string }) => boolean;
   /** An update or delete of an item the backend does not have. Default: 404 or 410. */
   alreadyGone?: (reply: { status: number; text: string }) => boolean;
+  /** The item in a reply's JSON body, for backends that wrap it (as `{ data: {…} }`). Default: the body itself. */
+  unwrap?: (body: Record<string, unknown>) => unknown;
   /** Requests in flight at once. Default 4. */
   concurrency?: number;
 }
@@ -86,8 +88,10 @@ export function restTransport<T extends SyncItem = SyncItem>(options: RestTransp
 
   function stored(reply: { text: string; headers: Headers }): Omit<BackendRecord<T>, "id"> {
     const body = parseJson(reply.text);
+    const item = body && options.unwrap ? options.unwrap(body) : body;
     const found = versionOf(reply);
-    return { ...(found !== undefined && { version: found }), ...(body && { value: body as T }) };
+    const value = typeof item === "object" && item !== null && !Array.isArray(item) ? (item as T) : undefined;
+    return { ...(found !== undefined && { version: found }), ...(value && { value }) };
   }
 
   /** The outcome of a reply that is neither a success nor a case the operation handles itself. */

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { PushOperation } from "../../sdk/transport/seam";
 import { restTransport } from "../../sdk/transport/rest";
 import { startJsonServer, type JsonServer } from "../support/json-server";
-import { startProxy, type ProxyDecision } from "../support/servers";
+import { startProxy, startReferenceServer, type ProxyDecision } from "../support/servers";
 
 type Todo = { id: string; title: string };
 let server: JsonServer;
@@ -54,5 +54,29 @@ describe("restTransport on json-server", () => {
     expect(await outcome("drop-after")).toMatchObject({ kind: "retry", reason: "unreachable" });
     expect(await outcome("forward")).toMatchObject({ kind: "applied" });
     expect(server.items("todos")).toEqual([{ id: "x", title: "ok" }]);
+  });
+});
+
+describe("restTransport on a backend with versions and idempotency keys (the reference server's item routes)", () => {
+  it("reads versions from ETag, detects a conflict with If-Match, and with the key header applies a write whose reply was lost once", async () => {
+    const reference = await startReferenceServer();
+    let next: ProxyDecision = "forward";
+    const proxy = await startProxy(reference.url, () => next);
+    closers.push(() => proxy.close(), () => reference.close());
+    const transport = restTransport<Todo>({ url: `${proxy.url}/api/todos`, create: "put", version: { header: "ETag" }, idempotencyHeader: "Idempotency-Key", unwrap: (body) => body["value"] });
+
+    expect((await transport.push([save("a", "one")], { signal }))[0]).toMatchObject({ kind: "applied", record: { version: 1 } });
+    expect((await transport.push([save("a", "two", 1)], { signal }))[0]).toMatchObject({ kind: "applied", record: { version: 2 } });
+    // Made on version 1 while the backend is at 2: a conflict, with the backend's copy read back.
+    expect((await transport.push([{ ...save("a", "stale", 1), opId: "stale" }], { signal }))[0]).toMatchObject({ kind: "conflict", current: { id: "a", version: 2, value: { id: "a", title: "two" } } });
+
+    next = "drop-after";
+    const lost = { ...save("a", "three", 2), opId: "lost-reply" };
+    expect((await transport.push([lost], { signal }))[0]).toMatchObject({ kind: "retry", reason: "unreachable" });
+    next = "forward";
+    expect((await transport.push([lost], { signal }))[0]).toMatchObject({ kind: "applied", record: { version: 3 } });
+    expect(reference.store.appliedCount("todos", "lost-reply")).toBe(1);
+    expect(reference.store.replayedCount("todos", "lost-reply")).toBe(1);
+    expect((await reference.store.get("todos", "a"))?.version).toBe(3);
   });
 });
