@@ -101,7 +101,7 @@ export default defineConfig(({ mode }) =>
           sourcemap: true,
           minify: false,
           // The DevTools bridge is its own entry: apps that do not import it do not ship it.
-          lib: { entry: { index: "sdk/index.ts", core: "sdk/core.ts", devtools: "sdk/bridge/devtools.ts", rest: "sdk/rest.ts" }, formats: ["es"], fileName: (_format, name) => `${name}.js` },
+          lib: { entry: { index: "sdk/index.ts", core: "sdk/core.ts", devtools: "sdk/bridge/devtools.ts", transports: "sdk/transports.ts" }, formats: ["es"], fileName: (_format, name) => `${name}.js` },
           rolldownOptions: { external: ["idb"] },
         },
       }

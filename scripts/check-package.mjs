@@ -20,7 +20,7 @@ import "fake-indexeddb/auto";
 import { createSyncClient, SDK_VERSION } from "synclens";
 import { createSyncClient as createCore } from "synclens/core";
 import { exposeToDevtools } from "synclens/devtools";
-import { restTransport } from "synclens/rest";
+import { restTransport } from "synclens/transports";
 const options = (name) => ({ name, endpoint: "http://127.0.0.1:9/api/todos", pingUrl: false, triggers: { onWrite: false, intervalMs: 0 } });
 const full = createSyncClient(options("full"));
 await full.save({ id: "a", title: "x" });
@@ -51,7 +51,7 @@ if (typeof createSyncClient !== "function") failures.push("createSyncClient is n
 if (typeof createCoreClient !== "function") failures.push('"synclens/core" does not export createSyncClient');
 if (typeof exposeToDevtools !== "function") failures.push('"synclens/devtools" does not export exposeToDevtools');
 if (SDK_VERSION !== pkg.version) failures.push(`SDK_VERSION ${SDK_VERSION} != ${pkg.version}`);
-for (const file of [pkg.exports["."].types, pkg.exports["."].import, pkg.exports["./devtools"].types, pkg.exports["./devtools"].import, pkg.exports["./bundle"].default, pkg.exports["./core"].types, pkg.exports["./core"].import, pkg.exports["./core/bundle"].default, pkg.exports["./rest"].types, pkg.exports["./rest"].import, ...["./server", "./server/sqlite", "./server/postgres", "./server/conformance"].flatMap((entry) => [pkg.exports[entry].types, pkg.exports[entry].import])]) {
+for (const file of [pkg.exports["."].types, pkg.exports["."].import, pkg.exports["./devtools"].types, pkg.exports["./devtools"].import, pkg.exports["./bundle"].default, pkg.exports["./core"].types, pkg.exports["./core"].import, pkg.exports["./core/bundle"].default, pkg.exports["./transports"].types, pkg.exports["./transports"].import, ...["./server", "./server/sqlite", "./server/postgres", "./server/conformance"].flatMap((entry) => [pkg.exports[entry].types, pkg.exports[entry].import])]) {
   if (!existsSync(new URL(`../${file}`, import.meta.url))) failures.push(`${file} is missing`);
 }
 const client = createSyncClient({ name: "package-check", endpoint: "http://127.0.0.1:9/api/x", pingUrl: false, triggers: { onWrite: false, intervalMs: 0 } });
@@ -109,4 +109,4 @@ if (failures.length) {
   console.error(`package check failed:\n- ${failures.join("\n- ")}`);
   process.exit(1);
 }
-console.log(`package check: "synclens" ${SDK_VERSION}, "synclens/core", "synclens/devtools", "synclens/rest" and "synclens/server" (with /sqlite, /postgres, /conformance and the synclens-conformance bin) resolve to ESM with types that check under nodenext and bundler resolution; the packed tarball passes publint (strict) and arethetypeswrong (esm-only), and an app that installs it uses every entry; 1 passed, 0 failed`);
+console.log(`package check: "synclens" ${SDK_VERSION}, "synclens/core", "synclens/devtools", "synclens/transports" and "synclens/server" (with /sqlite, /postgres, /conformance and the synclens-conformance bin) resolve to ESM with types that check under nodenext and bundler resolution; the packed tarball passes publint (strict) and arethetypeswrong (esm-only), and an app that installs it uses every entry; 1 passed, 0 failed`);

@@ -14,7 +14,7 @@ export async function pullThrough<T extends SyncItem>(transport: SyncTransport<T
     signal.throwIfAborted();
     return { kind: "http", status: 503, body: { error: "transport_failed", message: `The transport's pull threw: ${error instanceof Error ? error.message : String(error)}` } };
   }
-  if (isObject(answer) && answer["kind"] === "expired") return { kind: "expired" };
+  if (isObject(answer) && (answer["kind"] === "expired" || answer["kind"] === "unsupported")) return { kind: answer["kind"] };
   if (isObject(answer) && answer["kind"] === "page") {
     const changes = Array.isArray(answer["changes"]) ? answer["changes"].map((change: unknown) => (isObject(change) ? { ...change, updatedAt: typeof change["updatedAt"] === "string" ? change["updatedAt"] : new Date(0).toISOString() } : change)) : answer["changes"];
     return parseChangesPage({ ...answer, changes }) ?? { kind: "malformed", status: 0, message: "The transport's pull answered a page that is not { changes, cursor, hasMore }", body: answer };

@@ -73,6 +73,8 @@ export type PullResult<T extends SyncItem = SyncItem> =
   | ({ kind: "page" } & PullPage<T>)
   /** The backend no longer knows the cursor (its data was reset or replaced): pull again from the start. */
   | { kind: "expired" }
+  /** The backend has no change feed: the client stops pulling (until it is created again). */
+  | { kind: "unsupported" }
   | Extract<PushOutcome<T>, { kind: "retry" | "rejected" | "auth" }>;
 
 /** What a transport's calls get: `signal` aborts when the client closes or goes offline by force. */

@@ -12,7 +12,7 @@ import {
 } from "synclens";
 import { createSyncClient as createCoreClient, type CoreSyncClient } from "synclens/core";
 import { exposeToDevtools } from "synclens/devtools";
-import { restTransport } from "synclens/rest";
+import { restTransport } from "synclens/transports";
 import type { SyncTransport, PushOutcome } from "synclens";
 import { createSyncHandler, StoreUnavailableError, type Principal, type SyncHandler, type SyncStore, type WriteEvent } from "synclens/server";
 import { sqliteStore } from "synclens/server/sqlite";
