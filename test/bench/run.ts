@@ -9,7 +9,8 @@
  *    and PostgreSQL vs bare SQL on the same database (server-lib.ts; alone: BENCH_ONLY=server, needs no build).
  * Prints a report to stdout (progress goes to stderr) and writes test/bench/results.json.
  * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`; `BENCH_ONLY=save` runs section 1 alone,
- * `BENCH_ONLY=bridge` section 4 alone; `BENCH_ONLY=flood` the extension's heaps under a 30 s flood (flood.ts).
+ * `BENCH_ONLY=bridge` section 4 alone; `BENCH_ONLY=flood` the extension's heaps under a 30 s flood (flood.ts);
+ * `BENCH_ONLY=seam` save() and the drain now against an earlier build (`BENCH_BEFORE=<git ref>`, seam.ts).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -21,6 +22,7 @@ import { callBench, openBenchPage, type BenchBrowser } from "./browser";
 import { floodBenchmark } from "./flood";
 import { formatPanelSection, panelBenchmark, runPanelOnly } from "./panel";
 import { formatBridgeReport, formatReport, formatSaveReport } from "./report";
+import { seamBenchmark } from "./seam";
 import { startBenchServer } from "./server";
 import { formatServerLibSection, serverLibBenchmark } from "./server-lib";
 import { measureSizes } from "./size";
@@ -196,6 +198,7 @@ async function main(): Promise<void> {
   if (process.env["BENCH_ONLY"] === "save") return alone(saveOnly);
   if (process.env["BENCH_ONLY"] === "bridge") return alone(bridgeOnly);
   if (process.env["BENCH_ONLY"] === "flood") return void process.stdout.write(await floodBenchmark(ROOT, progress));
+  if (process.env["BENCH_ONLY"] === "seam") return void process.stdout.write(`${await seamBenchmark(ROOT, progress)}\n`);
   const started = Date.now();
   const runId = started.toString(36);
 

@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createSyncServer, type SyncServer } from "../../demo/server/app";
 
-export async function startBenchServer(root: string): Promise<{ server: SyncServer; url: string }> {
+/** `before`: a folder holding an earlier SDK build, served as /sdk-before/ (the before/after section). */
+export async function startBenchServer(root: string, before?: string): Promise<{ server: SyncServer; url: string }> {
   const sdk = resolve(root, "dist/sdk/index.js");
   if (!existsSync(sdk)) throw new Error(`${sdk} is missing: run \`npm run build\` first`);
   const server = createSyncServer({
@@ -12,6 +13,7 @@ export async function startBenchServer(root: string): Promise<{ server: SyncServ
       "/": resolve(root, "test/bench/page"),
       "/sdk/": resolve(root, "dist/sdk"),
       "/vendor/idb/": resolve(root, "node_modules/idb/build"),
+      ...(before !== undefined && { "/sdk-before/": before }),
     },
   });
   try {

@@ -50,7 +50,7 @@ export interface BenchApi {
   saveSuite(args: SaveSuiteArgs): Promise<Record<string, SaveRun>>;
   /** "rawIdb", "rawIdbOutbox", "sdk", "naive", then the breakdown steps in order. */
   saveVariantKeys(args: null): Promise<string[]>;
-  drainSdk(args: { runId: string; count: number; collection: string }): Promise<DrainSdkRun>;
+  drainSdk(args: { runId: string; count: number; collection: string; before?: boolean }): Promise<DrainSdkRun>;
   drainFetch(args: { count: number; collection: string; batchSize: number }): Promise<DrainFetchRun>;
   environment(args: null): Promise<PageEnvironment>;
 }

@@ -1,7 +1,7 @@
 // Drain rate: N writes queued with save() (untimed), then pushed to the reference server with sync(). Push
 // alone, as the baseline: no pull after it (it would fetch back all N changes) and no gzip (the baseline
 // sends its bodies as they are).
-import { createSyncClient } from "synclens";
+import * as current from "synclens";
 import { deleteDatabase, inChunks, makeItem } from "./common.js";
 
 /** Wraps fetch to add up the time spent in requests (to the full body), so the rest is IndexedDB + SDK. */
@@ -21,11 +21,13 @@ function timedFetch() {
   return { wrapped, timing };
 }
 
-export async function drainSdk({ runId, count, collection }) {
-  const name = `bench-drain-${runId}`;
+/** `before`: the earlier build mounted as "synclens-before" (BENCH_ONLY=seam only). */
+export async function drainSdk({ runId, count, collection, before = false }) {
+  const name = `bench-drain-${runId}${before ? "-before" : ""}`;
   await deleteDatabase(`synclens:${name}`);
   const { wrapped, timing } = timedFetch();
-  const client = createSyncClient({
+  const sdk = before ? await import("synclens-before") : current;
+  const client = sdk.createSyncClient({
     name,
     fetch: wrapped,
     endpoint: `${location.origin}/api/${collection}`,

@@ -3,16 +3,17 @@
 // the timed ops' records behind the client's back: its pending counter keeps counting them (checked), and
 // nothing in save() depends on it below maxQueueSize.
 import { openDB } from "idb";
-import { createSyncClient } from "synclens";
+import * as current from "synclens";
 import { deleteDatabase, inChunks, makeItem, NEW_ITEMS } from "./common.js";
 
 const PREFILL_CONCURRENCY = 250;
 const NO_TRIGGERS = { onWrite: false, onOnline: false, onVisible: false, flushOnPageHide: false, intervalMs: 0 };
 
-export async function openSdkVariant({ runId, depth }) {
-  const name = `bench-save-${runId}-d${depth}`;
+/** `sdk`: the SDK module to measure (an earlier build, for before/after); default the current one. */
+export async function openSdkVariant({ runId, depth, sdk = current, tag = "" }) {
+  const name = `bench-save-${runId}${tag}-d${depth}`;
   await deleteDatabase(`synclens:${name}`);
-  const client = createSyncClient({ name, endpoint: `${location.origin}/api/bench_unused`, pingUrl: false, triggers: NO_TRIGGERS });
+  const client = sdk.createSyncClient({ name, endpoint: `${location.origin}/api/bench_unused`, pingUrl: false, triggers: NO_TRIGGERS });
   await client.ready;
   const started = performance.now();
   await inChunks(depth, PREFILL_CONCURRENCY, (i) => client.save(makeItem("pre", i)));
@@ -38,4 +39,9 @@ export async function openSdkVariant({ runId, depth }) {
       await deleteDatabase(`synclens:${name}`);
     },
   };
+}
+
+/** The same variant over the earlier build mounted as "synclens-before" (BENCH_ONLY=seam only). */
+export async function openSdkBeforeVariant(args) {
+  return openSdkVariant({ ...args, sdk: await import("synclens-before"), tag: "-before" });
 }

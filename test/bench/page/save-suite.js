@@ -6,7 +6,7 @@
 // variant pays for another's garbage.
 import { openNaiveQueueVariant, openRawIdbOutboxVariant, openRawIdbVariant } from "./baselines.js";
 import { BREAKDOWN_STEPS, openBreakdownVariant } from "./breakdown.js";
-import { openSdkVariant } from "./save-bench.js";
+import { openSdkBeforeVariant, openSdkVariant } from "./save-bench.js";
 
 const OPENERS = {
   rawIdb: openRawIdbVariant,
@@ -17,6 +17,8 @@ const OPENERS = {
 
 function opener(key) {
   if (OPENERS[key]) return (args) => OPENERS[key](args);
+  // Not among the listed keys: only the before/after section mounts the earlier build.
+  if (key === "sdkBefore") return openSdkBeforeVariant;
   if (key in BREAKDOWN_STEPS) return (args) => openBreakdownVariant({ ...args, step: key });
   throw new Error(`unknown save variant ${key}`);
 }
