@@ -12,7 +12,7 @@ import { EventLog, type SyncLogEvent } from "../observe/event-log.js";
 import { resolveFeatureOptions, type FeatureOptions, type ReadPolicy, type SyncClientOptions } from "./full-options.js";
 import { ItemMirror } from "../storage/mirror.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
-import { applyPull, fetchChanges, pullCursor } from "../storage/pull.js";
+import { applyPull, fetchChanges, pullCursor, snapshotChanges } from "../storage/pull.js";
 import { pullThrough } from "../transport/pull-through.js";
 import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "../sync/replies.js";
 import { describeOptions, redactPayloads, type SyncSnapshot } from "../observe/snapshot.js";
@@ -325,9 +325,11 @@ class FullClient<T extends SyncItem> extends Client<T, ConflictStrategy<T>> impl
       const signal = this.requests; // read once: setOffline(false) replaces it
       try {
         const custom = this.options.transport;
-        page = custom
+        const pulled = custom
           ? await pullThrough(custom, cursor, this.#features.pullPageSize, signal)
           : await fetchChanges(this.transport, this.options.endpoint, { cursor, limit: this.#features.pullPageSize, timeoutMs: this.options.timeoutMs }, signal);
+        // A listing is the whole collection: compared with what was last synced, it is one page of changes.
+        page = pulled.kind === "snapshot" ? { kind: "page" as const, changes: await snapshotChanges(this.store, pulled.items, Date.now()), cursor: "snapshot", hasMore: false } : pulled;
       } catch (error) {
         if (signal.aborted) break; // closing, or forced offline
         throw error; // the headers function failed: the drain reports it and retries after a backoff

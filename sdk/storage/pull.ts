@@ -144,3 +144,28 @@ export async function applyPull(
     return result;
   });
 }
+
+/**
+ * A backend's whole collection (a listing, without versions) as changes against what the client last synced:
+ * a new or changed item is a change one version past the synced one, a synced item missing from it a delete.
+ * Items never synced (local work not yet pushed) are left alone.
+ */
+export async function snapshotChanges(store: SyncStore, items: readonly SyncItem[], now: number): Promise<PulledChange[]> {
+  return guard("read the synced versions", async () => {
+    const synced = await store.db.getAll("versions");
+    const known = new Map(synced.map((version) => [version.id, version]));
+    const updatedAt = new Date(now).toISOString();
+    const listed = new Set<string>();
+    const changes: PulledChange[] = [];
+    for (const item of items) {
+      listed.add(item.id);
+      const version = known.get(item.id);
+      if (version && !version.deleted && equal(version.value ?? null, item)) continue;
+      changes.push({ id: item.id, version: (version?.version ?? 0) + 1, deleted: false, value: item, updatedAt });
+    }
+    for (const version of synced) {
+      if (!version.deleted && !listed.has(version.id)) changes.push({ id: version.id, version: version.version + 1, deleted: true, value: null, updatedAt });
+    }
+    return changes;
+  });
+}

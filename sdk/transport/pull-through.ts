@@ -5,7 +5,10 @@ import { isObject, sendOutcomeOf } from "./outcomes.js";
 import type { SyncTransport } from "./seam.js";
 
 /** One page of an app transport's `pull`, checked as the protocol's pages are. Throws only when `signal` aborts. */
-export async function pullThrough<T extends SyncItem>(transport: SyncTransport<T>, cursor: string | null, limit: number, signal: AbortSignal): Promise<PullOutcome> {
+/** What a pull through an app's transport came to: a page, as the protocol's, or the whole collection. */
+export type TransportPull = PullOutcome | { kind: "snapshot"; items: SyncItem[] };
+
+export async function pullThrough<T extends SyncItem>(transport: SyncTransport<T>, cursor: string | null, limit: number, signal: AbortSignal): Promise<TransportPull> {
   if (!transport.pull) return { kind: "unsupported" };
   let answer: unknown;
   try {
@@ -15,6 +18,11 @@ export async function pullThrough<T extends SyncItem>(transport: SyncTransport<T
     return { kind: "http", status: 503, body: { error: "transport_failed", message: `The transport's pull threw: ${error instanceof Error ? error.message : String(error)}` } };
   }
   if (isObject(answer) && (answer["kind"] === "expired" || answer["kind"] === "unsupported")) return { kind: answer["kind"] };
+  if (isObject(answer) && answer["kind"] === "snapshot") {
+    const items = answer["items"];
+    if (Array.isArray(items) && items.every((item) => isObject(item) && typeof item["id"] === "string")) return { kind: "snapshot", items: items as SyncItem[] };
+    return { kind: "malformed", status: 0, message: "The transport's snapshot needs items: objects with a string id", body: answer };
+  }
   if (isObject(answer) && answer["kind"] === "page") {
     const changes = Array.isArray(answer["changes"]) ? answer["changes"].map((change: unknown) => (isObject(change) ? { ...change, updatedAt: typeof change["updatedAt"] === "string" ? change["updatedAt"] : new Date(0).toISOString() } : change)) : answer["changes"];
     return parseChangesPage({ ...answer, changes }) ?? { kind: "malformed", status: 0, message: "The transport's pull answered a page that is not { changes, cursor, hasMore }", body: answer };

@@ -14,7 +14,7 @@
  */
 import { parseRetryAfter } from "../sync/backoff.js";
 import type { SyncItem } from "../shared/types.js";
-import type { BackendRecord, PushOperation, PushOutcome, SyncTransport, TransportContext } from "./seam.js";
+import type { BackendRecord, PullResult, PushOperation, PushOutcome, SyncTransport, TransportContext } from "./seam.js";
 
 /** Where a backend keeps an item's version. */
 export type RestVersion = "none" | { header: string } | { field: string };
@@ -45,6 +45,12 @@ export interface RestTransportOptions {
   alreadyGone?: (reply: { status: number; text: string }) => boolean;
   /** The item in a reply's JSON body, for backends that wrap it (as `{ data: {…} }`). Default: the body itself. */
   unwrap?: (body: Record<string, unknown>) => unknown;
+  /**
+   * Opt in to refresh by listing: each pull GETs the whole collection (`url`, or `list.url`) and the client
+   * compares it with what it last synced. For backends without a change feed; its cost grows with the
+   * collection. `list.items` finds the items in the reply (default: the body, an array). Default off: push only.
+   */
+  list?: boolean | { url?: string; items?: (body: unknown) => unknown };
   /** Requests in flight at once. Default 4. */
   concurrency?: number;
 }
@@ -152,7 +158,27 @@ export function restTransport<T extends SyncItem = SyncItem>(options: RestTransp
     return failure(reply, `delete of ${op.id}`);
   }
 
+  const listing = options.list === true ? {} : options.list || undefined;
+  async function pull(_cursor: string | null, { signal }: TransportContext): Promise<PullResult<T>> {
+    const headers = typeof options.headers === "function" ? await options.headers() : (options.headers ?? {});
+    const reply = await request("GET", listing?.url ?? base, headers, undefined, signal);
+    if ("failed" in reply || reply.status !== 200) {
+      const outcome = failure(reply, "listing");
+      return outcome.kind === "retry" || outcome.kind === "rejected" || outcome.kind === "auth" ? outcome : { kind: "retry", reason: "malformed", message: "the listing failed" };
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(reply.text);
+    } catch {
+      return { kind: "retry", reason: "malformed", message: "The listing is not JSON", reply: { status: reply.status, body: reply.text.slice(0, 2000) } };
+    }
+    const items = listing?.items ? listing.items(body) : body;
+    if (!Array.isArray(items)) return { kind: "retry", reason: "malformed", message: "The listing is not a list of items", reply: { status: reply.status, body } };
+    return { kind: "snapshot", items: items as T[] };
+  }
+
   return {
+    ...(listing && { pull }),
     async push(ops, { signal }: TransportContext) {
       const shared = typeof options.headers === "function" ? await options.headers() : (options.headers ?? {});
       const outcomes: PushOutcome<T>[] = new Array(ops.length);

@@ -75,6 +75,12 @@ export type PullResult<T extends SyncItem = SyncItem> =
   | { kind: "expired" }
   /** The backend has no change feed: the client stops pulling (until it is created again). */
   | { kind: "unsupported" }
+  /**
+   * The backend's whole collection, for a backend without a change feed or versions (a listing): the client
+   * compares it with what it last synced. New and changed items are applied as changes, synced items missing
+   * from it as deletes, and unsynced local work is a conflict as with any pulled change.
+   */
+  | { kind: "snapshot"; items: T[] }
   | Extract<PushOutcome<T>, { kind: "retry" | "rejected" | "auth" }>;
 
 /** What a transport's calls get: `signal` aborts when the client closes or goes offline by force. */

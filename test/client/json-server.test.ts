@@ -69,3 +69,33 @@ describe("the SDK on json-server through restTransport", () => {
     expect(faults.status + faults.lost + faults.before).toBeGreaterThan(5);
   });
 });
+
+describe("refresh by listing (opt-in) on json-server", () => {
+  it("brings other devices' creates, edits and deletes, leaves unpushed local work alone, and lets the last write win without versions", async () => {
+    const server = await startJsonServer();
+    cleanups.push(() => server.close());
+    const client = testClient("http://unused.invalid/todos", { transport: restTransport<Todo>({ url: `${server.url}/todos`, list: true }), conflict: "manual", pingUrl: false });
+    cleanups.push(() => client.close());
+    for (const id of ["a", "b", "c"]) await client.save({ id, title: `mine ${id}` });
+    await client.sync();
+    await client.save({ id: "local", title: "not pushed yet" });
+
+    // Another device, straight into json-server: creates d, edits a, deletes b.
+    const json = { "Content-Type": "application/json" };
+    await fetch(`${server.url}/todos`, { method: "POST", headers: json, body: JSON.stringify({ id: "d", title: "from elsewhere" }) });
+    await fetch(`${server.url}/todos/a`, { method: "PUT", headers: json, body: JSON.stringify({ id: "a", title: "edited elsewhere" }) });
+    await fetch(`${server.url}/todos/b`, { method: "DELETE" });
+    // c edited there, then here: without versions the push goes first and the last write wins.
+    await fetch(`${server.url}/todos/c`, { method: "PUT", headers: json, body: JSON.stringify({ id: "c", title: "theirs" }) });
+    await client.save({ id: "c", title: "mine, edited" });
+    await client.sync();
+
+    expect(await client.get("a")).toEqual({ id: "a", title: "edited elsewhere" });
+    expect(await client.get("b")).toBeUndefined();
+    expect(await client.get("d")).toEqual({ id: "d", title: "from elsewhere" });
+    expect(await client.get("local")).toEqual({ id: "local", title: "not pushed yet" });
+    expect(byId(server.items("todos")).map((item) => item.id)).toEqual(["a", "c", "d", "local"]);
+    expect(server.items("todos").find((item) => item["id"] === "c")).toEqual({ id: "c", title: "mine, edited" });
+    expect(await client.get("c")).toEqual({ id: "c", title: "mine, edited" });
+  });
+});
