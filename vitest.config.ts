@@ -1,6 +1,19 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
+  // The docs' examples import the package by its name; the tests run them on the sources (tsconfig.json's paths).
+  resolve: {
+    alias: [
+      { find: /^synclens$/, replacement: source("./sdk/index.ts") },
+      { find: /^synclens\/transports$/, replacement: source("./sdk/transports.ts") },
+      { find: /^synclens\/server$/, replacement: source("./server/index.ts") },
+      { find: /^synclens\/server\/sqlite$/, replacement: source("./server/sqlite.ts") },
+      { find: /^synclens\/server\/postgres$/, replacement: source("./server/postgres.ts") },
+    ],
+  },
   test: {
     environment: "node",
     // Two cores: more workers only contend.
