@@ -6,6 +6,7 @@ import { backoffDelay, retryDelay } from "../sync/backoff.js";
 import { classify, type SendOutcome } from "../sync/classify.js";
 import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "../sync/replies.js";
 import { pushThrough } from "../transport/outcomes.js";
+import { protocolPush } from "../transport/protocol-push.js";
 import { HttpTransport, toWireOp, type WireOp } from "../transport/transport.js";
 import { StatusLayer } from "./status.js";
 
@@ -70,8 +71,9 @@ export abstract class BatchLayer<T extends SyncItem> extends StatusLayer<T> {
   /** Sends a batch's requests; one outcome per request. Throws only when `signal` aborts. */
   protected async send(wires: WireOp[], signal: AbortSignal, headers: Record<string, string>): Promise<SendOutcome[]> {
     const custom = this.options.transport;
-    if (!custom) return this.transport.send(wires, signal, headers);
-    // One push is one request to the metrics, whatever the transport makes of it.
+    // The protocol is one transport among others: the same seam, with the batch's headers already resolved.
+    if (!custom) return pushThrough({ push: (ops, context) => protocolPush(this.transport, ops, context.signal, headers) }, wires, signal);
+    // One push is one request to the metrics, whatever the transport makes of it (the protocol's count its own).
     const started = Date.now();
     const outcomes = await pushThrough(custom, wires, signal);
     this.recorder.request(0, 0, Date.now() - started);

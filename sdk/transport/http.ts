@@ -4,12 +4,13 @@
  * client uses the same HTTP code directly, with what only a client can do over it: gzip, the keepalive flush
  * at `pagehide`, pings, the timeline's exchanges, and PATCH with a fallback to PUT.
  */
-import type { HeadersInput, WireOp } from "./transport.js";
+import type { HeadersInput } from "./transport.js";
 import { HttpTransport } from "./transport.js";
 import { fetchChanges } from "../storage/pull.js";
 import type { SyncItem } from "../shared/types.js";
 import { pushOutcomeOf } from "./outcomes.js";
-import type { PullResult, PushOperation, PushOutcome, SyncTransport } from "./seam.js";
+import { protocolPush } from "./protocol-push.js";
+import type { PullResult, PushOutcome, SyncTransport } from "./seam.js";
 
 export interface HttpTransportOptions {
   /** The collection's URL, e.g. `https://api.example.com/api/todos`. */
@@ -20,15 +21,6 @@ export interface HttpTransportOptions {
   headers?: HeadersInput;
   /** Per request. Default 15,000 ms. */
   timeoutMs?: number;
-}
-
-/** The protocol's request for an operation: `If-Match` on its base version, `If-None-Match: *` for a create. */
-function wireOf(op: PushOperation): WireOp {
-  const wire: WireOp = { opId: op.opId, id: op.id, method: op.type === "delete" ? "DELETE" : op.patch ? "PATCH" : "PUT" };
-  if (op.baseVersion !== undefined) wire.ifMatch = op.baseVersion;
-  else if (op.type === "save") wire.ifNoneMatch = "*";
-  if (op.type === "save") wire.body = op.patch ?? op.value;
-  return wire;
 }
 
 export function httpTransport<T extends SyncItem = SyncItem>(options: HttpTransportOptions): SyncTransport<T> {
@@ -51,8 +43,7 @@ export function httpTransport<T extends SyncItem = SyncItem>(options: HttpTransp
         const message = error instanceof Error ? error.message : String(error);
         return ops.map((): PushOutcome<T> => ({ kind: "auth", message }));
       }
-      const outcomes = await http.send(ops.map(wireOf), signal, headers);
-      return outcomes.map((outcome) => pushOutcomeOf<T>(outcome));
+      return protocolPush<T>(http, ops, signal, headers);
     },
     async pull(cursor, { signal, limit }): Promise<PullResult<T>> {
       const page = await fetchChanges(http, endpoint, { cursor, limit, timeoutMs }, signal);

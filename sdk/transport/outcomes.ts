@@ -35,13 +35,15 @@ export function sendOutcomeOf(answer: unknown, op: PushOperation, base: ServerVe
       const version = integer(record["version"]) ?? next;
       const deleted = op.type === "delete";
       const value = deleted ? null : isObject(record["value"]) ? record["value"] : (op.value ?? null);
-      const body = { id: op.id, version, deleted, value, ...(typeof record["updatedAt"] === "string" && { updatedAt: record["updatedAt"] }) };
+      // The backend's own reply when it is the record (the protocol's), else the record made from the outcome.
+      const body = isObject(reply?.body) && reply.body["version"] === version ? reply.body : { id: op.id, version, deleted, value, ...(typeof record["updatedAt"] === "string" && { updatedAt: record["updatedAt"] }) };
       return { kind: "ok", status: reply?.status ?? 200, version, body };
     }
     case "conflict": {
       const current = answer["current"] === null ? null : recordOf(answer["current"], op.id, next);
       if (current === undefined) return malformed("A conflict outcome needs `current`: the backend's copy, or null", answer);
-      return { kind: "http", status: 409, body: { error: "version_mismatch", message: message || "the backend's copy moved on", current } };
+      const body = isObject(reply?.body) && "current" in reply.body ? reply.body : { error: "version_mismatch", message: message || "the backend's copy moved on", current };
+      return { kind: "http", status: 409, body };
     }
     case "retry": {
       const afterMs = integer(answer["afterMs"]);
@@ -51,7 +53,7 @@ export function sendOutcomeOf(answer: unknown, op: PushOperation, base: ServerVe
         case "timeout":
           return { kind: "timeout", message: message || "The backend did not answer in time" };
         case "malformed":
-          return malformed(message || "The backend's reply made no sense", reply?.body);
+          return { kind: "malformed", status: reply?.status ?? 0, message: message || "The backend's reply made no sense", body: reply?.body };
         case "server": {
           const status = reply && (reply.status >= 500 || reply.status === 408 || reply.status === 429) ? reply.status : 503;
           const body = reply?.body ?? { error: "unavailable", message };
@@ -62,13 +64,20 @@ export function sendOutcomeOf(answer: unknown, op: PushOperation, base: ServerVe
       }
     }
     case "rejected": {
-      const status = reply && reply.status >= 400 && reply.status < 500 && ![401, 403, 408, 409, 429].includes(reply.status) ? reply.status : 422;
+      // The reply's own status, unless it would read as another outcome (credentials, later, a conflict, success).
+      const status = reply && reply.status < 500 && (reply.status < 200 || reply.status >= 300) && ![401, 403, 408, 409, 429].includes(reply.status) ? reply.status : 422;
       return { kind: "http", status, body: reply?.body ?? { error: "rejected", message } };
     }
     case "auth":
       return { kind: "http", status: reply?.status === 403 ? 403 : 401, body: reply?.body ?? { error: "unauthorized", message } };
+    case "rekey": {
+      const current = answer["current"] === null ? null : recordOf(answer["current"], op.id, next);
+      if (current === undefined) return malformed("A rekey outcome needs `current`: the backend's copy, or null", answer);
+      const server: ServerVersion | null = current && { id: current.id, version: current.version, ...(current.value && !current.deleted && { value: current.value }), ...(current.updatedAt !== undefined && { updatedAt: current.updatedAt }) };
+      return { kind: "reused", status: 422, body: reply?.body ?? { error: "idempotency_key_reused", message }, server };
+    }
     default:
-      return malformed('An outcome needs a kind: "applied", "conflict", "retry", "rejected" or "auth"', answer);
+      return malformed('An outcome needs a kind: "applied", "conflict", "retry", "rejected", "auth" or "rekey"', answer);
   }
 }
 
@@ -99,8 +108,11 @@ export function pushOutcomeOf<T extends SyncItem>(outcome: SendOutcome): PushOut
       return { kind: "retry", reason: "malformed", message: outcome.message, reply: { status: outcome.status, body: outcome.body } };
     case "resend":
       return { kind: "retry", reason: "server", message: outcome.message, afterMs: 0 };
-    case "reused":
-      return { kind: "rejected", message: "The idempotency key was spent on an earlier body of this operation", reply: { status: 422, body: outcome.body } };
+    case "reused": {
+      const server = outcome.server;
+      const current: BackendRecord<T> | null = server && { id: server.id, version: server.version, deleted: server.value === undefined, value: (server.value as T | undefined) ?? null, ...(server.updatedAt !== undefined && { updatedAt: server.updatedAt }) };
+      return { kind: "rekey", current, reply: { status: 422, body: outcome.body } };
+    }
     case "http": {
       const reply = { status: outcome.status, body: outcome.body };
       const message = `HTTP ${outcome.status}`;

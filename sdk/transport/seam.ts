@@ -58,7 +58,13 @@ export type PushOutcome<T extends SyncItem = SyncItem> =
   /** The backend will never take this write as it is: a dead letter, with the reply kept. */
   | { kind: "rejected"; message: string; reply?: TransportReply }
   /** The credentials were refused: the whole queue waits for `resume()` or new headers. */
-  | { kind: "auth"; message: string; reply?: TransportReply };
+  | { kind: "auth"; message: string; reply?: TransportReply }
+  /**
+   * The operation's idempotency key was spent on another request (an earlier body of it, fired by a page
+   * that was closing): it goes again at once under a new key, made on `current` (the backend's copy, null
+   * for none) when that copy is the spent key's own result, else on the key's result, to meet a conflict.
+   */
+  | { kind: "rekey"; current: BackendRecord<T> | null; reply?: TransportReply };
 
 /** One page of the backend's changes after a cursor. */
 export interface PullPage<T extends SyncItem = SyncItem> {
