@@ -10,6 +10,7 @@
  * Prints a report to stdout (progress goes to stderr) and writes test/bench/results.json.
  * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`; `BENCH_ONLY=save` runs section 1 alone,
  * `BENCH_ONLY=bridge` section 4 alone; `BENCH_ONLY=flood` the extension's heaps under a 30 s flood (flood.ts);
+ * `BENCH_ONLY=drain` the drain against a raw-idb floor and a null server, with a CPU profile (drain-profile.ts);
  * `BENCH_ONLY=seam` section 7 alone: save() and the drain now against an earlier build (`BENCH_BEFORE=<git ref>`, seam.ts).
  */
 import { execFileSync } from "node:child_process";
@@ -22,6 +23,7 @@ import { callBench, openBenchPage, type BenchBrowser } from "./browser";
 import { floodBenchmark } from "./flood";
 import { formatPanelSection, panelBenchmark, runPanelOnly } from "./panel";
 import { formatBridgeReport, formatReport, formatSaveReport } from "./report";
+import { drainProfileBenchmark } from "./drain-profile";
 import { seamBenchmark } from "./seam";
 import { startBenchServer } from "./server";
 import { formatServerLibSection, serverLibBenchmark } from "./server-lib";
@@ -198,6 +200,7 @@ async function main(): Promise<void> {
   if (process.env["BENCH_ONLY"] === "save") return alone(saveOnly);
   if (process.env["BENCH_ONLY"] === "bridge") return alone(bridgeOnly);
   if (process.env["BENCH_ONLY"] === "flood") return void process.stdout.write(await floodBenchmark(ROOT, progress));
+  if (process.env["BENCH_ONLY"] === "drain") return void process.stdout.write(`${await drainProfileBenchmark(ROOT, progress)}\n`);
   if (process.env["BENCH_ONLY"] === "seam") return void process.stdout.write(`${await seamBenchmark(ROOT, progress)}\n`);
   const started = Date.now();
   const runId = started.toString(36);

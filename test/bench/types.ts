@@ -50,7 +50,8 @@ export interface BenchApi {
   saveSuite(args: SaveSuiteArgs): Promise<Record<string, SaveRun>>;
   /** "rawIdb", "rawIdbOutbox", "sdk", "naive", then the breakdown steps in order. */
   saveVariantKeys(args: null): Promise<string[]>;
-  drainSdk(args: { runId: string; count: number; collection: string; before?: boolean }): Promise<DrainSdkRun>;
+  drainSdk(args: { runId: string; count: number; collection: string; before?: boolean; base?: string; profile?: boolean }): Promise<DrainSdkRun>;
+  drainFloor(args: { runId: string; count: number; url: string; batchSize: number }): Promise<{ count: number; pushed: number; totalMs: number }>;
   drainFetch(args: { count: number; collection: string; batchSize: number }): Promise<DrainFetchRun>;
   environment(args: null): Promise<PageEnvironment>;
 }

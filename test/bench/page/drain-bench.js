@@ -22,7 +22,8 @@ function timedFetch() {
 }
 
 /** `before`: the earlier build mounted as "synclens-before" (BENCH_ONLY=seam only). */
-export async function drainSdk({ runId, count, collection, before = false }) {
+/** `profile`: the drain alone (not the prefill) runs inside console.profile(), which a CDP session records. */
+export async function drainSdk({ runId, count, collection, before = false, base = "/api", profile = false }) {
   const name = `bench-drain-${runId}${before ? "-before" : ""}`;
   await deleteDatabase(`synclens:${name}`);
   const { wrapped, timing } = timedFetch();
@@ -30,7 +31,7 @@ export async function drainSdk({ runId, count, collection, before = false }) {
   const client = sdk.createSyncClient({
     name,
     fetch: wrapped,
-    endpoint: `${location.origin}/api/${collection}`,
+    endpoint: `${location.origin}${base}/${collection}`,
     pingUrl: false,
     pull: false,
     compressAboveBytes: false,
@@ -42,6 +43,7 @@ export async function drainSdk({ runId, count, collection, before = false }) {
     await inChunks(count, 250, (i) => client.save(makeItem("drain", i)));
     const prefillMs = performance.now() - prefillStarted;
     if (client.status.pending !== count) throw new Error(`prefill: pending ${client.status.pending}, expected ${count}`);
+    if (profile) console.profile("drain");
     const started = performance.now();
     let pushed = 0;
     let syncCalls = 0;
@@ -52,6 +54,7 @@ export async function drainSdk({ runId, count, collection, before = false }) {
       syncCalls++;
     } while (result.remaining > 0 && result.pushed > 0);
     const totalMs = performance.now() - started;
+    if (profile) console.profileEnd("drain");
     const metrics = client.metrics();
     if (pushed !== count || result.remaining !== 0 || timing.requests !== Math.ceil(count / 50)) {
       throw new Error(`drain: pushed ${pushed} in ${timing.requests} requests, remaining ${result.remaining}, last error ${client.status.lastError?.message}`);

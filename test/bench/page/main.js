@@ -3,6 +3,7 @@ import { bridgeRun, bridgeSetup } from "./bridge-bench.js";
 import { timerResolutionMs } from "./common.js";
 import { drainFetch } from "./drain-baseline.js";
 import { drainSdk } from "./drain-bench.js";
+import { drainFloor } from "./drain-floor.js";
 import { saveSuite, saveVariantKeys } from "./save-suite.js";
 
 window.bench = {
@@ -10,6 +11,7 @@ window.bench = {
   saveVariantKeys: async () => saveVariantKeys(),
   drainSdk,
   drainFetch,
+  drainFloor,
   bridgeSetup,
   bridgeRun,
   environment: async () => ({

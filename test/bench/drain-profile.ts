@@ -1,0 +1,80 @@
+/**
+ * Where the drain's time goes (`BENCH_ONLY=drain`, issue 20's first step): the SDK's drain against a null
+ * server (answers at once, stores nothing) beside the raw-idb drain floor (drain-floor.js: take 50, one fetch,
+ * settle 50, nothing more), the same drain against the reference server, and a CPU profile of one SDK drain
+ * through the Chrome DevTools Protocol, its self time summed by function.
+ */
+import { callBench, openBenchPage } from "./browser";
+import { startBenchServer } from "./server";
+import { median } from "./stats";
+
+const COUNT = 2_000;
+const BATCH = 50;
+const RUNS = 3;
+
+type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
+type Profile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+
+export async function drainProfileBenchmark(root: string, progress: (message: string) => void): Promise<string> {
+  const { server, url } = await startBenchServer(root);
+  const browser = await openBenchPage(`${url}/`);
+  try {
+    const runId = Date.now().toString(36);
+    const rates: Record<"floor" | "sdkNull" | "sdkReference", number[]> = { floor: [], sdkNull: [], sdkReference: [] };
+    for (let run = 0; run < RUNS; run++) {
+      progress(`drain: run ${run + 1}/${RUNS}: floor, SDK on the null server, SDK on the reference server (${COUNT} writes each)`);
+      const floor = await callBench(browser.page, "drainFloor", { runId: `${runId}-${run}`, count: COUNT, url: `${url}/null/floor/_batch`, batchSize: BATCH });
+      rates.floor.push((floor.pushed / floor.totalMs) * 1000);
+      const onNull = await callBench(browser.page, "drainSdk", { runId: `${runId}-n${run}`, count: COUNT, collection: `null_${run}`, base: "/null" });
+      rates.sdkNull.push((onNull.pushed / onNull.totalMs) * 1000);
+      const onReference = await callBench(browser.page, "drainSdk", { runId: `${runId}-r${run}`, count: COUNT, collection: `ref_${runId}_${run}` });
+      rates.sdkReference.push((onReference.pushed / onReference.totalMs) * 1000);
+    }
+
+    progress("drain: a CPU profile of one SDK drain on the null server");
+    const cdp = await browser.context.newCDPSession(browser.page);
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+    // The page wraps the drain alone (not its prefill) in console.profile(); the session gets that profile.
+    const recorded = new Promise<Profile>((resolve) => cdp.once("Profiler.consoleProfileFinished", (event) => resolve((event as unknown as { profile: Profile }).profile)));
+    await callBench(browser.page, "drainSdk", { runId: `${runId}-profile`, count: COUNT, collection: "null_profile", base: "/null", profile: true });
+    const profile = await recorded;
+    await cdp.detach();
+
+    const fmt = (values: number[]) => `${median(values).toFixed(0)} ops/s (runs: ${values.map((value) => value.toFixed(0)).join(", ")})`;
+    const [floor, sdkNull, sdkReference] = [median(rates.floor), median(rates.sdkNull), median(rates.sdkReference)];
+    return [
+      `8. DRAIN, WHERE THE TIME GOES: ${COUNT} queued writes, batches of ${BATCH}, ${RUNS} runs each`,
+      `   raw-idb floor on the null server:  ${fmt(rates.floor)}`,
+      `   SDK on the null server:            ${fmt(rates.sdkNull)}: ${(sdkNull / floor).toFixed(2)}× the floor's rate, ${((1000 / sdkNull) - (1000 / floor)).toFixed(3)} ms more per write`,
+      `   SDK on the reference server:       ${fmt(rates.sdkReference)}: ${(sdkReference / floor).toFixed(2)}× the floor's rate`,
+      "",
+      `   CPU profile of one SDK drain on the null server, the drain alone (self time by function, sampled every 100 µs;`,
+      "   (idle): the page waits on IndexedDB's process or the network; (program): the browser's own work in the page's thread):",
+      ...selfTimes(profile),
+    ].join("\n");
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+/** The functions with the most self time, with their share of the sampled time. */
+function selfTimes(profile: Profile, top = 15): string[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) return;
+    const file = frame.url.replace(/^.*\//, "") || "(native)";
+    const key = `${frame.functionName || "(anonymous)"} ${file}${frame.url ? `:${frame.lineNumber + 1}` : ""}`;
+    self.set(key, (self.get(key) ?? 0) + delta);
+    total += delta;
+  });
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, micros]) => `     ${((micros / total) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(1).padStart(7)} ms  ${key}`);
+}
