@@ -37,7 +37,7 @@ export async function drainProfileBenchmark(root: string, progress: (message: st
     await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
     // The page wraps the drain alone (not its prefill) in console.profile(); the session gets that profile.
     const recorded = new Promise<Profile>((resolve) => cdp.once("Profiler.consoleProfileFinished", (event) => resolve((event as unknown as { profile: Profile }).profile)));
-    await callBench(browser.page, "drainSdk", { runId: `${runId}-profile`, count: COUNT, collection: "null_profile", base: "/null", profile: true });
+    const profiled = await callBench(browser.page, "drainSdk", { runId: `${runId}-profile`, count: COUNT, collection: "null_profile", base: "/null", profile: true });
     const profile = await recorded;
     await cdp.detach();
 
@@ -48,6 +48,9 @@ export async function drainProfileBenchmark(root: string, progress: (message: st
       `   raw-idb floor on the null server:  ${fmt(rates.floor)}`,
       `   SDK on the null server:            ${fmt(rates.sdkNull)}: ${(sdkNull / floor).toFixed(2)}× the floor's rate, ${((1000 / sdkNull) - (1000 / floor)).toFixed(3)} ms more per write`,
       `   SDK on the reference server:       ${fmt(rates.sdkReference)}: ${(sdkReference / floor).toFixed(2)}× the floor's rate`,
+      "",
+      `   IndexedDB calls of one SDK drain, per write (the floor makes ${(2 / BATCH).toFixed(2)} transactions, ${(1 / BATCH).toFixed(2)} getAll, ${(1 / BATCH).toFixed(2)} getAllKeys, 1 delete and 1 put per write):`,
+      `     ${Object.entries(profiled.idbCalls ?? {}).sort((a, b) => b[1] - a[1]).map(([name, calls]) => `${name} ${(calls / COUNT).toFixed(2)}`).join(", ")}`,
       "",
       `   CPU profile of one SDK drain on the null server, the drain alone (self time by function, sampled every 100 µs;`,
       "   (idle): the page waits on IndexedDB's process or the network; (program): the browser's own work in the page's thread):",

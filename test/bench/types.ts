@@ -28,6 +28,8 @@ export interface DrainSdkRun {
   metrics: SyncMetrics;
   /** Time inside fetch (request sent to reply body read), summed over the drain. */
   fetchMs: number;
+  /** With `profile`: IndexedDB transactions and requests made during the drain, by method. */
+  idbCalls?: Record<string, number>;
 }
 
 export interface DrainFetchRun {

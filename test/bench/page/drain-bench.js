@@ -22,6 +22,27 @@ function timedFetch() {
 }
 
 /** `before`: the earlier build mounted as "synclens-before" (BENCH_ONLY=seam only). */
+/** Counts IndexedDB calls (transactions, and each request method) until the returned stop() is called. */
+function countIdbCalls() {
+  const counts = {};
+  const restores = [];
+  const wrap = (proto, name, label) => {
+    const original = proto[name];
+    proto[name] = function (...args) {
+      counts[label] = (counts[label] ?? 0) + 1;
+      return original.apply(this, args);
+    };
+    restores.push(() => (proto[name] = original));
+  };
+  wrap(IDBDatabase.prototype, "transaction", "transaction");
+  for (const name of ["get", "getAll", "getAllKeys", "put", "add", "delete", "count", "openCursor", "openKeyCursor"]) wrap(IDBObjectStore.prototype, name, `store.${name}`);
+  for (const name of ["get", "getAll", "getAllKeys", "count", "openCursor", "openKeyCursor"]) wrap(IDBIndex.prototype, name, `index.${name}`);
+  return () => {
+    for (const restore of restores.reverse()) restore();
+    return counts;
+  };
+}
+
 /** `profile`: the drain alone (not the prefill) runs inside console.profile(), which a CDP session records. */
 export async function drainSdk({ runId, count, collection, before = false, base = "/api", profile = false }) {
   const name = `bench-drain-${runId}${before ? "-before" : ""}`;
@@ -43,6 +64,7 @@ export async function drainSdk({ runId, count, collection, before = false, base 
     await inChunks(count, 250, (i) => client.save(makeItem("drain", i)));
     const prefillMs = performance.now() - prefillStarted;
     if (client.status.pending !== count) throw new Error(`prefill: pending ${client.status.pending}, expected ${count}`);
+    const stopCounting = profile ? countIdbCalls() : undefined;
     if (profile) console.profile("drain");
     const started = performance.now();
     let pushed = 0;
@@ -55,11 +77,12 @@ export async function drainSdk({ runId, count, collection, before = false, base 
     } while (result.remaining > 0 && result.pushed > 0);
     const totalMs = performance.now() - started;
     if (profile) console.profileEnd("drain");
+    const idbCalls = stopCounting?.();
     const metrics = client.metrics();
     if (pushed !== count || result.remaining !== 0 || timing.requests !== Math.ceil(count / 50)) {
       throw new Error(`drain: pushed ${pushed} in ${timing.requests} requests, remaining ${result.remaining}, last error ${client.status.lastError?.message}`);
     }
-    return { count, pushed, totalMs, prefillMs, syncCalls, metrics, fetchMs: timing.ms };
+    return { count, pushed, totalMs, prefillMs, syncCalls, metrics, fetchMs: timing.ms, ...(idbCalls && { idbCalls }) };
   } finally {
     await client.close();
     await deleteDatabase(`synclens:${name}`);
