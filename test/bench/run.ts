@@ -10,7 +10,7 @@
  * Prints a report to stdout (progress goes to stderr) and writes test/bench/results.json.
  * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`; `BENCH_ONLY=save` runs section 1 alone,
  * `BENCH_ONLY=bridge` section 4 alone; `BENCH_ONLY=flood` the extension's heaps under a 30 s flood (flood.ts);
- * `BENCH_ONLY=drain` the drain against a raw-idb floor and a null server, with a CPU profile (drain-profile.ts);
+ * `BENCH_ONLY=drain` section 8 alone: the drain against a raw-idb floor and a null server, with a CPU profile (drain-profile.ts);
  * `BENCH_ONLY=seam` section 7 alone: save() and the drain now against an earlier build (`BENCH_BEFORE=<git ref>`, seam.ts).
  */
 import { execFileSync } from "node:child_process";
@@ -233,6 +233,7 @@ async function main(): Promise<void> {
   const panel = await panelBenchmark(ROOT, progress);
   const serverLib = await serverLibBenchmark(progress);
   const seam = await seamBenchmark(ROOT, progress);
+  const drainTime = await drainProfileBenchmark(ROOT, progress);
 
   const results: BenchResults & { panel: typeof panel; server: typeof serverLib } = {
     startedAt: new Date(started).toISOString(),
@@ -249,7 +250,7 @@ async function main(): Promise<void> {
   };
   const file = resolve(HERE, "results.json");
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${formatReport(results)}\n${formatPanelSection(panel)}\n${formatServerLibSection(serverLib)}\n${seam}\n`);
+  process.stdout.write(`${formatReport(results)}\n${formatPanelSection(panel)}\n${formatServerLibSection(serverLib)}\n${seam}\n\n${drainTime}\n`);
   progress(`wrote ${file}`);
 }
 
