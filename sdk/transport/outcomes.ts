@@ -7,18 +7,9 @@
  */
 import type { SendOutcome } from "../sync/classify.js";
 import type { ServerVersion } from "../storage/store.js";
-import type { PendingOperation, SyncItem } from "../shared/types.js";
+import type { SyncItem } from "../shared/types.js";
 import type { BackendRecord, PushOperation, PushOutcome, SyncTransport } from "./seam.js";
-import type { WireOp } from "./transport.js";
-
-/** What a transport is given for an operation made on the backend's copy `base` (none: a create). */
-export function toPushOperation<T extends SyncItem>(op: PendingOperation<T>, base: ServerVersion | undefined, patch?: Record<string, unknown>): PushOperation<T> {
-  const push: PushOperation<T> = { opId: op.opId, type: op.type === "delete" ? "delete" : "save", id: op.itemId };
-  if (op.type !== "delete" && op.value !== undefined) push.value = op.value;
-  if (base) push.baseVersion = base.version;
-  if (patch) push.patch = patch;
-  return push;
-}
+import { isRecord, type WireOp } from "./transport.js";
 
 /**
  * What a transport's answer for `op` means to the drain. A backend without versions: the write's version is
@@ -26,23 +17,23 @@ export function toPushOperation<T extends SyncItem>(op: PendingOperation<T>, bas
  */
 export function sendOutcomeOf(answer: unknown, op: PushOperation, base: ServerVersion | undefined): SendOutcome {
   const next = (base?.version ?? 0) + 1;
-  if (!isObject(answer)) return malformed("The transport answered something that is not an outcome", answer);
+  if (!isRecord(answer)) return malformed("The transport answered something that is not an outcome", answer);
   const reply = replyOf(answer["reply"]);
   const message = typeof answer["message"] === "string" ? answer["message"] : "";
   switch (answer["kind"]) {
     case "applied": {
-      const record = isObject(answer["record"]) ? answer["record"] : {};
+      const record = isRecord(answer["record"]) ? answer["record"] : {};
       const version = integer(record["version"]) ?? next;
       const deleted = op.type === "delete";
-      const value = deleted ? null : isObject(record["value"]) ? record["value"] : (op.value ?? null);
+      const value = deleted ? null : isRecord(record["value"]) ? record["value"] : (op.value ?? null);
       // The backend's own reply when it is the record (the protocol's), else the record made from the outcome.
-      const body = isObject(reply?.body) && reply.body["version"] === version ? reply.body : { id: op.id, version, deleted, value, ...(typeof record["updatedAt"] === "string" && { updatedAt: record["updatedAt"] }) };
+      const body = isRecord(reply?.body) && reply.body["version"] === version ? reply.body : { id: op.id, version, deleted, value, ...(typeof record["updatedAt"] === "string" && { updatedAt: record["updatedAt"] }) };
       return { kind: "ok", status: reply?.status ?? 200, version, body };
     }
     case "conflict": {
       const current = answer["current"] === null ? null : recordOf(answer["current"], op.id, next);
       if (current === undefined) return malformed("A conflict outcome needs `current`: the backend's copy, or null", answer);
-      const body = isObject(reply?.body) && "current" in reply.body ? reply.body : { error: "version_mismatch", message: message || "the backend's copy moved on", current };
+      const body = isRecord(reply?.body) && "current" in reply.body ? reply.body : { error: "version_mismatch", message: message || "the backend's copy moved on", current };
       return { kind: "http", status: 409, body };
     }
     case "retry": {
@@ -94,9 +85,9 @@ export function sendOutcomesOf(answers: unknown, ops: readonly PushOperation[], 
 export function pushOutcomeOf<T extends SyncItem>(outcome: SendOutcome): PushOutcome<T> {
   switch (outcome.kind) {
     case "ok": {
-      const body = isObject(outcome.body) ? outcome.body : {};
+      const body = isRecord(outcome.body) ? outcome.body : {};
       const record: Omit<BackendRecord<T>, "id"> = { version: outcome.version, deleted: body["deleted"] === true };
-      if (isObject(body["value"])) record.value = body["value"] as T;
+      if (isRecord(body["value"])) record.value = body["value"] as T;
       if (typeof body["updatedAt"] === "string") record.updatedAt = body["updatedAt"];
       return { kind: "applied", record, reply: { status: outcome.status, body: outcome.body } };
     }
@@ -118,7 +109,7 @@ export function pushOutcomeOf<T extends SyncItem>(outcome: SendOutcome): PushOut
       const message = `HTTP ${outcome.status}`;
       if (outcome.status === 401 || outcome.status === 403) return { kind: "auth", message, reply };
       if (outcome.status === 409) {
-        const current = isObject(outcome.body) ? outcome.body["current"] : undefined;
+        const current = isRecord(outcome.body) ? outcome.body["current"] : undefined;
         const record = current === null ? null : recordOf(current, "", 0);
         return record === undefined ? { kind: "rejected", message: "A 409 without the server's current record", reply } : { kind: "conflict", current: record as BackendRecord<T> | null, reply };
       }
@@ -131,20 +122,20 @@ export function pushOutcomeOf<T extends SyncItem>(outcome: SendOutcome): PushOut
 }
 
 function recordOf(value: unknown, id: string, fallbackVersion: number): (BackendRecord & { version: number }) | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isRecord(value)) return undefined;
   const deleted = value["deleted"] === true;
   const record: BackendRecord & { version: number } = {
     id: typeof value["id"] === "string" ? value["id"] : id,
     version: integer(value["version"]) ?? fallbackVersion,
     deleted,
-    value: deleted || !isObject(value["value"]) ? null : (value["value"] as unknown as SyncItem),
+    value: deleted || !isRecord(value["value"]) ? null : (value["value"] as unknown as SyncItem),
   };
   if (typeof value["updatedAt"] === "string") record.updatedAt = value["updatedAt"];
   return record;
 }
 
 function replyOf(value: unknown): { status: number; body: unknown } | undefined {
-  return isObject(value) && integer(value["status"]) !== undefined ? { status: value["status"] as number, body: value["body"] } : undefined;
+  return isRecord(value) && integer(value["status"]) !== undefined ? { status: value["status"] as number, body: value["body"] } : undefined;
 }
 
 function malformed(message: string, body: unknown): SendOutcome {
@@ -153,10 +144,6 @@ function malformed(message: string, body: unknown): SendOutcome {
 
 function integer(value: unknown): number | undefined {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** What a transport is given for a request the drain built (its base is the request's precondition). */

@@ -1,7 +1,8 @@
 /** Pulls through an app's transport, checked as the protocol's pages are (the full client only). */
 import { parseChangesPage, type PullOutcome } from "../storage/pull.js";
 import type { SyncItem } from "../shared/types.js";
-import { isObject, sendOutcomeOf } from "./outcomes.js";
+import { sendOutcomeOf } from "./outcomes.js";
+import { isRecord } from "./transport.js";
 import type { SyncTransport } from "./seam.js";
 
 /** One page of an app transport's `pull`, checked as the protocol's pages are. Throws only when `signal` aborts. */
@@ -17,14 +18,14 @@ export async function pullThrough<T extends SyncItem>(transport: SyncTransport<T
     signal.throwIfAborted();
     return { kind: "http", status: 503, body: { error: "transport_failed", message: `The transport's pull threw: ${error instanceof Error ? error.message : String(error)}` } };
   }
-  if (isObject(answer) && (answer["kind"] === "expired" || answer["kind"] === "unsupported")) return { kind: answer["kind"] };
-  if (isObject(answer) && answer["kind"] === "snapshot") {
+  if (isRecord(answer) && (answer["kind"] === "expired" || answer["kind"] === "unsupported")) return { kind: answer["kind"] };
+  if (isRecord(answer) && answer["kind"] === "snapshot") {
     const items = answer["items"];
-    if (Array.isArray(items) && items.every((item) => isObject(item) && typeof item["id"] === "string")) return { kind: "snapshot", items: items as SyncItem[] };
+    if (Array.isArray(items) && items.every((item) => isRecord(item) && typeof item["id"] === "string")) return { kind: "snapshot", items: items as SyncItem[] };
     return { kind: "malformed", status: 0, message: "The transport's snapshot needs items: objects with a string id", body: answer };
   }
-  if (isObject(answer) && answer["kind"] === "page") {
-    const changes = Array.isArray(answer["changes"]) ? answer["changes"].map((change: unknown) => (isObject(change) ? { ...change, updatedAt: typeof change["updatedAt"] === "string" ? change["updatedAt"] : new Date(0).toISOString() } : change)) : answer["changes"];
+  if (isRecord(answer) && answer["kind"] === "page") {
+    const changes = Array.isArray(answer["changes"]) ? answer["changes"].map((change: unknown) => (isRecord(change) ? { ...change, updatedAt: typeof change["updatedAt"] === "string" ? change["updatedAt"] : new Date(0).toISOString() } : change)) : answer["changes"];
     return parseChangesPage({ ...answer, changes }) ?? { kind: "malformed", status: 0, message: "The transport's pull answered a page that is not { changes, cursor, hasMore }", body: answer };
   }
   const failed = sendOutcomeOf(answer, { opId: "", type: "save", id: "" }, undefined);

@@ -1,23 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { classify } from "../../sdk/sync/classify";
-import { pushOutcomeOf, sendOutcomeOf, sendOutcomesOf, toPushOperation } from "../../sdk/transport/outcomes";
+import { pushOutcomeOf, sendOutcomeOf, sendOutcomesOf } from "../../sdk/transport/outcomes";
 import type { PushOperation } from "../../sdk/transport/seam";
-import type { PendingOperation } from "../../sdk/shared/types";
-
 
 type Todo = { id: string; title: string };
-const pending = (type: "save" | "delete", value?: Todo): PendingOperation<Todo> => ({
-  seq: 1, opId: "op1", itemId: "a", type: type === "save" ? "update" : "delete", ...(value && { value }), createdAt: 0, updatedAt: 0, attempts: 0, failures: 0, nextAttemptAt: 0, errors: [],
-});
 const save: PushOperation<Todo> = { opId: "op1", type: "save", id: "a", value: { id: "a", title: "t" }, baseVersion: 3 };
 const base = { id: "a", version: 3 };
 
 describe("the transport seam's outcomes", () => {
-  it("gives a transport the operation, its base version and its patch", () => {
-    expect(toPushOperation(pending("save", { id: "a", title: "t" }), base, { title: "t" })).toEqual({ opId: "op1", type: "save", id: "a", value: { id: "a", title: "t" }, baseVersion: 3, patch: { title: "t" } });
-    expect(toPushOperation(pending("delete"), undefined)).toEqual({ opId: "op1", type: "delete", id: "a" });
-  });
-
   it("reads each kind of outcome into what the drain does with it", () => {
     const verdict = (answer: unknown) => classify(sendOutcomeOf(answer, save, base));
     expect(verdict({ kind: "applied" })).toEqual({ action: "ack" });
