@@ -1,7 +1,8 @@
 import { newOperationId } from "../shared/environment.js";
 import { SyncLensError, SyncRequestError } from "../shared/errors.js";
 import type { DeadLetter, PendingOperation, SyncItem } from "../shared/types.js";
-import type { ReadyBatch, ServerVersion, SettleAction } from "../storage/store.js";
+import { settle, type ReadyBatch, type SettleAction } from "../storage/drain-store.js";
+import type { ServerVersion } from "../storage/store.js";
 import { backoffDelay, retryDelay } from "../sync/backoff.js";
 import { classify, type SendOutcome } from "../sync/classify.js";
 import { acceptedRecord, attemptError, serverCurrent, type FailedOutcome } from "../sync/replies.js";
@@ -35,8 +36,15 @@ export abstract class BatchLayer<T extends SyncItem> extends StatusLayer<T> {
     timeoutMs: this.options.timeoutMs,
     onRequest: ({ bytes, rawBytes, latencyMs }) => this.recorder.request(bytes, rawBytes, latencyMs),
   });
-  /** Operations being sent: the drain skips them, and writes must not rewrite them. */
+  /** Operations being sent (from the moment a take picks them): the drain skips them, and writes must not rewrite them. */
   protected readonly inFlight = new Set<number>();
+  /** Marks the operations this client may fire at pagehide, so that no other client rewrites them (see `heldBy`). */
+  protected readonly holder = this.options.triggers.flushOnPageHide ? newOperationId() : undefined;
+  /**
+   * Set while the drain holds a lock that cannot be lost (Web Locks): nothing but this drain then writes
+   * the versions of the items it sends, so a batch is settled against the versions read when it was taken.
+   */
+  protected exclusiveDrain = false;
   /** Set when the queue changed during a drain: the drain runs another round before it ends. */
   protected rerun = false;
   /** Until when the server asked for quiet (Retry-After): drains send nothing, not even a pull, before then. */
@@ -90,8 +98,12 @@ export abstract class BatchLayer<T extends SyncItem> extends StatusLayer<T> {
 
   // ---- sending ----
 
-  protected async sendBatch({ ops, versions }: ReadyBatch): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean }> {
-    for (const op of ops) this.inFlight.add(op.seq);
+  /**
+   * Sends a taken batch and settles it. `sending` is called as its request is about to go: the drain takes
+   * the next batch meanwhile.
+   */
+  protected async sendBatch(batch: ReadyBatch, sending?: () => void): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean }> {
+    const { ops, versions } = batch;
     this.trace({ type: "send", ops });
     // Read once: setOffline(false) replaces the controller while these requests may still use the old one.
     const signal = this.requests;
@@ -102,25 +114,37 @@ export abstract class BatchLayer<T extends SyncItem> extends StatusLayer<T> {
         headers = await this.transport.resolveHeaders(signal);
       } catch (error) {
         // Nothing was sent: the attempt mark goes, so that the items' next edits may still coalesce.
-        await this.store.settle(ops.map((op) => ({ kind: "release", op, unsent: true })), Date.now());
+        await this.releaseUnsent(batch);
         if (signal.aborted) return stopped;
         throw error;
       }
       let outcomes: SendOutcome[];
       try {
-        outcomes = await this.send(ops.map((op) => this.wireOp(op, versions.get(op.itemId))), signal, headers);
+        const wires = ops.map((op) => this.wireOp(op, versions.get(op.itemId)));
+        sending?.();
+        outcomes = await this.send(wires, signal, headers);
       } catch (error) {
         if (!signal.aborted) throw error; // aborted: closing, or forced offline
-        await this.store.settle(ops.map((op) => ({ kind: "release", op })), Date.now());
+        await settle(this.store, ops.map((op) => ({ kind: "release", op })), Date.now(), batch);
         return stopped;
       }
-      return await this.#settle(ops, outcomes, versions);
+      return await this.#settle(batch, outcomes);
     } finally {
       for (const op of ops) this.inFlight.delete(op.seq);
     }
   }
 
-  async #settle(ops: PendingOperation[], outcomes: SendOutcome[], versions: ReadyBatch["versions"]) {
+  /** A taken batch goes back unsent: its attempt marks are taken back, and it is no longer in flight. */
+  protected async releaseUnsent(batch: ReadyBatch): Promise<void> {
+    try {
+      await settle(this.store, batch.ops.map((op) => ({ kind: "release", op, unsent: true })), Date.now(), batch);
+    } finally {
+      for (const op of batch.ops) this.inFlight.delete(op.seq);
+    }
+  }
+
+  async #settle(batch: ReadyBatch, outcomes: SendOutcome[]) {
+    const { ops, versions } = batch;
     const now = Date.now();
     const actions: SettleAction[] = [];
     let unreachable = false;
@@ -197,7 +221,7 @@ export abstract class BatchLayer<T extends SyncItem> extends StatusLayer<T> {
         actions.push({ kind: "dead", op, error, reason, ...(reply ? { reply } : {}), ...(server === undefined ? {} : { server: server?.value ? server : null }) });
       }
     });
-    const settled = await this.store.settle(actions, now);
+    const settled = await settle(this.store, actions, now, this.exclusiveDrain ? batch : { unmarked: batch.unmarked });
     this.countSettled(settled);
     for (const op of [...settled.acked, ...settled.dead]) this.unloadHeads.forget(op.seq);
     const versionBySeq = new Map(actions.flatMap((a) => (a.kind === "ack" ? [[a.op.seq, a.version] as const] : [])));

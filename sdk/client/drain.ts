@@ -1,6 +1,7 @@
 import { newOperationId } from "../shared/environment.js";
 import type { SyncBlocked, SyncItem, SyncResult } from "../shared/types.js";
 import { backoffDelay } from "../sync/backoff.js";
+import { takeReady, type ReadyBatch } from "../storage/drain-store.js";
 import { leaseDrainLock, webLocksDrainLock, type DrainLock } from "../tabs/drain-lock.js";
 import { BatchLayer } from "./batch.js";
 
@@ -107,6 +108,7 @@ export abstract class DrainLayer<T extends SyncItem, Context> extends BatchLayer
       .run(async (stillHeld) => {
         this.#busySince = null;
         this.#running = true;
+        this.exclusiveDrain = stillHeld === undefined;
         // Who drains, for the others' status.blocked ("another tab is draining: which one, since when").
         const page = (globalThis as { location?: { href?: string } }).location?.href;
         void this.store.setMeta({ key: "drainHolder", since: Date.now(), ...(page ? { page } : {}) }).catch(() => undefined);
@@ -153,6 +155,8 @@ export abstract class DrainLayer<T extends SyncItem, Context> extends BatchLayer
     this.recorder.drain();
     const requestsBefore = this.recorder.requests;
     let failed = false;
+    /** The next batch, taken while the current one's request is out. */
+    let next: Promise<ReadyBatch> | undefined;
     try {
       // Conflicts parked earlier and never resolved (a crash mid-way, a custom resolver that threw).
       await this.beforePush();
@@ -160,6 +164,7 @@ export abstract class DrainLayer<T extends SyncItem, Context> extends BatchLayer
       // leave every drain ending before it sends anything.
       const budgetFrom = Date.now();
       let batches = 0;
+      const take = () => takeReady(this.store, Date.now(), this.options.batchSize, this.inFlight, this.holder);
       do {
         this.rerun = false;
         while (!this.blockedReason()) {
@@ -183,7 +188,8 @@ export abstract class DrainLayer<T extends SyncItem, Context> extends BatchLayer
             this.wake(Date.now() + BUSY_RETRY_MS);
             break;
           }
-          const batch = await this.store.takeReady(Date.now(), this.options.batchSize, this.inFlight);
+          const batch = await (next ?? take());
+          next = undefined;
           this.setDeadItems(batch.deadItemIds);
           this.#dueAt = batch.ops.length ? null : batch.nextDueAt;
           if (batch.ops.length === 0) {
@@ -192,19 +198,28 @@ export abstract class DrainLayer<T extends SyncItem, Context> extends BatchLayer
             break;
           }
           batches++;
-          const summary = await this.sendBatch(batch);
+          // A full batch may leave more due: take it while this one's request is out. Its items are not
+          // this batch's (one operation per item is in flight), so per-item order holds.
+          const prefetch = batch.ops.length >= this.options.batchSize ? () => void (next = take()).catch(() => undefined) : undefined;
+          const summary = await this.sendBatch(batch, prefetch);
           result.pushed += summary.pushed;
           result.retried += summary.retried;
           result.deadLettered += summary.dead;
           result.conflicts += summary.conflicts;
           failed ||= summary.failed; // a pause, an outage, a throttle or the circuit: the checks above end the loop
         }
+        // Taken ahead, but the drain stops here: back unsent.
+        const ahead = next;
+        next = undefined;
+        if (ahead) await this.releaseUnsent(await ahead);
         if (!this.blockedReason() && !result.skipped) failed = (await this.afterPush(result)) || failed;
       } while (this.rerun && !this.blockedReason());
       this.#drainErrors = 0;
     } catch (error) {
       failed = true;
       this.reportError(error);
+      // A batch taken ahead is no longer in flight (a take that failed claimed nothing).
+      if (next) await next.then((batch) => this.releaseUnsent(batch)).catch(() => undefined);
       this.#retryFailedDrain(); // the batch stays queued (a storage fault, a headers function that threw)
     }
     this.#drainEnding = true;

@@ -17,8 +17,6 @@ export abstract class WriteLayer<T extends SyncItem, Context> extends DrainLayer
   /** Operations fired at pagehide whose attempt mark is not stored yet: writes must not rewrite them. */
   readonly #flushed = new Set<number>();
   readonly #journal = new FlushJournal(this.options.name, this.environment.localStorage?.());
-  /** Marks the operations this client may fire at pagehide, so that no other client rewrites them. */
-  readonly #holder = this.options.triggers.flushOnPageHide ? newOperationId() : undefined;
   /** Writes begun and not yet committed: near `maxQueueSize`, a write waits for them to know the count. */
   readonly #writing = new Set<Promise<WriteEffect>>();
   /** Items with a write under way, and how many. */
@@ -123,7 +121,7 @@ export abstract class WriteLayer<T extends SyncItem, Context> extends DrainLayer
       isFrozen: (seq: number) => this.inFlight.has(seq) || this.#flushed.has(seq) || fired.includes(seq) || this.#journal.read().includes(seq),
       maxQueueSize: this.options.maxQueueSize,
       pending: this.pending + this.#writing.size,
-      holder: this.#holder,
+      holder: this.holder,
     };
     const write = this.store.write(kind, id, value, context);
     this.#writing.add(write);

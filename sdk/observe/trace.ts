@@ -1,5 +1,6 @@
 import type { RequestDetail, SyncLogEvent } from "./event-log.js";
-import type { SettleAction, SettleResult, WriteEffect } from "../storage/store.js";
+import type { SettleAction, SettleResult } from "../storage/drain-store.js";
+import type { WriteEffect } from "../storage/store.js";
 import type { TabMessage } from "../tabs/tab-channel.js";
 import type { Exchange } from "../transport/transport.js";
 import type { Caller, PendingOperation, QueueChange, SyncState } from "../shared/types.js";

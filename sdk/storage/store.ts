@@ -97,39 +97,6 @@ export interface WriteEffect {
   dropped?: number;
 }
 
-/** How a batch's replies are committed: one entry per operation sent. */
-export type SettleAction =
-  | { kind: "ack"; op: PendingOperation; version: number; deleted: boolean; value?: SyncItem; updatedAt?: string }
-  /** `failures`: the operation's count after this attempt (a failure of the whole server is not counted against it). */
-  | { kind: "retry"; op: PendingOperation; error: AttemptError; failures: number; nextAttemptAt: number }
-  /** `server`: the server's copy a 409 named (`null`: it has none, or a tombstone), which later writes of the item are based on. */
-  | { kind: "dead"; op: PendingOperation; error: AttemptError; reason: DeadLetter["reason"]; reply?: { status: number; body: unknown }; server?: ServerVersion | null }
-  /**
-   * Not a failure of the operation: it goes again as it is (`conflict`: parked as a conflict meanwhile;
-   * `unsent`: no request left, so the attempt `takeReady` counted is taken back).
-   */
-  | { kind: "release"; op: PendingOperation; conflict?: true; unsent?: true; error?: AttemptError }
-  /** Its key was spent on an earlier body: it goes again under `opId`, based on `base` (null: the server has none). */
-  | { kind: "rekey"; op: PendingOperation; opId: string; base: ServerVersion | null; error: AttemptError };
-
-export interface SettleResult {
-  acked: PendingOperation[];
-  dead: DeadLetter[];
-  retried: PendingOperation[];
-  /** `createdAt` of the first operation left in the outbox. */
-  oldestPendingAt: number | null;
-}
-
-/** A scan's picks: operations to send now, and when the earliest deferred one becomes due. */
-export interface ReadyBatch {
-  ops: PendingOperation[];
-  /** The last synced copy of each picked operation's item, by item id. */
-  versions: Map<string, ServerVersion>;
-  nextDueAt: number | null;
-  /** The item of every dead letter, as read for the scan (other tabs may have added some). */
-  deadItemIds: string[];
-}
-
 /**
  * The client's IndexedDB database, one per client name. Items, the server versions they are based on, the
  * outbox and the dead-letter queue live side by side so that a write and its operation commit in one
@@ -261,10 +228,10 @@ export class SyncStore {
   }
 
   /**
-   * A drain rewrote or removed `op`: if it is the item's newest pending operation as remembered, remember
+   * @internal A drain rewrote or removed `op`: if it is the item's newest pending operation as remembered, remember
    * `next` in its place (`known`: whether the server now has the item, when that changed).
    */
-  #hintReplaced(op: PendingOperation, next: PendingOperation | undefined, known?: boolean): void {
+  hintReplaced(op: PendingOperation, next: PendingOperation | undefined, known?: boolean): void {
     const hint = this.#hints.get(op.itemId);
     if (hint?.last?.seq === op.seq) this.hint(op.itemId, { last: next, known: known ?? hint.known });
     else if (hint && known !== undefined) hint.known = known;
@@ -346,144 +313,6 @@ export class SyncStore {
     return (await this.deadLetters()).map((letter) => letter.itemId);
   }
 
-  /**
-   * Picks up to `limit` operations that may be sent now, in queue order: the first pending operation of
-   * each item (per-item order), skipping items held by a dead letter, `exclude`d ones and ones still in
-   * backoff. The picked operations are marked as attempted in the same transaction, so a concurrent local
-   * write can never rewrite what is about to be sent; the versions they are based on are read there too.
-   */
-  async takeReady(now: number, limit: number, exclude: { has(seq: number): boolean }): Promise<ReadyBatch> {
-    return guard("read the outbox", async () => {
-      const tx = this.db.transaction(["outbox", "versions", "deadLetters", "conflicts"], "readwrite");
-      const outbox = tx.objectStore("outbox");
-      // Read here, not kept in memory: another tab may have dead-lettered an item since.
-      const [letters, parked] = await Promise.all([tx.objectStore("deadLetters").getAll(), tx.objectStore("conflicts").getAllKeys()]);
-      const blockedItems = new Set([...letters.map((letter) => letter.itemId), ...parked]);
-      const ops: PendingOperation[] = [];
-      const writes: Promise<unknown>[] = [];
-      const seen = new Set<string>();
-      let nextDueAt: number | null = null;
-      let after: number | undefined;
-      // Whole chunks, not a cursor: one round trip per chunk instead of one per operation.
-      const chunkSize = Math.max(64, limit * 2);
-      scan: for (;;) {
-        const chunk = await outbox.getAll(after === undefined ? null : IDBKeyRange.lowerBound(after, true), chunkSize);
-        for (const op of chunk) {
-          if (seen.has(op.itemId)) continue;
-          seen.add(op.itemId);
-          if (blockedItems.has(op.itemId) || exclude.has(op.seq)) continue;
-          if (op.nextAttemptAt > now) {
-            if (nextDueAt === null || op.nextAttemptAt < nextDueAt) nextDueAt = op.nextAttemptAt;
-            continue;
-          }
-          const taken = { ...op, attempts: op.attempts + 1, lastAttemptAt: now };
-          writes.push(outbox.put(taken));
-          this.#hintReplaced(op, taken);
-          ops.push(taken);
-          if (ops.length >= limit) break scan;
-        }
-        if (chunk.length < chunkSize) break;
-        after = chunk[chunk.length - 1]!.seq;
-      }
-      const versionStore = tx.objectStore("versions");
-      const found = await Promise.all(ops.map((op) => versionStore.get(op.itemId)));
-      await Promise.all([...writes, tx.done]);
-      const versions = new Map<string, ServerVersion>();
-      for (const entry of found) if (live(entry)) versions.set(entry!.id, entry!);
-      return { ops, versions, nextDueAt: ops.length >= limit ? now : nextDueAt, deadItemIds: letters.map((letter) => letter.itemId) };
-    });
-  }
-
-  /**
-   * Commits the outcome of a batch in one transaction: acks, retries with backoff, dead letters. The
-   * operations are the ones `takeReady` returned; while in flight nothing else rewrites them, so they are
-   * written back without being read again. Also reads the new oldest pending operation.
-   */
-  async settle(actions: readonly SettleAction[], now: number): Promise<SettleResult> {
-    return guard("record sync results", async () => {
-      const tx = this.db.transaction(["outbox", "deadLetters", "versions"], "readwrite");
-      const outbox = tx.objectStore("outbox");
-      const versions = tx.objectStore("versions");
-      const result: SettleResult = { acked: [], dead: [], retried: [], oldestPendingAt: null };
-      const writes: Promise<unknown>[] = [];
-      const acked = actions.filter((action) => action.kind === "ack");
-      const unsent = actions.filter((action) => action.kind === "release" && action.unsent);
-      const [known, current] = await Promise.all([
-        Promise.all(acked.map((action) => versions.get(action.op.itemId))),
-        Promise.all(unsent.map((action) => outbox.get(action.op.seq))),
-      ]);
-      for (const action of actions) {
-        const { op } = action;
-        switch (action.kind) {
-          case "ack": {
-            writes.push(outbox.delete(op.seq));
-            // Never move a version backwards, whatever order replies are settled in.
-            const stored = known[acked.indexOf(action)];
-            this.#hintReplaced(op, undefined, !action.deleted);
-            if (!stored || stored.version < action.version) {
-              writes.push(versions.put(action.deleted ? tombstone(op.itemId, action.version) : synced(op.itemId, action.version, action.value ?? op.value, action.updatedAt)));
-            }
-            result.acked.push(op);
-            break;
-          }
-          case "retry": {
-            const retried: PendingOperation = {
-              ...op,
-              failures: action.failures,
-              nextAttemptAt: action.nextAttemptAt,
-              errors: pushError(op.errors, action.error),
-            };
-            writes.push(outbox.put(retried));
-            this.#hintReplaced(op, retried);
-            result.retried.push(retried);
-            break;
-          }
-          case "dead": {
-            const letter: DeadLetter = {
-              ...op,
-              // The attempt that ran out of retries failed too.
-              failures: op.failures + (action.reason === "max_retries" ? 1 : 0),
-              errors: pushError(op.errors, action.error),
-              deadAt: now,
-              reason: action.reason,
-              ...(action.reply ? { reply: action.reply } : {}),
-            };
-            writes.push(outbox.delete(op.seq), tx.objectStore("deadLetters").put(letter));
-            if (action.server !== undefined) writes.push(action.server ? versions.put(action.server) : versions.delete(op.itemId));
-            this.#hintReplaced(op, undefined, action.server === undefined ? undefined : action.server !== null);
-            result.dead.push(letter);
-            break;
-          }
-          case "rekey": {
-            // A new key no page holds a copy of: anyone may coalesce into it again.
-            const { heldBy: _heldBy, ...rest } = op;
-            // A failure all the same: a server that answers every key so must not keep the drain busy for good.
-            const rekeyed: PendingOperation = { ...rest, opId: action.opId, attempts: 0, failures: op.failures + 1, nextAttemptAt: now, errors: pushError(op.errors, action.error) };
-            writes.push(outbox.put(rekeyed), action.base ? versions.put(action.base) : versions.delete(op.itemId));
-            this.#hintReplaced(op, rekeyed, action.base !== null);
-            result.retried.push(rekeyed);
-            break;
-          }
-          case "release": {
-            // Not a failure of this operation (credentials refused, client closing). The attempt mark
-            // stays: the request may have reached the server, so the operation must not be rewritten.
-            // Unless nothing was sent (`unsent`) and no other attempt was counted since (a pagehide flush).
-            const untouched = action.unsent && current[unsent.indexOf(action)]?.attempts === op.attempts;
-            const released = { ...op, nextAttemptAt: now, ...(untouched ? { attempts: op.attempts - 1 } : {}) };
-            writes.push(outbox.put(released));
-            this.#hintReplaced(op, released);
-            break;
-          }
-        }
-      }
-      const first = await outbox.openCursor();
-      result.oldestPendingAt = first ? first.value.createdAt : null;
-      await Promise.all([...writes, tx.done]);
-      return result;
-    });
-  }
-
-  /** Marks operations as sent outside a drain (the pagehide flush), so they are never rewritten. */
   /** Of the operations `held` (seq, updatedAt), those still queued unchanged. */
   async unchanged(held: ReadonlyArray<readonly [number, number]>): Promise<Set<number>> {
     if (held.length === 0) return new Set();
@@ -594,7 +423,7 @@ export function tombstone(id: string, version: number): ServerVersion {
   return { id, version, deleted: true };
 }
 
-function pushError(history: readonly AttemptError[], error: AttemptError): AttemptError[] {
+export function pushError(history: readonly AttemptError[], error: AttemptError): AttemptError[] {
   return [...history, error].slice(-MAX_ERROR_HISTORY);
 }
 

@@ -2,12 +2,13 @@ import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { QueueFullError, StorageError } from "../../sdk/shared/errors";
+import { settle, takeReady } from "../../sdk/storage/drain-store";
 import { SyncStore } from "../../sdk/storage/store";
 import type { SyncItem } from "../../sdk/shared/types";
 
 let factory: IDBFactory;
 let ids = 0;
-const none = { has: () => false };
+const none = { has: () => false, add: () => undefined, delete: () => undefined };
 
 function ctx(overrides: Partial<Parameters<SyncStore["write"]>[3]> = {}) {
   return { now: 1000, newOpId: () => `op-${++ids}`, isFrozen: () => false, maxQueueSize: 1000, pending: 0, ...overrides };
@@ -46,7 +47,7 @@ describe("SyncStore.write", () => {
   it("never rewrites an operation that was taken for sending", async () => {
     const store = await SyncStore.open(factory, "t");
     await store.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
-    const { ops } = await store.takeReady(2000, 10, none);
+    const { ops } = await takeReady(store, 2000, 10, none);
     expect(ops).toHaveLength(1);
     await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     await store.write("delete", "a", undefined, ctx());
@@ -61,9 +62,9 @@ describe("SyncStore.write", () => {
     const store = await SyncStore.open(factory, "t");
     await store.write("save", "a", { id: "a" }, ctx());
     await store.write("save", "b", { id: "b" }, ctx());
-    const { ops } = await store.takeReady(2000, 10, none);
+    const { ops } = await takeReady(store, 2000, 10, none);
     await store.markAttempted([ops[1]!.seq], 2000); // b was fired at pagehide meanwhile
-    await store.settle(ops.map((op) => ({ kind: "release", op, unsent: true })), 3000);
+    await settle(store, ops.map((op) => ({ kind: "release", op, unsent: true })), 3000);
     expect((await store.pending()).map((op) => [op.itemId, op.attempts > 0])).toEqual([
       ["a", false],
       ["b", true],
@@ -83,7 +84,7 @@ describe("SyncStore.write when another tab changed the item (its prediction is w
     const here = await SyncStore.open(factory, "t");
     const there = await SyncStore.open(factory, "t");
     await here.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
-    expect((await there.takeReady(2000, 10, none)).ops).toHaveLength(1);
+    expect((await takeReady(there, 2000, 10, none)).ops).toHaveLength(1);
     const effect = await here.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     expect(effect).toMatchObject({ queueDelta: 1, head: false, op: { type: "update" } });
     expect((await here.pending()).map((op) => [op.type, op.attempts, op.value])).toEqual([
@@ -96,8 +97,8 @@ describe("SyncStore.write when another tab changed the item (its prediction is w
     const here = await SyncStore.open(factory, "t");
     const there = await SyncStore.open(factory, "t");
     await there.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
-    const { ops } = await there.takeReady(2000, 10, none);
-    await there.settle([{ kind: "ack", op: ops[0]!, version: 1, deleted: false }], 3000);
+    const { ops } = await takeReady(there, 2000, 10, none);
+    await settle(there, [{ kind: "ack", op: ops[0]!, version: 1, deleted: false }], 3000);
     const effect = await here.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     expect(effect).toMatchObject({ queueDelta: 1, head: true, op: { type: "update" }, base: { version: 1 } });
     expect((await here.pending()).map((op) => op.type)).toEqual(["update"]);
@@ -121,7 +122,7 @@ describe("SyncStore.write when another tab changed the item (its prediction is w
     const here = await SyncStore.open(factory, "t");
     const there = await SyncStore.open(factory, "t");
     await here.write("save", "a", { id: "a", v: 1 } as SyncItem, ctx());
-    await there.takeReady(2000, 10, none);
+    await takeReady(there, 2000, 10, none);
     await expect(here.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx({ maxQueueSize: 1, pending: 1 }))).rejects.toBeInstanceOf(QueueFullError);
     expect(await here.getItem("a")).toEqual({ id: "a", v: 1 });
     expect(await here.pending()).toHaveLength(1);
@@ -132,15 +133,15 @@ describe("SyncStore.takeReady", () => {
   it("takes only the first operation of each item, in queue order, without blocking other items", async () => {
     const store = await SyncStore.open(factory, "t");
     await store.write("save", "a", { id: "a" }, ctx());
-    const [sent] = (await store.takeReady(1000, 10, none)).ops; // freezes a's create
+    const [sent] = (await takeReady(store, 1000, 10, none)).ops; // freezes a's create
     await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     await store.write("save", "b", { id: "b" }, ctx());
-    await store.settle([{ kind: "retry", op: sent!, failures: 1, nextAttemptAt: 5000, error: { at: 1, code: "network", message: "x" } }], 1000);
-    const batch = await store.takeReady(2000, 10, none);
+    await settle(store, [{ kind: "retry", op: sent!, failures: 1, nextAttemptAt: 5000, error: { at: 1, code: "network", message: "x" } }], 1000);
+    const batch = await takeReady(store, 2000, 10, none);
     expect(batch.ops.map((op) => op.itemId)).toEqual(["b"]);
     expect(batch.nextDueAt).toBe(5000);
     const inFlight = new Set(batch.ops.map((op) => op.seq));
-    const later = await store.takeReady(5000, 10, inFlight);
+    const later = await takeReady(store, 5000, 10, inFlight);
     expect(later.ops.map((op) => [op.itemId, op.type])).toEqual([["a", "create"]]);
   });
 
@@ -149,9 +150,9 @@ describe("SyncStore.takeReady", () => {
     await store.write("save", "a", { id: "a" }, ctx());
     await store.write("save", "b", { id: "b" }, ctx());
     const { op } = await store.write("save", "c", { id: "c" }, ctx());
-    await store.settle([{ kind: "dead", op: op!, error: { at: 1, code: "http", message: "x" }, reason: "rejected" }], 1);
+    await settle(store, [{ kind: "dead", op: op!, error: { at: 1, code: "http", message: "x" }, reason: "rejected" }], 1);
     await store.write("save", "c", { id: "c", v: 2 } as SyncItem, ctx());
-    const batch = await store.takeReady(1000, 10, new Set([2]));
+    const batch = await takeReady(store, 1000, 10, new Set([2]));
     expect(batch.ops.map((op) => op.itemId)).toEqual(["a"]);
   });
 
@@ -159,18 +160,35 @@ describe("SyncStore.takeReady", () => {
     const store = await SyncStore.open(factory, "t");
     for (let i = 0; i < 150; i++) await store.write("save", "same", { id: "same", i } as SyncItem, ctx({ isFrozen: () => true }));
     await store.write("save", "last", { id: "last" }, ctx());
-    const first = await store.takeReady(1000, 1, none);
+    const first = await takeReady(store, 1000, 1, none);
     expect(first.ops.map((op) => op.itemId)).toEqual(["same"]);
-    await store.settle([{ kind: "ack", op: first.ops[0]!, version: 4, deleted: false }], 1000);
-    const second = await store.takeReady(1000, 10, none);
+    await settle(store, [{ kind: "ack", op: first.ops[0]!, version: 4, deleted: false }], 1000);
+    const second = await takeReady(store, 1000, 10, none);
     expect(second.ops.map((op) => op.itemId)).toEqual(["same", "last"]);
     expect([...second.versions.values()]).toEqual([{ id: "same", version: 4, value: { id: "same", i: 0 } }]);
+  });
+
+  it("stores the attempt mark except on the operations the caller's holder holds, and claims every pick as it makes it", async () => {
+    const store = await SyncStore.open(factory, "t");
+    await store.write("save", "mine", { id: "mine" }, ctx({ holder: "me" }));
+    await store.write("save", "theirs", { id: "theirs" }, ctx({ holder: "other tab" }));
+    await store.write("save", "nobody's", { id: "nobody's" }, ctx());
+    const inFlight = new Set<number>();
+    const batch = await takeReady(store, 1000, 10, inFlight, "me");
+    expect(batch.ops.map((op) => [op.itemId, op.attempts])).toEqual([["mine", 1], ["theirs", 1], ["nobody's", 1]]);
+    expect([...inFlight]).toEqual(batch.ops.map((op) => op.seq));
+    expect([...batch.unmarked]).toEqual([batch.ops[0]!.seq]);
+    // Every other client sees "mine" as sent already (held by another client); the others need the stored mark.
+    expect((await store.pending()).map((op) => [op.itemId, op.attempts])).toEqual([["mine", 0], ["theirs", 1], ["nobody's", 1]]);
+    // Put back unsent, all three are as they were before the take.
+    await settle(store, batch.ops.map((op) => ({ kind: "release", op, unsent: true })), 1000, batch);
+    expect((await store.pending()).map((op) => op.attempts)).toEqual([0, 0, 0]);
   });
 
   it("respects the limit", async () => {
     const store = await SyncStore.open(factory, "t");
     for (const id of ["a", "b", "c"]) await store.write("save", id, { id }, ctx());
-    expect((await store.takeReady(1000, 2, none)).ops.map((op) => op.itemId)).toEqual(["a", "b"]);
+    expect((await takeReady(store, 1000, 2, none)).ops.map((op) => op.itemId)).toEqual(["a", "b"]);
   });
 });
 
@@ -178,10 +196,10 @@ describe("dead letters", () => {
   it("keep the operation, its history and reply; retry restores the original place in the queue", async () => {
     const store = await SyncStore.open(factory, "t");
     await store.write("save", "a", { id: "a" }, ctx());
-    const [sent] = (await store.takeReady(1000, 10, none)).ops;
+    const [sent] = (await takeReady(store, 1000, 10, none)).ops;
     await store.write("save", "a", { id: "a", v: 2 } as SyncItem, ctx());
     const error = { at: 1100, code: "http" as const, message: "HTTP 400", status: 400 };
-    const settled = await store.settle([{ kind: "dead", op: sent!, error, reason: "rejected", reply: { status: 400, body: { error: "bad_request" } } }], 1100);
+    const settled = await settle(store, [{ kind: "dead", op: sent!, error, reason: "rejected", reply: { status: 400, body: { error: "bad_request" } } }], 1100);
     expect(settled.dead[0]).toMatchObject({ seq: 1, deadAt: 1100, reason: "rejected", reply: { status: 400 }, errors: [error] });
     expect(await store.deadItemIds()).toEqual(["a"]);
     const [letter] = await store.deadLetters();
@@ -197,7 +215,7 @@ describe("dead letters", () => {
   it("discard removes them for good", async () => {
     const store = await SyncStore.open(factory, "t");
     const { op } = await store.write("save", "a", { id: "a" }, ctx());
-    await store.settle([{ kind: "dead", op: op!, error: { at: 1, code: "http", message: "x" }, reason: "rejected" }], 1);
+    await settle(store, [{ kind: "dead", op: op!, error: { at: 1, code: "http", message: "x" }, reason: "rejected" }], 1);
     const [letter] = await store.deadLetters();
     // Nothing else of "a" is pending and the server never had it: the discarded create is undone locally too.
     expect(await store.discardDeadLetter(letter!.opId)).toMatchObject({ letter: { opId: letter!.opId }, restored: null });

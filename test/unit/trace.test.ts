@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeadLetter, PendingOperation } from "../../sdk";
-import type { SettleAction, SettleResult } from "../../sdk/storage/store";
+import type { SettleAction, SettleResult } from "../../sdk/storage/drain-store";
 import { queueChangeOf, tabMessageOf, timelineEntries, type CoreTrace } from "../../sdk/observe/trace";
 
 const op = (seq: number, itemId: string, extra: Partial<PendingOperation> = {}): PendingOperation => ({

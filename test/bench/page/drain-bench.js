@@ -56,7 +56,8 @@ export async function drainSdk({ runId, count, collection, before = false, base 
     pingUrl: false,
     pull: false,
     compressAboveBytes: false,
-    triggers: { onWrite: false, onOnline: false, onVisible: false, flushOnPageHide: false, intervalMs: 0 },
+    // flushOnPageHide as by default in a page: the drain stores no attempt mark on the page's own operations.
+    triggers: { onWrite: false, onOnline: false, onVisible: false, flushOnPageHide: true, intervalMs: 0 },
   });
   try {
     await client.ready;
