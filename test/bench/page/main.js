@@ -4,6 +4,7 @@ import { timerResolutionMs } from "./common.js";
 import { drainFetch } from "./drain-baseline.js";
 import { drainSdk } from "./drain-bench.js";
 import { drainFloor } from "./drain-floor.js";
+import { drainWorkbox } from "./drain-workbox.js";
 import { saveSuite, saveVariantKeys } from "./save-suite.js";
 
 window.bench = {
@@ -12,6 +13,7 @@ window.bench = {
   drainSdk,
   drainFetch,
   drainFloor,
+  drainWorkbox,
   bridgeSetup,
   bridgeRun,
   environment: async () => ({
