@@ -2,10 +2,12 @@
  * Where the drain's time goes (`BENCH_ONLY=drain`, issue 20's first step): the SDK's drain against a null
  * server (answers at once, stores nothing) beside the raw-idb drain floor (drain-floor.js: take 50, one fetch,
  * settle 50, nothing more), the same drain against the reference server, Workbox's background-sync replay of an
- * equal queue on the null server (drain-workbox.js, one request per write), and a CPU profile of one SDK drain
- * through the Chrome DevTools Protocol, its self time summed by function.
+ * equal queue on the null server (drain-workbox.js, one request per write), a CPU profile of one SDK drain
+ * through the Chrome DevTools Protocol, its self time summed by function, and the page's heap during a drain of
+ * 1,000 and of 100,000 operations (drain-memory.ts).
  */
 import { callBench, openBenchPage } from "./browser";
+import { drainMemoryLines } from "./drain-memory";
 import { startBenchServer } from "./server";
 import { median } from "./stats";
 
@@ -48,6 +50,8 @@ export async function drainProfileBenchmark(root: string, progress: (message: st
     const profile = await recorded;
     await cdp.detach();
 
+    const memory = await drainMemoryLines(browser.page, runId, progress);
+
     const fmt = (values: number[]) => `${median(values).toFixed(0)} ops/s (runs: ${values.map((value) => value.toFixed(0)).join(", ")})`;
     const [floor, sdkNull, sdkReference, workbox] = [median(rates.floor), median(rates.sdkNull), median(rates.sdkReference), median(rates.workbox)];
     return [
@@ -64,6 +68,8 @@ export async function drainProfileBenchmark(root: string, progress: (message: st
       `   CPU profile of one SDK drain on the null server, the drain alone (self time by function, sampled every 100 µs;`,
       "   (idle): the page waits on IndexedDB's process or the network; (program): the browser's own work in the page's thread):",
       ...selfTimes(profile),
+      "",
+      ...memory,
     ].join("\n");
   } finally {
     await browser.close();
