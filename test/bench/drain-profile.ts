@@ -1,10 +1,13 @@
 /**
  * Where the drain's time goes (`BENCH_ONLY=drain`, issue 20's first step): the SDK's drain against a null
  * server (answers at once, stores nothing) beside the raw-idb drain floor (drain-floor.js: take 50, one fetch,
- * settle 50, nothing more), the same drain against the reference server, and a CPU profile of one SDK drain
- * through the Chrome DevTools Protocol, its self time summed by function.
+ * settle 50, nothing more), the same drain against the reference server, Workbox's background-sync replay of an
+ * equal queue on the null server (drain-workbox.js, one request per write), a CPU profile of one SDK drain
+ * through the Chrome DevTools Protocol, its self time summed by function, and the page's heap during a drain of
+ * 1,000 and of 100,000 operations (drain-memory.ts).
  */
 import { callBench, openBenchPage } from "./browser";
+import { drainMemoryLines } from "./drain-memory";
 import { startBenchServer } from "./server";
 import { median } from "./stats";
 
@@ -16,19 +19,25 @@ type ProfileNode = { id: number; callFrame: { functionName: string; url: string;
 type Profile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
 
 export async function drainProfileBenchmark(root: string, progress: (message: string) => void): Promise<string> {
-  const { server, url } = await startBenchServer(root);
+  const { server, url, nullRequests } = await startBenchServer(root);
   const browser = await openBenchPage(`${url}/`);
   try {
     const runId = Date.now().toString(36);
-    const rates: Record<"floor" | "sdkNull" | "sdkReference", number[]> = { floor: [], sdkNull: [], sdkReference: [] };
+    const rates: Record<"floor" | "sdkNull" | "sdkReference" | "workbox", number[]> = { floor: [], sdkNull: [], sdkReference: [], workbox: [] };
     for (let run = 0; run < RUNS; run++) {
-      progress(`drain: run ${run + 1}/${RUNS}: floor, SDK on the null server, SDK on the reference server (${COUNT} writes each)`);
+      progress(`drain: run ${run + 1}/${RUNS}: floor, SDK on the null server, SDK on the reference server, Workbox on the null server (${COUNT} writes each)`);
       const floor = await callBench(browser.page, "drainFloor", { runId: `${runId}-${run}`, count: COUNT, url: `${url}/null/floor/_batch`, batchSize: BATCH });
       rates.floor.push((floor.pushed / floor.totalMs) * 1000);
       const onNull = await callBench(browser.page, "drainSdk", { runId: `${runId}-n${run}`, count: COUNT, collection: `null_${run}`, base: "/null" });
       rates.sdkNull.push((onNull.pushed / onNull.totalMs) * 1000);
       const onReference = await callBench(browser.page, "drainSdk", { runId: `${runId}-r${run}`, count: COUNT, collection: `ref_${runId}_${run}` });
       rates.sdkReference.push((onReference.pushed / onReference.totalMs) * 1000);
+      const workboxCollection = `workbox_${run}`;
+      const workbox = await callBench(browser.page, "drainWorkbox", { runId: `${runId}-${run}`, count: COUNT, url: `${url}/null/${workboxCollection}` });
+      // Workbox replays a request again only if its fetch throws: an error status would pass unnoticed in the page.
+      const answered = nullRequests.get(workboxCollection) ?? 0;
+      if (answered !== COUNT) throw new Error(`Workbox replay: the null server answered ${answered} of ${COUNT} requests`);
+      rates.workbox.push((COUNT / workbox.totalMs) * 1000);
     }
 
     progress("drain: a CPU profile of one SDK drain on the null server");
@@ -41,13 +50,17 @@ export async function drainProfileBenchmark(root: string, progress: (message: st
     const profile = await recorded;
     await cdp.detach();
 
+    const memory = await drainMemoryLines(browser.page, runId, progress);
+
     const fmt = (values: number[]) => `${median(values).toFixed(0)} ops/s (runs: ${values.map((value) => value.toFixed(0)).join(", ")})`;
-    const [floor, sdkNull, sdkReference] = [median(rates.floor), median(rates.sdkNull), median(rates.sdkReference)];
+    const [floor, sdkNull, sdkReference, workbox] = [median(rates.floor), median(rates.sdkNull), median(rates.sdkReference), median(rates.workbox)];
     return [
       `8. DRAIN, WHERE THE TIME GOES: ${COUNT} queued writes, batches of ${BATCH}, ${RUNS} runs each`,
       `   raw-idb floor on the null server:  ${fmt(rates.floor)}`,
       `   SDK on the null server:            ${fmt(rates.sdkNull)}: ${(sdkNull / floor).toFixed(2)}× the floor's rate, ${((1000 / sdkNull) - (1000 / floor)).toFixed(3)} ms more per write`,
       `   SDK on the reference server:       ${fmt(rates.sdkReference)}: ${(sdkReference / floor).toFixed(2)}× the floor's rate`,
+      `   Workbox background-sync replay of an equal queue on the null server (one PUT per write, in a service worker):`,
+      `                                      ${fmt(rates.workbox)}: the SDK on the null server drains ${(sdkNull / workbox).toFixed(1)}× as fast (target: ≥ 20×)`,
       "",
       `   IndexedDB calls of one SDK drain, per write (the floor makes ${(2 / BATCH).toFixed(2)} transactions, ${(1 / BATCH).toFixed(2)} getAll, ${(1 / BATCH).toFixed(2)} getAllKeys, 1 delete and 1 put per write):`,
       `     ${Object.entries(profiled.idbCalls ?? {}).sort((a, b) => b[1] - a[1]).map(([name, calls]) => `${name} ${(calls / COUNT).toFixed(2)}`).join(", ")}`,
@@ -55,6 +68,8 @@ export async function drainProfileBenchmark(root: string, progress: (message: st
       `   CPU profile of one SDK drain on the null server, the drain alone (self time by function, sampled every 100 µs;`,
       "   (idle): the page waits on IndexedDB's process or the network; (program): the browser's own work in the page's thread):",
       ...selfTimes(profile),
+      "",
+      ...memory,
     ].join("\n");
   } finally {
     await browser.close();

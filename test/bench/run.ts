@@ -10,7 +10,8 @@
  * Prints a report to stdout (progress goes to stderr) and writes test/bench/results.json.
  * Usage: `npm run bench`, or after `npm run build`: `npx tsx test/bench/run.ts`; `BENCH_ONLY=save` runs section 1 alone,
  * `BENCH_ONLY=bridge` section 4 alone; `BENCH_ONLY=flood` the extension's heaps under a 30 s flood (flood.ts);
- * `BENCH_ONLY=drain` section 8 alone: the drain against a raw-idb floor and a null server, with a CPU profile (drain-profile.ts);
+ * `BENCH_ONLY=drain` section 8 alone: the drain against a raw-idb floor, a null server and Workbox's replay, with a CPU profile
+ *   and the heap of a 1,000- and a 100,000-operation drain (drain-profile.ts, drain-memory.ts);
  * `BENCH_ONLY=seam` section 7 alone: save() and the drain now against an earlier build (`BENCH_BEFORE=<git ref>`, seam.ts).
  */
 import { execFileSync } from "node:child_process";

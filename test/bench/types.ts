@@ -55,6 +55,12 @@ export interface BenchApi {
   drainSdk(args: { runId: string; count: number; collection: string; before?: boolean; base?: string; profile?: boolean }): Promise<DrainSdkRun>;
   drainFloor(args: { runId: string; count: number; url: string; batchSize: number }): Promise<{ count: number; pushed: number; totalMs: number }>;
   drainFetch(args: { count: number; collection: string; batchSize: number }): Promise<DrainFetchRun>;
+  /** Queues `count` writes with save() for memoryDrain(), on the null server. */
+  memoryPrefill(args: { runId: string; count: number }): Promise<{ prefillMs: number }>;
+  /** Drains what memoryPrefill() queued. */
+  memoryDrain(args: null): Promise<{ count: number; pushed: number; totalMs: number; requests: number }>;
+  /** `url`: a collection on the null server; the replay's time is taken in the service worker. */
+  drainWorkbox(args: { runId: string; count: number; url: string }): Promise<{ count: number; totalMs: number; prefillMs: number }>;
   environment(args: null): Promise<PageEnvironment>;
 }
 

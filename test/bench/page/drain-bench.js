@@ -21,7 +21,6 @@ function timedFetch() {
   return { wrapped, timing };
 }
 
-/** `before`: the earlier build mounted as "synclens-before" (BENCH_ONLY=seam only). */
 /** Counts IndexedDB calls (transactions, and each request method) until the returned stop() is called. */
 function countIdbCalls() {
   const counts = {};
@@ -43,22 +42,46 @@ function countIdbCalls() {
   };
 }
 
-/** `profile`: the drain alone (not the prefill) runs inside console.profile(), which a CDP session records. */
-export async function drainSdk({ runId, count, collection, before = false, base = "/api", profile = false }) {
-  const name = `bench-drain-${runId}${before ? "-before" : ""}`;
-  await deleteDatabase(`synclens:${name}`);
-  const { wrapped, timing } = timedFetch();
-  const sdk = before ? await import("synclens-before") : current;
-  const client = sdk.createSyncClient({
+/** A client that pushes only when sync() is called, and pushes alone. */
+function drainClient(sdk, { name, fetch, endpoint }) {
+  return sdk.createSyncClient({
     name,
-    fetch: wrapped,
-    endpoint: `${location.origin}${base}/${collection}`,
+    fetch,
+    endpoint,
     pingUrl: false,
     pull: false,
     compressAboveBytes: false,
     // flushOnPageHide as by default in a page: the drain stores no attempt mark on the page's own operations.
     triggers: { onWrite: false, onOnline: false, onVisible: false, flushOnPageHide: true, intervalMs: 0 },
   });
+}
+
+/** Calls sync() until the queue is empty; throws unless all `count` writes went out in batches of 50. */
+async function drainAll(client, count, timing) {
+  let pushed = 0;
+  let syncCalls = 0;
+  let result;
+  do {
+    result = await client.sync();
+    pushed += result.pushed;
+    syncCalls++;
+  } while (result.remaining > 0 && result.pushed > 0);
+  if (pushed !== count || result.remaining !== 0 || timing.requests !== Math.ceil(count / 50)) {
+    throw new Error(`drain: pushed ${pushed} in ${timing.requests} requests, remaining ${result.remaining}, last error ${client.status.lastError?.message}`);
+  }
+  return { pushed, syncCalls };
+}
+
+/**
+ * `before`: the earlier build mounted as "synclens-before" (BENCH_ONLY=seam only). `profile`: the drain alone
+ * (not the prefill) runs inside console.profile(), which a CDP session records.
+ */
+export async function drainSdk({ runId, count, collection, before = false, base = "/api", profile = false }) {
+  const name = `bench-drain-${runId}${before ? "-before" : ""}`;
+  await deleteDatabase(`synclens:${name}`);
+  const { wrapped, timing } = timedFetch();
+  const sdk = before ? await import("synclens-before") : current;
+  const client = drainClient(sdk, { name, fetch: wrapped, endpoint: `${location.origin}${base}/${collection}` });
   try {
     await client.ready;
     const prefillStarted = performance.now();
@@ -68,22 +91,48 @@ export async function drainSdk({ runId, count, collection, before = false, base 
     const stopCounting = profile ? countIdbCalls() : undefined;
     if (profile) console.profile("drain");
     const started = performance.now();
-    let pushed = 0;
-    let syncCalls = 0;
-    let result;
-    do {
-      result = await client.sync();
-      pushed += result.pushed;
-      syncCalls++;
-    } while (result.remaining > 0 && result.pushed > 0);
+    const { pushed, syncCalls } = await drainAll(client, count, timing);
     const totalMs = performance.now() - started;
     if (profile) console.profileEnd("drain");
     const idbCalls = stopCounting?.();
     const metrics = client.metrics();
-    if (pushed !== count || result.remaining !== 0 || timing.requests !== Math.ceil(count / 50)) {
-      throw new Error(`drain: pushed ${pushed} in ${timing.requests} requests, remaining ${result.remaining}, last error ${client.status.lastError?.message}`);
-    }
     return { count, pushed, totalMs, prefillMs, syncCalls, metrics, fetchMs: timing.ms, ...(idbCalls && { idbCalls }) };
+  } finally {
+    await client.close();
+    await deleteDatabase(`synclens:${name}`);
+  }
+}
+
+/** The client memoryPrefill() leaves queued for memoryDrain(), so that the caller can settle the heap in between. */
+let prefilled;
+
+/** The memory check's prefill: `count` writes queued with save() for a drain on the null server. */
+export async function memoryPrefill({ runId, count }) {
+  const name = `bench-memory-${runId}`;
+  await deleteDatabase(`synclens:${name}`);
+  const { wrapped, timing } = timedFetch();
+  const client = drainClient(current, { name, fetch: wrapped, endpoint: `${location.origin}/null/memory_${runId}` });
+  try {
+    await client.ready;
+    const started = performance.now();
+    await inChunks(count, 250, (i) => client.save(makeItem("memory", i)));
+    if (client.status.pending !== count) throw new Error(`prefill: pending ${client.status.pending}, expected ${count}`);
+    prefilled = { client, name, count, timing };
+    return { prefillMs: performance.now() - started };
+  } catch (error) {
+    await client.close();
+    await deleteDatabase(`synclens:${name}`);
+    throw error;
+  }
+}
+
+export async function memoryDrain() {
+  const { client, name, count, timing } = prefilled;
+  prefilled = undefined;
+  try {
+    const started = performance.now();
+    const { pushed } = await drainAll(client, count, timing);
+    return { count, pushed, totalMs: performance.now() - started, requests: timing.requests };
   } finally {
     await client.close();
     await deleteDatabase(`synclens:${name}`);
