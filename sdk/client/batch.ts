@@ -23,6 +23,16 @@ export interface Circuit {
 }
 const CLOSED: Circuit = { kind: "server", failures: 0, until: 0 };
 
+/** What became of a batch's operations; `latencyMs`: how long its request took. */
+export interface BatchSummary {
+  pushed: number;
+  retried: number;
+  dead: number;
+  conflicts: number;
+  failed: boolean;
+  latencyMs: number;
+}
+
 /**
  * The core client's batch layer (client.ts lists the others): sends one batch and settles it from the
  * replies, each operation acknowledged, released, re-keyed, parked as a conflict, retried after a backoff
@@ -102,12 +112,12 @@ export abstract class BatchLayer<T extends SyncItem> extends StatusLayer<T> {
    * Sends a taken batch and settles it. `sending` is called as its request is about to go: the drain takes
    * the next batch meanwhile.
    */
-  protected async sendBatch(batch: ReadyBatch, sending?: () => void): Promise<{ pushed: number; retried: number; dead: number; conflicts: number; failed: boolean }> {
+  protected async sendBatch(batch: ReadyBatch, sending?: () => void): Promise<BatchSummary> {
     const { ops, versions } = batch;
     this.trace({ type: "send", ops });
     // Read once: setOffline(false) replaces the controller while these requests may still use the old one.
     const signal = this.requests;
-    const stopped = { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true };
+    const stopped = { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, latencyMs: 0 };
     try {
       let headers: Record<string, string>;
       try {
@@ -119,16 +129,19 @@ export abstract class BatchLayer<T extends SyncItem> extends StatusLayer<T> {
         throw error;
       }
       let outcomes: SendOutcome[];
+      let sentAt = 0;
       try {
         const wires = ops.map((op) => this.wireOp(op, versions.get(op.itemId)));
         sending?.();
+        sentAt = Date.now();
         outcomes = await this.send(wires, signal, headers);
       } catch (error) {
         if (!signal.aborted) throw error; // aborted: closing, or forced offline
         await settle(this.store, ops.map((op) => ({ kind: "release", op })), Date.now(), batch);
         return stopped;
       }
-      return await this.#settle(batch, outcomes);
+      const latencyMs = Date.now() - sentAt;
+      return { ...(await this.#settle(batch, outcomes)), latencyMs };
     } finally {
       for (const op of ops) this.inFlight.delete(op.seq);
     }

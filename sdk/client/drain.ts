@@ -155,8 +155,15 @@ export abstract class DrainLayer<T extends SyncItem, Context> extends BatchLayer
     this.recorder.drain();
     const requestsBefore = this.recorder.requests;
     let failed = false;
-    /** The next batch, taken while the current one's request is out. */
-    let next: Promise<ReadyBatch> | undefined;
+    /** The next batch, taken while the current one's request is out, and the size it was taken at. */
+    let ahead: { batch: Promise<ReadyBatch>; limit: number } | undefined;
+    const take = (limit: number) => takeReady(this.store, Date.now(), limit, this.inFlight, this.holder);
+    /** Puts back the batch taken ahead, if any: the drain stops before sending it. */
+    const putBack = async () => {
+      const taken = ahead?.batch;
+      ahead = undefined;
+      if (taken) await this.releaseUnsent(await taken);
+    };
     try {
       // Conflicts parked earlier and never resolved (a crash mid-way, a custom resolver that threw).
       await this.beforePush();
@@ -164,7 +171,11 @@ export abstract class DrainLayer<T extends SyncItem, Context> extends BatchLayer
       // leave every drain ending before it sends anything.
       const budgetFrom = Date.now();
       let batches = 0;
-      const take = () => takeReady(this.store, Date.now(), this.options.batchSize, this.inFlight, this.holder);
+      const { batchSize, maxBatchSize, timeoutMs } = this.options;
+      /** The size of the next batch: it doubles after each full one while the server keeps up. */
+      let size = batchSize;
+      /** The last request went through within a quarter of timeoutMs (none yet: as if it had). */
+      let fast = true;
       do {
         this.rerun = false;
         while (!this.blockedReason()) {
@@ -188,8 +199,9 @@ export abstract class DrainLayer<T extends SyncItem, Context> extends BatchLayer
             this.wake(Date.now() + BUSY_RETRY_MS);
             break;
           }
-          const batch = await (next ?? take());
-          next = undefined;
+          const limit = ahead?.limit ?? size;
+          const batch = await (ahead?.batch ?? take(limit));
+          ahead = undefined;
           this.setDeadItems(batch.deadItemIds);
           this.#dueAt = batch.ops.length ? null : batch.nextDueAt;
           if (batch.ops.length === 0) {
@@ -198,28 +210,28 @@ export abstract class DrainLayer<T extends SyncItem, Context> extends BatchLayer
             break;
           }
           batches++;
-          // A full batch may leave more due: take it while this one's request is out. Its items are not
-          // this batch's (one operation per item is in flight), so per-item order holds.
-          const prefetch = batch.ops.length >= this.options.batchSize ? () => void (next = take()).catch(() => undefined) : undefined;
+          // A full batch may leave more due: take the next while this one's request is out. Its items are
+          // not this batch's (one operation per item is in flight), so per-item order holds. A long queue
+          // goes in fewer, larger requests.
+          const full = batch.ops.length >= limit;
+          if (full) size = fast ? Math.min(size * 2, maxBatchSize) : batchSize;
+          const prefetch = full ? () => void (ahead = { batch: take(size), limit: size }).batch.catch(() => undefined) : undefined;
           const summary = await this.sendBatch(batch, prefetch);
+          fast = !summary.failed && summary.latencyMs <= timeoutMs / 4;
           result.pushed += summary.pushed;
           result.retried += summary.retried;
           result.deadLettered += summary.dead;
           result.conflicts += summary.conflicts;
           failed ||= summary.failed; // a pause, an outage, a throttle or the circuit: the checks above end the loop
         }
-        // Taken ahead, but the drain stops here: back unsent.
-        const ahead = next;
-        next = undefined;
-        if (ahead) await this.releaseUnsent(await ahead);
+        await putBack();
         if (!this.blockedReason() && !result.skipped) failed = (await this.afterPush(result)) || failed;
       } while (this.rerun && !this.blockedReason());
       this.#drainErrors = 0;
     } catch (error) {
       failed = true;
       this.reportError(error);
-      // A batch taken ahead is no longer in flight (a take that failed claimed nothing).
-      if (next) await next.then((batch) => this.releaseUnsent(batch)).catch(() => undefined);
+      await putBack().catch(() => undefined); // a take that failed claimed nothing
       this.#retryFailedDrain(); // the batch stays queued (a storage fault, a headers function that threw)
     }
     this.#drainEnding = true;

@@ -13,6 +13,12 @@ export interface CoreSyncClientOptions {
   /** Operations per request. Default 50, at most 500 (the protocol's batch limit). */
   batchSize?: number;
   /**
+   * How large batches may grow while a long queue drains: after each full batch answered within a quarter
+   * of `timeoutMs`, the next one doubles, up to this. Default 200 (or `batchSize`, if larger), at most 500;
+   * set it to `batchSize` to keep every request at `batchSize`.
+   */
+  maxBatchSize?: number;
+  /**
    * Failed attempts blamed on the operation itself (a malformed reply, a server error while others of its
    * batch went through) before it is dead-lettered as `max_retries`. Default 5. Outages do not count.
    */
@@ -77,6 +83,7 @@ export interface ResolvedOptions {
   name: string;
   endpoint: string;
   batchSize: number;
+  maxBatchSize: number;
   maxRetries: number;
   maxRetryAge: number;
   backoff: BackoffOptions;
@@ -135,10 +142,14 @@ export function resolveOptions(options: CoreSyncClientOptions): ResolvedOptions 
     throw new InvalidOptionsError("pingUrl", "expected an absolute http(s) URL or false");
   }
   const triggers = group("triggers", options.triggers);
+  const batchSize = integer("batchSize", options.batchSize, 50, 1, MAX_BATCH_SIZE);
+  const maxBatchSize = integer("maxBatchSize", options.maxBatchSize, Math.max(200, batchSize), 1, MAX_BATCH_SIZE);
+  if (maxBatchSize < batchSize) throw new InvalidOptionsError("maxBatchSize", "must be at least batchSize");
   return {
     name,
     endpoint: base,
-    batchSize: integer("batchSize", options.batchSize, 50, 1, MAX_BATCH_SIZE),
+    batchSize,
+    maxBatchSize,
     maxRetries: integer("maxRetries", options.maxRetries, 5, 0, 1000),
     maxRetryAge: integer("maxRetryAge", options.maxRetryAge, 7 * 24 * 3_600_000, 1),
     backoff,

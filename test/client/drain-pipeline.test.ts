@@ -40,7 +40,7 @@ function heldBatches() {
   return { fetch: fetchImpl, sent, waiting };
 }
 
-const todo = (i: number): Todo => ({ id: `t${String(i).padStart(3, "0")}`, title: `todo ${i}` });
+const todo = (i: number, prefix = "t"): Todo => ({ id: `${prefix}${String(i).padStart(3, "0")}`, title: `todo ${i}` });
 
 describe("the drain takes its next batch while a request is out", () => {
   it("a save to an item of the batch taken ahead is queued behind it, never folded into what is about to be sent", async () => {
@@ -93,5 +93,35 @@ describe("the drain takes its next batch while a request is out", () => {
     expect(sent).toHaveLength(120);
     expect(new Set(sent).size).toBe(120);
     expect(await harness.server.store.list("todos")).toHaveLength(120);
+  });
+
+  it("a long queue goes in batches that double while the server answers fast, and stay at batchSize when it is slow", async () => {
+    const sizes: number[] = [];
+    let delayMs = 0;
+    const fetchImpl: typeof fetch = async (input, init) => {
+      if (String(input).endsWith("/_batch")) {
+        sizes.push((JSON.parse(String(init?.body)) as { ops: unknown[] }).ops.length);
+        if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+      return fetch(input, init);
+    };
+    const fast = exclusiveClient({ fetch: fetchImpl });
+    for (let i = 0; i < 450; i++) await fast.save(todo(i));
+    expect(await fast.sync()).toMatchObject({ pushed: 450, remaining: 0 });
+    expect(sizes).toEqual([50, 100, 200, 100]);
+
+    sizes.length = 0;
+    const fixed = exclusiveClient({ fetch: fetchImpl, maxBatchSize: 50 });
+    for (let i = 0; i < 150; i++) await fixed.save(todo(i, "fixed"));
+    expect(await fixed.sync()).toMatchObject({ pushed: 150 });
+    expect(sizes).toEqual([50, 50, 50]);
+
+    // Replies past a quarter of timeoutMs: the batch taken ahead goes as it is, the ones after at batchSize.
+    sizes.length = 0;
+    delayMs = 60;
+    const slow = exclusiveClient({ fetch: fetchImpl, timeoutMs: 200 });
+    for (let i = 0; i < 250; i++) await slow.save(todo(i, "slow"));
+    expect(await slow.sync()).toMatchObject({ pushed: 250 });
+    expect(sizes).toEqual([50, 100, 50, 50]);
   });
 });

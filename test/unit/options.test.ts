@@ -22,6 +22,7 @@ describe("resolveOptions", () => {
     expect(resolved).toMatchObject({
       endpoint: "http://127.0.0.1:8787/api/todos",
       batchSize: 50,
+      maxBatchSize: 200,
       maxRetries: 5,
       backoff: { baseMs: 1000, maxMs: 60_000 },
       pingUrl: "http://127.0.0.1:8787/api/todos/_ping",
@@ -50,6 +51,8 @@ describe("resolveOptions", () => {
     ["batchSize", { batchSize: 0 }],
     ["batchSize", { batchSize: 501 }],
     ["batchSize", { batchSize: 2.5 }],
+    ["maxBatchSize", { maxBatchSize: 501 }],
+    ["maxBatchSize", { batchSize: 100, maxBatchSize: 50 }],
     ["maxRetries", { maxRetries: -1 }],
     ["backoff.baseMs", { backoff: { baseMs: 0 } }],
     ["backoff.maxMs", { backoff: { baseMs: 100, maxMs: 10 } }],
