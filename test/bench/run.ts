@@ -89,6 +89,34 @@ async function saveBenchmarks(page: Page, runId: string, keys: string[]): Promis
   return { save, breakdown };
 }
 
+const DEEP = 100_000;
+
+/**
+ * Section 1c: save() at 100,000 pending (issue 20: flat from 0 to 100,000) against the item's `put` alone,
+ * and against the SDK at depth 0, measured again in the same suite. Only these two variants: the naive queue
+ * would rewrite 100,000 records per op.
+ */
+async function deepSaveSection(page: Page, runId: string): Promise<string> {
+  const variants = [{ key: "rawIdb", n: SAVE_OPS }, { key: "sdk", n: SAVE_OPS }];
+  progress("save() at depth 0, raw idb and the SDK again, for section 1c");
+  const shallow = await callBench(page, "saveSuite", { runId: `${runId}-c0`, depth: 0, warmup: WARMUP, rounds: ROUNDS, variants });
+  progress(`save() at depth ${DEEP}: raw idb and the SDK, interleaved (prefilling ${DEEP} saves takes about two minutes)`);
+  const deep = await callBench(page, "saveSuite", { runId: `${runId}-c1`, depth: DEEP, warmup: WARMUP, rounds: ROUNDS, variants });
+  const line = (depth: number, runs: Record<string, SaveRun>) => {
+    const [raw, sdk] = [pick(runs, "rawIdb"), pick(runs, "sdk")];
+    const [r, k] = [summarize(raw), summarize(sdk)];
+    const paired = pairedRatios(sdk, raw, ROUNDS);
+    return `   depth ${depth.toLocaleString("en-US").padStart(7)}: save() p50 ${k.p50Ms.toFixed(3)} ms, mean ${k.meanMs.toFixed(3)} ms; the item's put alone p50 ${r.p50Ms.toFixed(3)} ms, mean ${r.meanMs.toFixed(3)} ms: ${(k.p50Ms / r.p50Ms).toFixed(2)}× p50, ${(k.meanMs / r.meanMs).toFixed(2)}× mean (round by round: p50 ${paired.p50.median.toFixed(2)}×, time per op ${paired.thru.median.toFixed(2)}×)`;
+  };
+  const [s0, s1] = [summarize(pick(shallow, "sdk")), summarize(pick(deep, "sdk"))];
+  return [
+    `1c. SAVE() AT ${DEEP.toLocaleString("en-US")} PENDING, ${SAVE_OPS} ops per variant in ${ROUNDS} interleaved rounds (target: at most 1.5× the item's put alone, flat across depth)`,
+    line(0, shallow),
+    line(DEEP, deep),
+    `   save() at ${DEEP.toLocaleString("en-US")} over depth 0: p50 ${(s1.p50Ms / s0.p50Ms).toFixed(2)}×, mean ${(s1.meanMs / s0.meanMs).toFixed(2)}×, p95 ${(s1.p95Ms / s0.p95Ms).toFixed(2)}×`,
+  ].join("\n");
+}
+
 async function drainBenchmark(page: Page, runId: string): Promise<DrainResult> {
   progress(`drain: plain fetch baseline, ${DRAIN_COUNT} ops`);
   const fetched = await callBench(page, "drainFetch", { count: DRAIN_COUNT, collection: `bench_fetch_${runId}`, batchSize: DRAIN_BATCH });
@@ -178,7 +206,8 @@ async function saveOnly(browser: BenchBrowser, runId: string): Promise<string> {
   const keys = await callBench(browser.page, "saveVariantKeys", null);
   await warmUp(browser.page, runId, keys);
   const { save, breakdown } = await saveBenchmarks(browser.page, runId, keys);
-  return formatSaveReport({ save, breakdown, settings: settings(), environment: environment(browser.version, env) });
+  const deep = await deepSaveSection(browser.page, runId);
+  return `${formatSaveReport({ save, breakdown, settings: settings(), environment: environment(browser.version, env) })}\n\n${deep}`;
 }
 
 /** Section 4 alone (`BENCH_ONLY=bridge`): printed, not written to results.json. Run it again for its noise (a page connects once). */
@@ -217,6 +246,7 @@ async function main(): Promise<void> {
   let breakdown: BreakdownResult[];
   let drain: DrainResult;
   let bridge: BridgeResult;
+  let deepSave: string;
   try {
     progress(`server on ${url}; launching Chromium`);
     browser = await openBenchPage(`${url}/`);
@@ -225,6 +255,7 @@ async function main(): Promise<void> {
     const keys = await callBench(browser.page, "saveVariantKeys", null);
     await warmUp(browser.page, runId, keys);
     ({ save, breakdown } = await saveBenchmarks(browser.page, runId, keys));
+    deepSave = await deepSaveSection(browser.page, runId);
     drain = await drainBenchmark(browser.page, runId);
     bridge = await bridgeBenchmark(browser.page, runId);
   } finally {
@@ -251,7 +282,7 @@ async function main(): Promise<void> {
   };
   const file = resolve(HERE, "results.json");
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${formatReport(results)}\n${formatPanelSection(panel)}\n${formatServerLibSection(serverLib)}\n${seam}\n\n${drainTime}\n`);
+  process.stdout.write(`${formatReport(results)}\n${deepSave}\n\n${formatPanelSection(panel)}\n${formatServerLibSection(serverLib)}\n${seam}\n\n${drainTime}\n`);
   progress(`wrote ${file}`);
 }
 

@@ -25,6 +25,8 @@ export interface DrainSdkRun {
   totalMs: number;
   /** The `_batch` requests the drain made. */
   requests: number;
+  /** With a panel connected: what the page sent it during the drain. */
+  bridge?: { messages: number; bytes: number };
   prefillMs: number;
   syncCalls: number;
   metrics: SyncMetrics;
@@ -54,7 +56,7 @@ export interface BenchApi {
   saveSuite(args: SaveSuiteArgs): Promise<Record<string, SaveRun>>;
   /** "rawIdb", "rawIdbOutbox", "sdk", "naive", then the breakdown steps in order. */
   saveVariantKeys(args: null): Promise<string[]>;
-  drainSdk(args: { runId: string; count: number; collection: string; before?: boolean; base?: string; profile?: boolean; maxBatchSize?: number }): Promise<DrainSdkRun>;
+  drainSdk(args: { runId: string; count: number; collection: string; before?: boolean; base?: string; profile?: boolean; maxBatchSize?: number; panel?: boolean }): Promise<DrainSdkRun>;
   drainFloor(args: { runId: string; count: number; url: string; batchSize: number }): Promise<{ count: number; pushed: number; totalMs: number }>;
   drainFetch(args: { count: number; collection: string; batchSize: number }): Promise<DrainFetchRun>;
   /** Queues `count` writes with save() for memoryDrain(), on the null server. */

@@ -2,6 +2,7 @@
 // alone, as the baseline: no pull after it (it would fetch back all N changes) and no gzip (the baseline
 // sends its bodies as they are).
 import * as current from "synclens";
+import { exposeToDevtools } from "synclens/devtools";
 import { deleteDatabase, inChunks, makeItem } from "./common.js";
 
 /** Wraps fetch to add up the time spent in requests (to the full body), so the rest is IndexedDB + SDK. */
@@ -77,7 +78,34 @@ async function drainAll(client, count, timing) {
  * `before`: the earlier build mounted as "synclens-before" (BENCH_ONLY=seam only). `profile`: the drain alone
  * (not the prefill) runs inside console.profile(), which a CDP session records.
  */
-export async function drainSdk({ runId, count, collection, before = false, base = "/api", profile = false, maxBatchSize }) {
+/**
+ * A DevTools panel connected to `client` (the bench has no extension: the bridge talks over `window`, as in
+ * bridge-bench.js), once its first message is out; returns what the page sends it until `stop()`.
+ */
+async function connectPanel(client) {
+  const seen = { messages: 0, bytes: 0 };
+  const listener = (event) => {
+    const data = event.data;
+    if (data && data.tag === "synclens-devtools" && data.from === "page") {
+      seen.messages++;
+      seen.bytes += JSON.stringify(data.message).length;
+    }
+  };
+  window.addEventListener("message", listener);
+  const dispose = exposeToDevtools(client, { target: window });
+  window.postMessage({ tag: "synclens-devtools", from: "panel", message: { type: "connect", protocol: 1 } }, "*");
+  while (seen.messages === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  return {
+    reset: () => Object.assign(seen, { messages: 0, bytes: 0 }),
+    stop() {
+      dispose();
+      window.removeEventListener("message", listener);
+      return { ...seen };
+    },
+  };
+}
+
+export async function drainSdk({ runId, count, collection, before = false, base = "/api", profile = false, maxBatchSize, panel = false }) {
   const name = `bench-drain-${runId}${before ? "-before" : ""}`;
   await deleteDatabase(`synclens:${name}`);
   const { wrapped, timing } = timedFetch();
@@ -89,6 +117,8 @@ export async function drainSdk({ runId, count, collection, before = false, base 
     await inChunks(count, 250, (i) => client.save(makeItem("drain", i)));
     const prefillMs = performance.now() - prefillStarted;
     if (client.status.pending !== count) throw new Error(`prefill: pending ${client.status.pending}, expected ${count}`);
+    const connected = panel ? await connectPanel(client) : undefined;
+    connected?.reset();
     const stopCounting = profile ? countIdbCalls() : undefined;
     if (profile) console.profile("drain");
     const started = performance.now();
@@ -96,8 +126,9 @@ export async function drainSdk({ runId, count, collection, before = false, base 
     const totalMs = performance.now() - started;
     if (profile) console.profileEnd("drain");
     const idbCalls = stopCounting?.();
+    const bridge = connected?.stop();
     const metrics = client.metrics();
-    return { count, pushed, totalMs, prefillMs, syncCalls, metrics, requests: timing.requests, fetchMs: timing.ms, ...(idbCalls && { idbCalls }) };
+    return { count, pushed, totalMs, prefillMs, syncCalls, metrics, requests: timing.requests, fetchMs: timing.ms, ...(idbCalls && { idbCalls }), ...(bridge && { bridge }) };
   } finally {
     await client.close();
     await deleteDatabase(`synclens:${name}`);

@@ -13,7 +13,8 @@ const NO_TRIGGERS = { onWrite: false, onOnline: false, onVisible: false, flushOn
 export async function openSdkVariant({ runId, depth, sdk = current, tag = "" }) {
   const name = `bench-save-${runId}${tag}-d${depth}`;
   await deleteDatabase(`synclens:${name}`);
-  const client = sdk.createSyncClient({ name, endpoint: `${location.origin}/api/bench_unused`, pingUrl: false, triggers: NO_TRIGGERS });
+  // maxQueueSize: room past the default 100,000 for section 1c's depth and its timed ops.
+  const client = sdk.createSyncClient({ name, endpoint: `${location.origin}/api/bench_unused`, pingUrl: false, triggers: NO_TRIGGERS, maxQueueSize: 1_000_000 });
   await client.ready;
   const started = performance.now();
   await inChunks(depth, PREFILL_CONCURRENCY, (i) => client.save(makeItem("pre", i)));
