@@ -48,6 +48,12 @@ export abstract class BatchLayer<T extends SyncItem> extends StatusLayer<T> {
   });
   /** Operations being sent (from the moment a take picks them): the drain skips them, and writes must not rewrite them. */
   protected readonly inFlight = new Set<number>();
+  /**
+   * The client's own operations (taken without a stored attempt mark) whose request may have reached the
+   * server but whose outcome could not be stored (a storage fault): writes must not rewrite them, though
+   * nothing in the database says so, until a later settle of theirs is stored.
+   */
+  protected readonly sentUnsettled = new Set<number>();
   /** Marks the operations this client may fire at pagehide, so that no other client rewrites them (see `heldBy`). */
   protected readonly holder = this.options.triggers.flushOnPageHide ? newOperationId() : undefined;
   /**
@@ -118,6 +124,9 @@ export abstract class BatchLayer<T extends SyncItem> extends StatusLayer<T> {
     // Read once: setOffline(false) replaces the controller while these requests may still use the old one.
     const signal = this.requests;
     const stopped = { pushed: 0, retried: 0, dead: 0, conflicts: 0, failed: true, latencyMs: 0 };
+    /** Whether the request may have gone out, and whether what became of it is stored. */
+    let sent = false;
+    let stored = false;
     try {
       let headers: Record<string, string>;
       try {
@@ -134,16 +143,24 @@ export abstract class BatchLayer<T extends SyncItem> extends StatusLayer<T> {
         const wires = ops.map((op) => this.wireOp(op, versions.get(op.itemId)));
         sending?.();
         sentAt = Date.now();
+        sent = true;
         outcomes = await this.send(wires, signal, headers);
       } catch (error) {
         if (!signal.aborted) throw error; // aborted: closing, or forced offline
         await settle(this.store, ops.map((op) => ({ kind: "release", op })), Date.now(), batch);
+        stored = true;
         return stopped;
       }
       const latencyMs = Date.now() - sentAt;
-      return { ...(await this.#settle(batch, outcomes)), latencyMs };
+      const summary = await this.#settle(batch, outcomes);
+      stored = true;
+      return { ...summary, latencyMs };
     } finally {
-      for (const op of ops) this.inFlight.delete(op.seq);
+      for (const op of ops) {
+        this.inFlight.delete(op.seq);
+        if (stored) this.sentUnsettled.delete(op.seq);
+        else if (sent && batch.unmarked.has(op.seq)) this.sentUnsettled.add(op.seq);
+      }
     }
   }
 

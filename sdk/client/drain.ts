@@ -199,9 +199,13 @@ export abstract class DrainLayer<T extends SyncItem, Context> extends BatchLayer
             this.wake(Date.now() + BUSY_RETRY_MS);
             break;
           }
-          const limit = ahead?.limit ?? size;
-          const batch = await (ahead?.batch ?? take(limit));
+          const early = ahead;
           ahead = undefined;
+          const limit = early?.limit ?? size;
+          const batch = await (early?.batch ?? take(limit));
+          // Taken while the batch before it was out, an empty batch knows nothing of that batch's retries
+          // and when they are due: look again.
+          if (early && batch.ops.length === 0) continue;
           this.setDeadItems(batch.deadItemIds);
           this.#dueAt = batch.ops.length ? null : batch.nextDueAt;
           if (batch.ops.length === 0) {

@@ -118,7 +118,7 @@ export abstract class WriteLayer<T extends SyncItem, Context> extends DrainLayer
       now: Date.now(),
       newOpId: newOperationId,
       // The journal is read again: another tab may fire while this write's reads are pending.
-      isFrozen: (seq: number) => this.inFlight.has(seq) || this.#flushed.has(seq) || fired.includes(seq) || this.#journal.read().includes(seq),
+      isFrozen: (seq: number) => this.inFlight.has(seq) || this.sentUnsettled.has(seq) || this.#flushed.has(seq) || fired.includes(seq) || this.#journal.read().includes(seq),
       maxQueueSize: this.options.maxQueueSize,
       pending: this.pending + this.#writing.size,
       holder: this.holder,

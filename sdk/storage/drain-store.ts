@@ -193,13 +193,19 @@ export async function settle(store: SyncStore, actions: readonly SettleAction[],
           break;
         }
         case "release": {
-          // Never sent, and its attempt mark never stored: it is as it was (or as a pagehide flush marked it).
-          if (action.unsent && unmarked?.has(op.seq)) break;
+          if (action.unsent) {
+            // Never sent: the attempt mark the take stored goes. Unless there is none (not stored, or the
+            // operation is gone: another drain settled it after this one lost its lease) or another attempt
+            // was counted since (a pagehide flush): then the operation is left as it is.
+            if (unmarked?.has(op.seq) || current[unsent.indexOf(action)]?.attempts !== op.attempts) break;
+            const restored = { ...op, attempts: op.attempts - 1, nextAttemptAt: now };
+            writes.push(outbox.put(restored));
+            store.hintReplaced(op, restored);
+            break;
+          }
           // Not a failure of this operation (credentials refused, client closing). The attempt mark
           // stays: the request may have reached the server, so the operation must not be rewritten.
-          // Unless nothing was sent (`unsent`) and no other attempt was counted since (a pagehide flush).
-          const untouched = action.unsent && current[unsent.indexOf(action)]?.attempts === op.attempts;
-          const released = { ...op, nextAttemptAt: now, ...(untouched ? { attempts: op.attempts - 1 } : {}) };
+          const released = { ...op, nextAttemptAt: now };
           writes.push(outbox.put(released));
           store.hintReplaced(op, released);
           break;
