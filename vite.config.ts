@@ -10,6 +10,24 @@ const { content_scripts: contentScripts, ...declared } = { ...JSON.parse(readFil
 };
 const manifest = declared as ManifestV3Export;
 
+/** The add-on's id in Firefox (it keeps storage and the panel's `moz-extension://` origin across installs). */
+export const GECKO_ID = "synclens@synclens.dev";
+
+/**
+ * Firefox's variant of the same manifest: MV3 there has no extension service worker, so the worker's
+ * code runs as an event page (background scripts, an ES module like the worker), and AMO wants an id, a
+ * minimum version and the data the add-on collects (none). 142 is the first Firefox that knows
+ * `data_collection_permissions`; `world: "MAIN"` content scripts need 128.
+ */
+function firefoxManifest(): ManifestV3Export {
+  const { minimum_chrome_version: _chrome, background, ...rest } = declared as Record<string, unknown> & { background: { service_worker: string } };
+  return {
+    ...rest,
+    background: { scripts: [background.service_worker], type: "module" },
+    browser_specific_settings: { gecko: { id: GECKO_ID, strict_min_version: "142.0", data_collection_permissions: { required: ["none"] } } },
+  } as unknown as ManifestV3Export;
+}
+
 /**
  * The content scripts run at document_start and must be one classic script each (the hook before any
  * page script; the relay before the SDK's first message): `--mode content-<name>` builds each as an IIFE
@@ -19,11 +37,11 @@ const manifest = declared as ManifestV3Export;
 const CONTENT_SCRIPTS: Record<string, string> = { "content-hook": "extension/hook.iife.ts", "content-relay": "extension/content.iife.ts" };
 const builtName = (source: string) => source.replace(/\.iife\.ts$/, ".js");
 
-function declareContentScripts(): Plugin {
+function declareContentScripts(outDir: string): Plugin {
   return {
     name: "synclens-declare-content-scripts",
     closeBundle() {
-      const file = new URL("./dist/manifest.json", import.meta.url);
+      const file = new URL(`./${outDir}/manifest.json`, import.meta.url);
       const built = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
       built["content_scripts"] = contentScripts.map((script) => ({ ...script, js: script.js.map(builtName) }));
       writeFileSync(file, `${JSON.stringify(built, null, 2)}\n`);
@@ -55,7 +73,8 @@ const SERVER_BUILD: UserConfig = {
 
 /**
  * The builds from one config:
- * - `vite build`: the browser extension (crxjs follows manifest.json) into `dist/`.
+ * - `vite build`: the browser extension (crxjs follows manifest.json) into `dist/`, for Chrome; `--mode firefox` the same
+ *   for Firefox into `dist-firefox/` (its manifest: `firefoxManifest()`). Each then needs its two content-script builds.
  * - `vite build --mode sdk`: the SDK as an ESM library into `dist/sdk/` (`index.js`, `core.js`, `devtools.js`; types
  *   come from `tsc -p tsconfig.sdk.json`).
  * - `vite build --mode server`: the server library (`synclens/server`, `/server/sqlite`, `/server/postgres`, `/server/conformance`
@@ -65,15 +84,20 @@ const SERVER_BUILD: UserConfig = {
  *   minified, for pages and workers without a bundler (module workers do not see a page's import map):
  *   `dist/sdk/synclens.bundle.js` and `dist/sdk/synclens-core.bundle.js`.
  */
-export default defineConfig(({ mode }) =>
-  CONTENT_SCRIPTS[mode]
+export default defineConfig(({ mode }) => {
+  // `--mode firefox`, `--mode firefox-content-hook`, `--mode firefox-content-relay`: the same extension for Firefox, into dist-firefox/.
+  const firefox = mode === "firefox" || mode.startsWith("firefox-");
+  const outDir = firefox ? "dist-firefox" : "dist";
+  const part = firefox ? mode.replace(/^firefox-?/, "") : mode;
+  if (firefox && part === "") return extensionBuild(outDir, crx({ manifest: firefoxManifest(), browser: "firefox" }));
+  return CONTENT_SCRIPTS[part]
     ? {
-        plugins: mode === "content-relay" ? [declareContentScripts()] : [],
+        plugins: part === "content-relay" ? [declareContentScripts(outDir)] : [],
         build: {
-          outDir: "dist",
+          outDir,
           emptyOutDir: false,
           minify: false,
-          lib: { entry: CONTENT_SCRIPTS[mode]!, formats: ["iife"], name: mode.replace("-", "_"), fileName: () => builtName(CONTENT_SCRIPTS[mode]!) },
+          lib: { entry: CONTENT_SCRIPTS[part]!, formats: ["iife"], name: part.replace("-", "_"), fileName: () => builtName(CONTENT_SCRIPTS[part]!) },
         },
       }
     : mode === "sdk-bundle" || mode === "sdk-core-bundle"
@@ -105,13 +129,18 @@ export default defineConfig(({ mode }) =>
           rolldownOptions: { external: ["idb"] },
         },
       }
-    : {
-        plugins: [preact(), crx({ manifest })],
-        build: {
-          outDir: "dist",
-          emptyOutDir: true,
-          // crxjs only follows pages named in the manifest; the panel is opened from code.
-          rolldownOptions: { input: { panel: "devtools-panel/index.html" } },
-        },
-      },
-);
+    : extensionBuild(outDir, crx({ manifest }));
+});
+
+/** The extension (crxjs follows the manifest) into `outDir`. */
+function extensionBuild(outDir: string, crxPlugins: ReturnType<typeof crx>): UserConfig {
+  return {
+    plugins: [preact(), crxPlugins],
+    build: {
+      outDir,
+      emptyOutDir: true,
+      // crxjs only follows pages named in the manifest; the panel is opened from code.
+      rolldownOptions: { input: { panel: "devtools-panel/index.html" } },
+    },
+  };
+}

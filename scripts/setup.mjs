@@ -1,5 +1,5 @@
 // Makes a fresh clone runnable: installs npm dependencies when they are missing or stale; with
-// --browser, Debian's chromium when no browser is found; with --postgres, Debian's postgresql when it is
+// --browser, Debian's chromium and firefox-esr when missing; with --postgres, Debian's postgresql when it is
 // missing (the tests start a private cluster of their own). Never downloads a browser build of its own.
 import { execSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -34,5 +34,11 @@ if (process.argv.includes("--browser")) {
     if (process.env.CHROME_PATH) throw new Error(`CHROME_PATH=${chrome} does not exist`);
     console.log("setup: installing Debian's chromium");
     aptInstall("chromium");
+  }
+  const firefox = process.env.FIREFOX_PATH ?? "/usr/bin/firefox-esr";
+  if (!existsSync(firefox)) {
+    if (process.env.FIREFOX_PATH) throw new Error(`FIREFOX_PATH=${firefox} does not exist`);
+    console.log("setup: installing Debian's firefox-esr (the extension's Firefox build is tested in it)");
+    aptInstall("firefox-esr");
   }
 }

@@ -11,7 +11,10 @@ test("the extension as users install it: the unpacked contents of `npm run packa
   const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   expect(zip).toMatch(new RegExp(`synclens-extension-${version.replace(/\./g, "\\.")}\\.zip$`));
   const unpacked = mkdtempSync(join(tmpdir(), "synclens-zip-"));
-  new AdmZip(zip).extractAllTo(unpacked);
+  const archive = new AdmZip(zip);
+  // The npm package's SDK and server library are built into dist/ too; they are not the extension's.
+  expect(archive.getEntries().map((entry) => entry.entryName).filter((name) => /^(sdk|server)\//.test(name))).toEqual([]);
+  archive.extractAllTo(unpacked);
   const manifest = JSON.parse(readFileSync(join(unpacked, "manifest.json"), "utf8")) as { version: string };
   expect(manifest.version).toBe(version);
   const browser = await launchWithExtension([], unpacked);
