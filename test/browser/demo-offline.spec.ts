@@ -1,49 +1,6 @@
 import { expect, test } from "./fixtures";
 
-test("writes made offline survive a reload and all reach the server once back online", async ({ page, context, demo }) => {
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(demo.url);
-  await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
-  await expect(page.getByTestId("state")).toHaveText("idle");
-
-  await context.setOffline(true);
-  await expect(page.getByTestId("state")).toHaveText("offline");
-  for (const title of ["Buy milk", "Write docs", "Ship it", "Drop this"]) {
-    await page.getByTestId("new-title").fill(title);
-    await page.getByTestId("new-title").press("Enter");
-  }
-  await expect(page.getByTestId("todos").locator("li")).toHaveCount(4);
-  await page.getByTestId("todos").locator("li", { hasText: "Buy milk" }).getByRole("checkbox").check();
-  await page.getByTestId("todos").locator("li", { hasText: "Drop this" }).getByRole("button", { name: /Delete/ }).click();
-  await expect(page.getByTestId("todos").locator("li")).toHaveCount(3);
-  // Coalesced while offline: three creates, the toggle merged into its create, create+delete gone.
-  await expect(page.getByTestId("pending")).toHaveText("3");
-
-  // Reload while the server is still unreachable: the page loads, the API does not answer.
-  await page.route("**/api/**", (route) => route.abort("internetdisconnected"));
-  await page.route("**/_ping", (route) => route.abort("internetdisconnected"));
-  await context.setOffline(false);
-  await page.reload();
-  await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
-  await expect(page.getByTestId("todos").locator("li")).toHaveCount(3);
-  await expect(page.getByTestId("pending")).toHaveText("3");
-  expect(await demo.store.list("todos")).toHaveLength(0);
-
-  // Back online: the browser's `online` event, a successful ping, and the queue drains.
-  await page.unrouteAll();
-  await context.setOffline(true);
-  await context.setOffline(false);
-  await expect(page.getByTestId("pending")).toHaveText("0", { timeout: 20_000 });
-  await expect(page.getByTestId("state")).toHaveText("idle");
-
-  const records = (await demo.store.list("todos"));
-  expect(records.map((r) => (r.value as { title: string }).title).sort()).toEqual(["Buy milk", "Ship it", "Write docs"]);
-  expect(records.find((r) => (r.value as { title: string }).title === "Buy milk")?.value).toMatchObject({ done: true });
-  expect(records.every((r) => r.version === 1)).toBe(true);
-  await expect(page.getByTestId("server-todos").locator("li")).toHaveCount(3, { timeout: 5000 });
-  expect(errors).toEqual([]);
-});
+// Writes made offline, a reload and the way back online: sdk-browsers.spec.ts, in Chromium and Firefox.
 
 test("the demo's offline switch stops all traffic until it is turned off", async ({ page, demo }) => {
   await page.goto(demo.url);
