@@ -144,7 +144,8 @@ function firefoxTab(page: PuppeteerPage): Tab {
       if (intercepting) return;
       intercepting = true;
       await page.setRequestInterception(true);
-      page.on("request", (request) => void (blocked?.test(request.url()) ? request.abort("internetdisconnected") : request.continue()));
+      // A request the page dropped meanwhile (a reload) is gone before it is answered: nothing to do then.
+      page.on("request", (request) => void (blocked?.test(request.url()) ? request.abort("internetdisconnected") : request.continue()).catch(() => undefined));
     },
     close: () => page.close(),
   };
