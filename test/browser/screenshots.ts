@@ -12,8 +12,13 @@ const folder = fileURLToPath(new URL(process.env["UPDATE_SCREENSHOTS"] === "1" ?
 /** A docked DevTools pane on a laptop screen. */
 export const PANEL_SIZE = { width: 1100, height: 620 };
 
-export async function screenshot(target: Page | Locator, name: string): Promise<void> {
+/** Where the picture `name` goes (the folder exists once this returns). */
+export function screenshotPath(name: string): string {
   mkdirSync(folder, { recursive: true });
+  return `${folder}${name}.png`;
+}
+
+export async function screenshot(target: Page | Locator, name: string): Promise<void> {
   // Countdowns and carets change between runs; the picture is of the layout and the data.
-  await target.screenshot({ path: `${folder}${name}.png`, animations: "disabled", caret: "hide" });
+  await target.screenshot({ path: screenshotPath(name), animations: "disabled", caret: "hide" });
 }
