@@ -179,16 +179,23 @@ interface ClientSectionProps {
 
 function ClientSection({ client, view, setView, run, clearTimeline, readOnly = false }: ClientSectionProps) {
   const [lastReply, setLastReply] = useState<{ text: string; tone: Tone }>({ text: "", tone: "" });
-  const act = (command: Command) => {
-    if (readOnly) return setLastReply({ text: "An imported snapshot is read only", tone: "warn" });
+  const act = async (command: Command): Promise<boolean> => {
+    if (readOnly) {
+      setLastReply({ text: "An imported snapshot is read only", tone: "warn" });
+      return false;
+    }
     setLastReply({ text: `${command.name}…`, tone: "busy" });
-    void run(command).then(
+    return run(command).then(
       (result) => {
         if (command.name === "exportSnapshot") downloadSnapshot(result, client.name);
         const { text: said, tone } = outcome(command, result);
         setLastReply({ text: `${clock(Date.now())} ${command.name}: ${said}`, tone });
+        return true;
       },
-      (error: Error) => setLastReply({ text: `${clock(Date.now())} ${command.name} failed: ${error.message}`, tone: "bad" }),
+      (error: Error) => {
+        setLastReply({ text: `${clock(Date.now())} ${command.name} failed: ${error.message}`, tone: "bad" });
+        return false;
+      },
     );
   };
   const request = (command: Command) => (readOnly ? Promise.reject(new Error("An imported snapshot is read only")) : run(command));

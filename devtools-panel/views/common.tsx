@@ -4,8 +4,8 @@ import type { ClientView } from "../connection";
 
 export interface ViewProps {
   client: ClientView;
-  /** Runs a command; its outcome shows in the panel's reply line. */
-  act: (command: Command) => void;
+  /** Runs a command; its outcome shows in the panel's reply line. Resolves to whether it succeeded. */
+  act: (command: Command) => Promise<boolean>;
   /** Runs a command for its result (expand, pages); rejects on an imported snapshot. */
   request: (command: Command) => Promise<unknown>;
   readOnly: boolean;

@@ -1,3 +1,5 @@
+import { useRef, useState } from "preact/hooks";
+import type { Command } from "../../sdk/bridge/protocol";
 import { blockedLine } from "../blocked-text";
 import { OverviewCharts } from "./charts";
 import { clock, text, useNow, type ViewProps } from "./common";
@@ -31,6 +33,7 @@ export function Overview({ client, act, readOnly }: ViewProps) {
     ["compression", raw > 0 && sent > 0 ? `${(raw / sent).toFixed(1)}×, −${Math.max(0, Math.round((1 - sent / raw) * 100))}%` : "–"],
   ];
   const error = status["lastError"] as Record<string, unknown> | null | undefined;
+  const toggles = useToggles({ offline: status["forcedOffline"] === true, paused: status["paused"] === true }, act);
   return (
     <div data-testid="overview">
       {block && (
@@ -56,15 +59,40 @@ export function Overview({ client, act, readOnly }: ViewProps) {
       )}
       {!readOnly && <OverviewCharts history={client.history} now={Math.max(now, Date.now())} />}
       <div class="bar">
-        <button data-testid="offline" onClick={() => act({ name: "setOffline", offline: status["forcedOffline"] !== true })}>
-          {status["forcedOffline"] === true ? "Go online" : "Force offline"}
+        <button data-testid="offline" onClick={() => toggles.flip("offline", (offline) => ({ name: "setOffline", offline }))}>
+          {toggles.shown.offline ? "Go online" : "Force offline"}
         </button>
-        <button data-testid="sync" onClick={() => act({ name: "sync" })}>Sync now</button>
-        <button data-testid="pause" onClick={() => act({ name: status["paused"] === true ? "resume" : "pause" })}>
-          {status["paused"] === true ? "Resume" : "Pause"}
+        <button data-testid="sync" onClick={() => void act({ name: "sync" })}>Sync now</button>
+        <button data-testid="pause" onClick={() => toggles.flip("paused", (paused) => ({ name: paused ? "pause" : "resume" }))}>
+          {toggles.shown.paused ? "Resume" : "Pause"}
         </button>
-        <button data-testid="export" onClick={() => act({ name: "exportSnapshot" })}>Export snapshot</button>
+        <button data-testid="export" onClick={() => void act({ name: "exportSnapshot" })}>Export snapshot</button>
       </div>
     </div>
   );
+}
+
+type Toggle = "offline" | "paused";
+
+/**
+ * The two-state controls (force offline, pause). A click the page's status has not confirmed yet counts as
+ * done: the next click undoes it instead of sending it again, even two clicks within one task (a ref, not
+ * state, so the second click sees the first). A click whose command fails is forgotten.
+ */
+function useToggles(confirmed: Record<Toggle, boolean>, act: ViewProps["act"]) {
+  const pending = useRef<Partial<Record<Toggle, boolean>>>({});
+  const [, rerender] = useState(0);
+  for (const key of ["offline", "paused"] as const) if (pending.current[key] === confirmed[key]) delete pending.current[key];
+  const shown = { offline: pending.current.offline ?? confirmed.offline, paused: pending.current.paused ?? confirmed.paused };
+  const flip = (key: Toggle, command: (on: boolean) => Command) => {
+    const on = !(pending.current[key] ?? confirmed[key]);
+    pending.current[key] = on;
+    rerender((n) => n + 1);
+    void act(command(on)).then((ok) => {
+      if (ok || pending.current[key] !== on) return;
+      delete pending.current[key];
+      rerender((n) => n + 1);
+    });
+  };
+  return { shown, flip };
 }

@@ -51,6 +51,25 @@ for (const browserName of BROWSERS) {
       await panel.waitForText(testId("reply", DEMO), / setOffline: done$/);
     });
 
+    test("a double click on Pause or Force offline undoes the first click, even before the page's status comes back", async ({ demo, extension }) => {
+      const { app, tabId } = await extension.openApp(demo.url);
+      const panel = await extension.openPanel(tabId);
+      await panel.waitForText(testId("state", DEMO), "idle");
+      for (const control of ["pause", "offline"]) {
+        // Both clicks in one task: nothing from the page can arrive in between.
+        await panel.evaluate((selector) => {
+          const button = document.querySelector<HTMLButtonElement>(selector)!;
+          button.click();
+          button.click();
+        }, testId(control, DEMO));
+        await panel.waitForText(testId("reply", DEMO), control === "pause" ? / resume: done$/ : / setOffline: done$/);
+        await app.waitForText(testId("state"), "idle");
+        await panel.waitForText(testId("state", DEMO), "idle");
+      }
+      await panel.waitForText(testId("pause", DEMO), "Pause");
+      await panel.waitForText(testId("offline", DEMO), "Force offline");
+    });
+
     test("a dead letter is retried from the panel", async ({ demo, extension }) => {
       const { app, tabId } = await extension.openApp(`${demo.url}/test-pages/exposed.html?name=letters`);
       const panel = await extension.openPanel(tabId);
