@@ -1,7 +1,7 @@
 import { chromium, type Browser as PlaywrightBrowser, type BrowserContext, type Page as PlaywrightPage } from "@playwright/test";
-import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from "puppeteer-core";
+import type { Browser as PuppeteerBrowser, Page as PuppeteerPage } from "puppeteer-core";
 import { CHROME_ARGS, CHROME_PATH } from "../support/chromium";
-import { FIREFOX_PATH } from "../support/firefox";
+import { launchHeadlessFirefox } from "../support/firefox";
 
 /**
  * The SDK's own browser tests in Chromium (Playwright) and in Firefox (puppeteer-core over WebDriver BiDi:
@@ -94,11 +94,7 @@ function chromiumTab(page: PlaywrightPage, quotaBytes: number | undefined): Tab 
 }
 
 async function launchFirefox({ quotaBytes }: LaunchOptions): Promise<TestBrowser> {
-  const browser: PuppeteerBrowser = await puppeteer.launch({
-    browser: "firefox",
-    protocol: "webDriverBiDi",
-    executablePath: FIREFOX_PATH,
-    headless: true,
+  const browser: PuppeteerBrowser = await launchHeadlessFirefox({
     // The quota manager's limit, in KiB: Firefox has no way to set one per origin from outside.
     ...(quotaBytes !== undefined && { extraPrefsFirefox: { "dom.quotaManager.temporaryStorage.fixedLimit": Math.ceil(quotaBytes / 1024) } }),
   });

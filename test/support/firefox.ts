@@ -1,9 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import puppeteer, { type Browser } from "puppeteer-core";
+import puppeteer, { type Browser, type LaunchOptions } from "puppeteer-core";
 
 /** Debian's Firefox ESR, never a downloaded build. */
 export const FIREFOX_PATH = process.env["FIREFOX_PATH"] ?? "/usr/bin/firefox-esr";
+
+/** Debian's Firefox, headless, driven over WebDriver BiDi; `options` add to that (prefs, args). */
+export function launchHeadlessFirefox(options: LaunchOptions = {}): Promise<Browser> {
+  return puppeteer.launch({ browser: "firefox", protocol: "webDriverBiDi", executablePath: FIREFOX_PATH, headless: true, ...options });
+}
 
 /** Fixes the add-on's `moz-extension://` host, which Firefox otherwise draws at random on each install. */
 export const EXTENSION_UUID = "5f1e2c3d-0021-4f1a-9e21-5b1e2c3d4e5f";
@@ -32,11 +37,7 @@ type EvaluateResult = { type: "success"; result: { type: string; value?: unknown
 export async function launchFirefox(extension: string): Promise<FirefoxWithExtension> {
   const manifest = JSON.parse(readFileSync(join(extension, "manifest.json"), "utf8")) as { browser_specific_settings: { gecko: { id: string } } };
   const addonId = manifest.browser_specific_settings.gecko.id;
-  const browser = await puppeteer.launch({
-    browser: "firefox",
-    protocol: "webDriverBiDi",
-    executablePath: FIREFOX_PATH,
-    headless: true,
+  const browser = await launchHeadlessFirefox({
     // Pages take the window's size (puppeteer's 800x600 emulation would paint the page over a docked toolbox).
     defaultViewport: null,
     args: ["--remote-allow-system-access", "-width", "1280", "-height", "900"],
